@@ -1,0 +1,87 @@
+/* domcaps: what can this hypervisor do, on this host, right now?
+ *
+ * Probe a QEMU binary over QMP, add the host's facts, and get the domain
+ * capabilities document libvirt's `virsh domcapabilities` prints, as XML or
+ * JSON, without a daemon.
+ *
+ * Errors are returned as GError in the DOMCAPS_ERROR domain; the library
+ * never prints and never exits. Objects are created by _get/_new and
+ * released by _free.
+ */
+#ifndef DOMCAPS_H
+#define DOMCAPS_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define DOMCAPS_OPTIONS_VERSION 1
+
+/* What to ask. Initialise with DOMCAPS_OPTIONS_INIT and set what you need;
+ * NULL fields take the defaults described per field. */
+typedef struct {
+    unsigned int version;      /* DOMCAPS_OPTIONS_VERSION */
+    const char *emulator;      /* QEMU binary; NULL: found from arch */
+    const char *arch;          /* libvirt arch name; NULL: the emulator's, else the host's */
+    const char *machine;       /* machine type or alias; NULL: the emulator's preferred one */
+    const char *virttype;      /* "kvm" or "qemu"; NULL: kvm when usable, else qemu */
+    const char *root;          /* host root directory for every host fact; NULL: "/" */
+    const char *replay;        /* answer QMP from this transcript instead of running QEMU */
+    const char *record;        /* write the QMP exchange to this transcript file */
+    const char *cpu_map_dir;   /* libvirt CPU map; NULL: /usr/share/libvirt/cpu_map */
+    int timeout_ms;            /* whole probe deadline; 0: 30000 */
+} domcaps_options;
+
+#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+
+/* The domain capabilities of one emulator/arch/machine/virttype. */
+typedef struct domcaps_doc domcaps_doc;
+
+/**
+ * domcaps_get:
+ * @opts: the query
+ * @err: return location for an error
+ *
+ * Probe (or replay) and assemble the document.
+ * Returns: (transfer full): a document to free with domcaps_doc_free(), or NULL with @err set.
+ */
+domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err);
+
+/* The document as libvirt's XML (newline-terminated). Free with g_free(). */
+char *domcaps_doc_to_xml(const domcaps_doc *doc);
+
+/* The same content as JSON. Free with g_free(). */
+char *domcaps_doc_to_json(const domcaps_doc *doc, gboolean pretty);
+
+/* Resolved values of the query (owned by the document). */
+const char *domcaps_doc_emulator(const domcaps_doc *doc);
+const char *domcaps_doc_arch(const domcaps_doc *doc);
+const char *domcaps_doc_machine(const domcaps_doc *doc);
+const char *domcaps_doc_virttype(const domcaps_doc *doc);
+
+void domcaps_doc_free(domcaps_doc *doc);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_doc, domcaps_doc_free)
+
+/* The library's version string, e.g. "0.1.0". */
+const char *domcaps_version(void);
+
+#define DOMCAPS_ERROR (domcaps_error_quark())
+GQuark domcaps_error_quark(void);
+
+typedef enum {
+    DOMCAPS_ERROR_INVALID_ARG,     /* an option has a value domcaps does not accept */
+    DOMCAPS_ERROR_NO_EMULATOR,     /* no emulator for the arch, or the path does not exist */
+    DOMCAPS_ERROR_NOT_EXECUTABLE,  /* the emulator cannot be executed */
+    DOMCAPS_ERROR_NOT_QEMU,        /* it ran, but did not answer like QEMU */
+    DOMCAPS_ERROR_PROBE_TIMEOUT,   /* QEMU did not answer in time */
+    DOMCAPS_ERROR_PROBE_FAILED,    /* QEMU exited or failed during the probe */
+    DOMCAPS_ERROR_BAD_REPLY,       /* QEMU sent something unusable */
+    DOMCAPS_ERROR_ARCH_MISMATCH,   /* the emulator does not serve the requested arch */
+    DOMCAPS_ERROR_UNKNOWN_MACHINE, /* the emulator has no such machine type */
+    DOMCAPS_ERROR_NO_KVM,          /* KVM was requested but is not usable */
+    DOMCAPS_ERROR_IO,              /* reading or writing a file failed */
+} domcaps_error_code;
+
+G_END_DECLS
+
+#endif

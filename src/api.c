@@ -1,0 +1,287 @@
+/* The public entry point: resolve the query (emulator, accelerator, arch,
+ * machine), get the QEMU facts (probe or replay), assemble the document. */
+#include "config.h"
+#include "domcaps.h"
+#include "caps/arch.h"
+#include "caps/caps.h"
+#include "format/format.h"
+#include "probe/probe.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK(domcaps-error-quark, domcaps_error)
+
+#define DC_DEFAULT_CPU_MAP "/usr/share/libvirt/cpu_map"
+
+struct domcaps_doc {
+    DcNode *root;
+    char *emulator;
+    char *arch;
+    char *machine;
+    char *virttype;
+};
+
+const char *domcaps_version(void) { return DOMCAPS_VERSION; }
+
+void domcaps_doc_free(domcaps_doc *doc)
+{
+    if (!doc)
+        return;
+    dc_node_free(doc->root);
+    g_free(doc->emulator);
+    g_free(doc->arch);
+    g_free(doc->machine);
+    g_free(doc->virttype);
+    g_free(doc);
+}
+
+char *domcaps_doc_to_xml(const domcaps_doc *doc) { return dc_format_xml(doc->root); }
+char *domcaps_doc_to_json(const domcaps_doc *doc, gboolean pretty) { return dc_format_json(doc->root, pretty); }
+const char *domcaps_doc_emulator(const domcaps_doc *doc) { return doc->emulator; }
+const char *domcaps_doc_arch(const domcaps_doc *doc) { return doc->arch; }
+const char *domcaps_doc_machine(const domcaps_doc *doc) { return doc->machine; }
+const char *domcaps_doc_virttype(const domcaps_doc *doc) { return doc->virttype; }
+
+static char *find_in_dirs(const DcHost *host, const char *name)
+{
+    const char *env_path = g_getenv("PATH");
+    g_autofree char *dirs = g_strdup_printf("%s:/usr/local/bin:/usr/bin:/bin:/usr/libexec",
+                                            strcmp(host->root, "/") == 0 && env_path ? env_path : "");
+    g_auto(GStrv) parts = g_strsplit(dirs, ":", -1);
+    for (char **d = parts; *d; d++) {
+        if (!**d || **d != '/')
+            continue;
+        g_autofree char *abs = g_build_filename(*d, name, NULL);
+        g_autofree char *p = dc_host_path(host, abs);
+        if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(p, G_FILE_TEST_IS_DIR))
+            return g_steal_pointer(&abs);
+    }
+    return NULL;
+}
+
+static char *find_emulator(const DcHost *host, const char *arch, GError **err)
+{
+    g_autoptr(GPtrArray) names = dc_arch_emulator_names(arch);
+    for (guint i = 0; i < names->len; i++) {
+        char *found = find_in_dirs(host, names->pdata[i]);
+        if (found)
+            return found;
+    }
+    g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_EMULATOR,
+                "no QEMU emulator for architecture '%s' found (looked for %s)", arch,
+                names->len ? (char *)names->pdata[0] : "qemu-system-*");
+    return NULL;
+}
+
+static gboolean check_emulator(const DcHost *host, const char *emulator, GError **err)
+{
+    g_autofree char *p = dc_host_path(host, emulator);
+    struct stat st;
+    if (stat(p, &st) < 0) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_EMULATOR, "cannot use emulator '%s': %s", emulator,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode) || access(p, X_OK) < 0) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NOT_EXECUTABLE, "emulator '%s' is not an executable file",
+                    emulator);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean kvm_usable(const DcHost *host)
+{
+    g_autofree char *p = dc_host_path(host, "/dev/kvm");
+    int fd = open(p, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return FALSE;
+    close(fd);
+    return TRUE;
+}
+
+/* Translate transport/probe errors into the public error domain. */
+static void public_error(GError **err, GError *inner)
+{
+    int code = DOMCAPS_ERROR_PROBE_FAILED;
+    if (inner->domain == DC_QMP_ERROR) {
+        switch (inner->code) {
+        case DC_QMP_ERROR_SPAWN: code = DOMCAPS_ERROR_NOT_EXECUTABLE; break;
+        case DC_QMP_ERROR_TIMEOUT: code = DOMCAPS_ERROR_PROBE_TIMEOUT; break;
+        case DC_QMP_ERROR_EOF: code = DOMCAPS_ERROR_PROBE_FAILED; break;
+        case DC_QMP_ERROR_PROTOCOL: code = DOMCAPS_ERROR_BAD_REPLY; break;
+        case DC_QMP_ERROR_REPLAY: code = DOMCAPS_ERROR_IO; break;
+        default: break;
+        }
+    } else if (inner->domain == DC_PROBE_ERROR && inner->code == DC_PROBE_ERROR_NOT_QEMU) {
+        code = DOMCAPS_ERROR_NOT_QEMU;
+    } else if (inner->domain == G_FILE_ERROR) {
+        code = DOMCAPS_ERROR_IO;
+    }
+    g_set_error_literal(err, DOMCAPS_ERROR, code, inner->message);
+}
+
+/* Resolve the machine the way libvirt does: an alias becomes its canonical
+ * name; no machine means the arch's preferred one, else QEMU's default,
+ * else the first listed. */
+static char *resolve_machine(json_object *machines, const char *arch, const char *wanted, const char *emulator,
+                             GError **err)
+{
+    gsize n = machines && json_object_is_type(machines, json_type_array) ? json_object_array_length(machines) : 0;
+    const char *want = wanted ? wanted : dc_arch_preferred_machine(arch);
+    for (int pass = 0; want && pass < 2; pass++) {
+        for (gsize i = 0; i < n; i++) {
+            json_object *m = json_object_array_get_idx(machines, i);
+            const char *key = dc_json_str(m, pass == 0 ? "name" : "alias");
+            if (g_strcmp0(key, want) == 0)
+                return g_strdup(dc_json_str(m, "name"));
+        }
+    }
+    if (wanted) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_UNKNOWN_MACHINE,
+                    "the machine '%s' is not supported by emulator '%s'", wanted, emulator);
+        return NULL;
+    }
+    for (gsize i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(machines, i);
+        if (dc_json_bool(m, "is-default", FALSE))
+            return g_strdup(dc_json_str(m, "name"));
+    }
+    if (n > 0)
+        return g_strdup(dc_json_str(json_object_array_get_idx(machines, 0), "name"));
+    return NULL;
+}
+
+static gboolean write_file_atomic(const char *path, const char *data, gsize len, GError **err)
+{
+    return g_file_set_contents(path, data, len, err);
+}
+
+domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
+{
+    if (!opts || opts->version != DOMCAPS_OPTIONS_VERSION) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, "unsupported domcaps_options version");
+        return NULL;
+    }
+    if (opts->virttype && strcmp(opts->virttype, "kvm") != 0 && strcmp(opts->virttype, "qemu") != 0) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG,
+                    "unknown virttype '%s' (domcaps knows 'kvm' and 'qemu')", opts->virttype);
+        return NULL;
+    }
+    if (opts->arch && !dc_arch_is_known(opts->arch)) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, "unknown architecture '%s'", opts->arch);
+        return NULL;
+    }
+    g_autoptr(DcHost) host = dc_host_new(opts->root, geteuid() == 0,
+                                         g_get_user_config_dir());
+
+    g_autofree char *emulator = NULL;
+    if (opts->emulator) {
+        emulator = g_strdup(opts->emulator);
+        if (!opts->replay && !check_emulator(host, emulator, err))
+            return NULL;
+    } else if (opts->replay) {
+        g_autoptr(GPtrArray) names = dc_arch_emulator_names(opts->arch ? opts->arch : dc_host_arch(host));
+        emulator = g_strdup_printf("/usr/bin/%s", names->len ? (char *)names->pdata[0] : "qemu-system-x86_64");
+    } else if (!(emulator = find_emulator(host, opts->arch ? opts->arch : dc_host_arch(host), err))) {
+        return NULL;
+    }
+
+    /* Accelerator: explicit, or KVM when the host offers it for this guest. */
+    const char *virttype = opts->virttype;
+    if (!virttype) {
+        const char *guess_arch = opts->arch ? opts->arch : dc_host_arch(host);
+        virttype = kvm_usable(host) && dc_arch_served_by(guess_arch, dc_host_arch(host)) ? "kvm" : "qemu";
+    } else if (strcmp(virttype, "kvm") == 0 && !opts->replay && !kvm_usable(host)) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "KVM is not supported by '%s' on this host",
+                    emulator);
+        return NULL;
+    }
+    const char *accel = strcmp(virttype, "kvm") == 0 ? "kvm" : "tcg";
+
+    g_autoptr(DcQmp) replay = NULL;
+    GError *inner = NULL;
+    if (opts->replay && !(replay = dc_qmp_replay_new(opts->replay, &inner))) {
+        public_error(err, inner);
+        g_error_free(inner);
+        return NULL;
+    }
+    g_autoptr(GString) record = opts->record ? g_string_new(NULL) : NULL;
+    g_autofree char *probe_path = dc_host_path(host, emulator);
+    DcProbeRequest preq = {
+        .emulator = replay ? emulator : probe_path,
+        .accel = accel,
+        .timeout_ms = opts->timeout_ms,
+        .replay = replay,
+        .record = record,
+    };
+    json_object *facts_json = dc_probe_run(&preq, &inner);
+    if (!facts_json && !opts->virttype && strcmp(accel, "kvm") == 0) {
+        /* KVM guessed but this emulator cannot use it: fall back to TCG. */
+        g_clear_error(&inner);
+        virttype = "qemu";
+        accel = "tcg";
+        preq.accel = accel;
+        if (record)
+            g_string_truncate(record, 0);
+        facts_json = dc_probe_run(&preq, &inner);
+    }
+    if (!facts_json) {
+        public_error(err, inner);
+        g_error_free(inner);
+        return NULL;
+    }
+    /* The path is reported as the caller named it, not as found under a root. */
+    json_object_object_add(facts_json, "emulator", json_object_new_string(emulator));
+    g_autoptr(DcFacts) facts = dc_facts_new_from_json(facts_json);
+    json_object_put(facts_json);
+
+    if (record && !write_file_atomic(opts->record, record->str, record->len, &inner)) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_IO, "cannot write transcript: %s", inner->message);
+        g_error_free(inner);
+        return NULL;
+    }
+
+    const char *target = dc_facts_target(facts);
+    const char *emu_arch = dc_arch_from_qemu_target(target);
+    if (!emu_arch) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NOT_QEMU,
+                    "emulator '%s' reports architecture '%s', which domcaps does not know", emulator, target);
+        return NULL;
+    }
+    const char *arch = opts->arch ? opts->arch : emu_arch;
+    if (!dc_arch_served_by(arch, emu_arch)) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_ARCH_MISMATCH,
+                    "architecture from emulator '%s' doesn't match given architecture '%s'", emu_arch, arch);
+        return NULL;
+    }
+    if (strcmp(accel, "kvm") == 0 && (!dc_facts_kvm_present(facts) || !dc_arch_served_by(arch, dc_host_arch(host)))) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "KVM is not supported by '%s' on this host", emulator);
+        return NULL;
+    }
+
+    g_autofree char *machine = resolve_machine(dc_facts_accel(facts, accel, "machines"), arch, opts->machine,
+                                               emulator, err);
+    if (!machine && opts->machine)
+        return NULL;
+
+    DcCapsQuery q = {
+        .path = emulator,
+        .arch = arch,
+        .machine = machine,
+        .virttype = virttype,
+        .cpu_map_dir = opts->cpu_map_dir ? opts->cpu_map_dir : DC_DEFAULT_CPU_MAP,
+    };
+    DcNode *root = dc_caps_assemble(facts, host, &q, err);
+    if (!root)
+        return NULL;
+    domcaps_doc *doc = g_new0(domcaps_doc, 1);
+    doc->root = root;
+    doc->emulator = g_steal_pointer(&emulator);
+    doc->arch = g_strdup(arch);
+    doc->machine = g_steal_pointer(&machine);
+    doc->virttype = g_strdup(virttype);
+    return doc;
+}

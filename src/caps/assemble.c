@@ -1,0 +1,117 @@
+/* Assembly of the <domainCapabilities> tree. Each section has one function,
+ * called in document order; values inside <devices> come from the table in
+ * tables.c, the others from the sections' own small rules. */
+#include "caps/caps.h"
+#include "caps/sections.h"
+
+static const char *const device_elements[] = {
+    "disk", "graphics", "video", "hostdev", "rng", "filesystem", "tpm", "redirdev", "channel", NULL,
+};
+
+/* Whether a <devices> child is supported at all; its enums are printed only then. */
+static gboolean device_supported(const DcCapsCtx *ctx, const char *element)
+{
+    if (strcmp(element, "tpm") == 0)
+        return dc_facts_in_list(ctx->facts, "tpm-types", "passthrough") ||
+               dc_facts_in_list(ctx->facts, "tpm-types", "emulator");
+    if (strcmp(element, "redirdev") == 0)
+        return dc_facts_has_type(ctx->facts, "usb-redir");
+    return TRUE;
+}
+
+static void assemble_devices(const DcCapsCtx *ctx, DcNode *root)
+{
+    DcNode *devices = dc_node_add(root, "devices");
+    for (const char *const *el = device_elements; *el; el++) {
+        DcNode *dev = dc_node_add(devices, *el);
+        gboolean supported = device_supported(ctx, *el);
+        dc_node_set_supported(dev, supported);
+        if (!supported)
+            continue;
+        DcNode *cur_enum = NULL;
+        for (gsize i = 0; i < dc_device_enum_rows_len; i++) {
+            const DcEnumRow *row = &dc_device_enum_rows[i];
+            if (strcmp(row->element, *el) != 0)
+                continue;
+            if (!cur_enum || strcmp(dc_node_get_attr(cur_enum, "name"), row->enum_name) != 0)
+                cur_enum = dc_node_add_enum(dev, row->enum_name);
+            if (row->value && dc_cond_holds(&row->cond, ctx))
+                dc_node_enum_add_value(cur_enum, row->value);
+        }
+    }
+}
+
+static void assemble_memory_backing(const DcCapsCtx *ctx, DcNode *root)
+{
+    DcNode *mb = dc_node_add(root, "memoryBacking");
+    dc_node_set_supported(mb, TRUE);
+    DcNode *e = dc_node_add_enum(mb, "sourceType");
+    if (dc_facts_has_type(ctx->facts, "memory-backend-file"))
+        dc_node_enum_add_value(e, "file");
+    dc_node_enum_add_value(e, "anonymous");
+    if (dc_facts_has_type(ctx->facts, "memory-backend-memfd"))
+        dc_node_enum_add_value(e, "memfd");
+}
+
+static void add_supported(DcNode *parent, const char *name, gboolean yes)
+{
+    dc_node_set_supported(dc_node_add(parent, name), yes);
+}
+
+static void assemble_features(const DcCapsCtx *ctx, DcNode *root)
+{
+    const DcFacts *f = ctx->facts;
+    DcNode *features = dc_node_add(root, "features");
+    dc_caps_add_gic(ctx, features);
+    add_supported(features, "vmcoreinfo", dc_facts_has_type(f, "vmcoreinfo"));
+    add_supported(features, "genid", dc_facts_has_type(f, "vmgenid"));
+    add_supported(features, "backingStoreInput", dc_facts_has_schema(f, "blockdev-add"));
+    add_supported(features, "backup", dc_facts_has_schema(f, "block-dirty-bitmap-merge") &&
+                                          dc_facts_has_schema(f, "blockdev-backup"));
+    dc_caps_add_sev(ctx, features);
+    dc_caps_add_sgx(ctx, features);
+    dc_caps_add_hyperv(ctx, features);
+}
+
+static guint machine_max_cpus(const DcCapsCtx *ctx)
+{
+    json_object *machines = dc_facts_accel(ctx->facts, ctx->accel, "machines");
+    for (size_t i = 0; machines && i < json_object_array_length(machines); i++) {
+        json_object *m = json_object_array_get_idx(machines, i);
+        if (g_strcmp0(dc_json_str(m, "name"), ctx->query->machine) == 0)
+            return (guint)CLAMP(dc_json_int(m, "cpu-max", 0), 0, G_MAXINT);
+    }
+    return 0;
+}
+
+DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQuery *query, GError **err)
+{
+    DcCapsCtx ctx = {
+        .facts = facts,
+        .host = host,
+        .query = query,
+        .accel = strcmp(query->virttype, "kvm") == 0 ? "kvm" : "tcg",
+    };
+    g_autoptr(DcNode) root = dc_node_new("domainCapabilities");
+    dc_node_add_text(root, "path", query->path);
+    dc_node_add_text(root, "domain", query->virttype);
+    if (query->machine)
+        dc_node_add_text(root, "machine", query->machine);
+    dc_node_add_text(root, "arch", query->arch);
+
+    guint maxcpus = machine_max_cpus(&ctx);
+    if (strcmp(ctx.accel, "kvm") == 0)
+        maxcpus = MIN(maxcpus, dc_caps_host_kvm_max_vcpus(&ctx));
+    if (maxcpus > 0)
+        dc_node_set_attr_printf(dc_node_add(root, "vcpu"), "max", "%u", maxcpus);
+    add_supported(root, "iothreads", dc_facts_has_type(facts, "iothread"));
+
+    if (!dc_caps_add_os(&ctx, root, err))
+        return NULL;
+    if (!dc_caps_add_cpu(&ctx, root, err))
+        return NULL;
+    assemble_memory_backing(&ctx, root);
+    assemble_devices(&ctx, root);
+    assemble_features(&ctx, root);
+    return g_steal_pointer(&root);
+}

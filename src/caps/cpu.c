@@ -1,0 +1,98 @@
+/* <cpu>: the four modes. host-model and custom come from QEMU's CPU model
+ * answers read against libvirt's CPU map (src/cpu/); passthrough and maximum
+ * from the accelerator and the host. */
+#include "caps/sections.h"
+#include "caps/arch.h"
+#include "cpu/cpu.h"
+
+static gboolean has_cpu_definition(const DcCapsCtx *ctx, const char *name)
+{
+    json_object *defs = dc_facts_accel(ctx->facts, ctx->accel, "cpu-definitions");
+    for (size_t i = 0; defs && json_object_is_type(defs, json_type_array) && i < json_object_array_length(defs); i++)
+        if (g_strcmp0(dc_json_str(json_object_array_get_idx(defs, i), "name"), name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static void add_migratable_enum(const DcCapsCtx *ctx, DcNode *mode, const char *enum_name)
+{
+    DcNode *e = dc_node_add_enum(mode, enum_name);
+    if (dc_facts_has_prop(ctx->facts, "max-x86_64-cpu.migratable"))
+        dc_node_enum_add_value(e, "on");
+    dc_node_enum_add_value(e, "off");
+}
+
+static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
+{
+    DcNode *mode = dc_node_add(cpu, "mode");
+    dc_node_set_attr(mode, "name", "host-model");
+    json_object *expansion = dc_facts_accel(ctx->facts, ctx->accel, "cpu-expansion");
+    json_object *expansion_nm = dc_facts_accel(ctx->facts, ctx->accel, "cpu-expansion-nonmigratable");
+    json_object *defs = dc_facts_accel(ctx->facts, ctx->accel, "cpu-definitions");
+    g_autoptr(DcHostModel) hm = NULL;
+    /* Only x86 decodes QEMU's expansion against the CPU map here. */
+    if (map && expansion && dc_arch_is_x86(ctx->query->arch))
+        hm = dc_cpu_x86_host_model(map, expansion, expansion_nm, defs,
+                                   dc_facts_has_prop(ctx->facts, "max-x86_64-cpu.unavailable-features"), NULL);
+    dc_node_set_supported(mode, hm != NULL);
+    if (!hm)
+        return;
+    DcNode *model = dc_node_add_text(mode, "model", hm->model);
+    dc_node_set_attr(model, "fallback", hm->fallback ? hm->fallback : "forbid");
+    if (hm->vendor)
+        dc_node_add_text(mode, "vendor", hm->vendor);
+    for (guint i = 0; i < hm->features->len; i++) {
+        const DcCpuFeature *f = hm->features->pdata[i];
+        DcNode *fn = dc_node_add(mode, "feature");
+        dc_node_set_attr(fn, "policy", f->policy);
+        dc_node_set_attr(fn, "name", f->name);
+    }
+}
+
+static void add_custom(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
+{
+    DcNode *mode = dc_node_add(cpu, "mode");
+    dc_node_set_attr(mode, "name", "custom");
+    json_object *defs = dc_facts_accel(ctx->facts, ctx->accel, "cpu-definitions");
+    g_autoptr(GPtrArray) models = NULL;
+    if (defs)
+        models = dc_cpu_custom_models(map, defs, NULL);
+    dc_node_set_supported(mode, models && models->len > 0);
+    for (guint i = 0; models && i < models->len; i++) {
+        const DcCustomModel *m = models->pdata[i];
+        DcNode *mn = dc_node_add_text(mode, "model", m->name);
+        dc_node_set_attr(mn, "usable", m->usable);
+        if (m->vendor)
+            dc_node_set_attr(mn, "vendor", m->vendor);
+    }
+}
+
+gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
+{
+    DcNode *cpu = dc_node_add(root, "cpu");
+    gboolean kvm = strcmp(ctx->accel, "kvm") == 0;
+
+    DcNode *pt = dc_node_add(cpu, "mode");
+    dc_node_set_attr(pt, "name", "host-passthrough");
+    gboolean pt_ok = kvm && dc_arch_served_by(ctx->query->arch, dc_host_arch(ctx->host));
+    dc_node_set_supported(pt, pt_ok);
+    if (pt_ok)
+        add_migratable_enum(ctx, pt, "hostPassthroughMigratable");
+
+    DcNode *max = dc_node_add(cpu, "mode");
+    dc_node_set_attr(max, "name", "maximum");
+    gboolean max_ok = has_cpu_definition(ctx, "max");
+    dc_node_set_supported(max, max_ok);
+    if (max_ok)
+        add_migratable_enum(ctx, max, "maximumMigratable");
+
+    g_autoptr(DcCpuMap) map = NULL;
+    if (ctx->query->cpu_map_dir) {
+        g_autofree char *dir = dc_host_path(ctx->host, ctx->query->cpu_map_dir);
+        map = dc_cpu_map_load(dir, ctx->query->arch, NULL); /* no map: no named models */
+    }
+    add_host_model(ctx, map, cpu);
+    add_custom(ctx, map, cpu);
+    (void)err;
+    return TRUE;
+}

@@ -1,0 +1,11 @@
+/* Sections with rules of their own (not plain table rows). */
+#pragma once
+#include "caps/caps.h"
+
+gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err);         /* os.c */
+gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err);        /* cpu.c */
+void dc_caps_add_gic(const DcCapsCtx *ctx, DcNode *features);                      /* features.c */
+void dc_caps_add_sev(const DcCapsCtx *ctx, DcNode *features);
+void dc_caps_add_sgx(const DcCapsCtx *ctx, DcNode *features);
+void dc_caps_add_hyperv(const DcCapsCtx *ctx, DcNode *features);
+guint dc_caps_host_kvm_max_vcpus(const DcCapsCtx *ctx);                             /* features.c */

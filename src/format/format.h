@@ -1,0 +1,15 @@
+/* Writers for the document tree: libvirt's XML layout and a JSON rendering
+ * of the same content. */
+#pragma once
+#include "util/node.h"
+
+/* libvirt's layout: two-space indent, single-quoted attributes, empty
+ * elements self-closed, a trailing newline, no XML declaration. */
+char *dc_format_xml(const DcNode *root);
+
+/* JSON rendering: attributes become members ("supported" as a boolean,
+ * all-digit values as numbers), <enum name=N> lists become "enum": {N: [...]},
+ * <mode name=N> become "mode": {N: {...}}, repeated elements become arrays,
+ * element text becomes "value" (or the member itself when the element has
+ * nothing else). */
+char *dc_format_json(const DcNode *root, gboolean pretty);

@@ -1,0 +1,389 @@
+/* Live QMP transport: QEMU runs with its monitor on one end of a socketpair
+ * passed as fd 3, so no socket file ever exists and nothing can go stale.
+ * Every read and write is bounded by one session deadline; the process is
+ * killed and reaped when the transport is freed, whatever happened. */
+#include "qmp/qmp.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The largest single QMP message accepted. The biggest real reply
+ * (query-qmp-schema) is well under 2 MiB; anything far beyond is hostile. */
+#define DC_QMP_MAX_MESSAGE (32 * 1024 * 1024)
+#define DC_QMP_MAX_STDERR 4096
+
+typedef struct {
+    DcQmp base;
+    char *emulator;
+    pid_t pid;
+    int fd;          /* our end of the monitor socketpair */
+    int err_fd;      /* QEMU's stderr */
+    gint64 deadline; /* monotonic, microseconds */
+    GString *in;     /* bytes read but not yet parsed */
+    GString *err_text;
+    gint64 wire_next; /* next wire id */
+} DcQmpLive;
+
+static void live_free(DcQmp *qmp);
+static gboolean live_run(DcQmp *qmp, DcQmpRequest *reqs, gsize n, GError **err);
+
+static const DcQmpOps live_ops = { .run = live_run, .free = live_free };
+
+static int move_high(int fd)
+{
+    /* Keep our descriptors away from 0..9 so the child's dup2() calls onto
+     * 0,1,2,3 never clobber one of them. */
+    int hi = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    close(fd);
+    return hi;
+}
+
+static void drain_stderr(DcQmpLive *q)
+{
+    char buf[1024];
+    for (;;) {
+        ssize_t r = read(q->err_fd, buf, sizeof(buf));
+        if (r <= 0)
+            return;
+        if (q->err_text->len < DC_QMP_MAX_STDERR)
+            g_string_append_len(q->err_text, buf, MIN((gsize)r, DC_QMP_MAX_STDERR - q->err_text->len));
+    }
+}
+
+/* First non-empty line QEMU wrote to stderr, for error messages. */
+static char *stderr_summary(DcQmpLive *q)
+{
+    if (q->err_fd >= 0) {
+        /* Give a dying QEMU a moment to finish its message. */
+        struct pollfd p = { .fd = q->err_fd, .events = POLLIN };
+        for (int i = 0; i < 20 && poll(&p, 1, 10) > 0; i++)
+            drain_stderr(q);
+    }
+    g_auto(GStrv) lines = g_strsplit(q->err_text->str, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        g_strstrip(*l);
+        if (**l)
+            return g_strdup(*l);
+    }
+    return NULL;
+}
+
+static void set_eof_error(DcQmpLive *q, GError **err, const char *what)
+{
+    g_autofree char *why = stderr_summary(q);
+    g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_EOF, "%s exited %s%s%s", q->emulator, what,
+                why ? ": " : "", why ? why : "");
+}
+
+static int remaining_ms(DcQmpLive *q)
+{
+    gint64 left = q->deadline - g_get_monotonic_time();
+    return left <= 0 ? 0 : (int)MIN(left / 1000 + 1, G_MAXINT);
+}
+
+/* Read more bytes into q->in, waiting until the deadline. */
+static gboolean read_more(DcQmpLive *q, const char *waiting_for, GError **err)
+{
+    for (;;) {
+        struct pollfd p[2] = { { .fd = q->fd, .events = POLLIN }, { .fd = q->err_fd, .events = POLLIN } };
+        int ms = remaining_ms(q);
+        if (ms == 0) {
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_TIMEOUT, "%s did not answer %s in time",
+                        q->emulator, waiting_for);
+            return FALSE;
+        }
+        int r = poll(p, q->err_fd >= 0 ? 2 : 1, ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL, "poll failed: %s", g_strerror(errno));
+            return FALSE;
+        }
+        if (q->err_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+            char buf[1024];
+            ssize_t e = read(q->err_fd, buf, sizeof(buf));
+            if (e > 0 && q->err_text->len < DC_QMP_MAX_STDERR)
+                g_string_append_len(q->err_text, buf, MIN((gsize)e, DC_QMP_MAX_STDERR - q->err_text->len));
+            if (e == 0) {
+                close(q->err_fd);
+                q->err_fd = -1;
+            }
+        }
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buf[65536];
+            ssize_t got = read(q->fd, buf, sizeof(buf));
+            if (got < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (got <= 0) {
+                set_eof_error(q, err, waiting_for);
+                return FALSE;
+            }
+            g_string_append_len(q->in, buf, got);
+            return TRUE;
+        }
+    }
+}
+
+/* Next complete JSON message (one per line), or NULL with err. */
+static json_object *read_message(DcQmpLive *q, const char *waiting_for, GError **err)
+{
+    for (;;) {
+        char *nl = memchr(q->in->str, '\n', q->in->len);
+        if (nl) {
+            gsize line_len = nl - q->in->str;
+            g_autofree char *line = g_strndup(q->in->str, line_len);
+            g_string_erase(q->in, 0, line_len + 1);
+            g_strstrip(line);
+            if (!*line)
+                continue;
+            json_tokener *tok = json_tokener_new_ex(64);
+            json_object *obj = json_tokener_parse_ex(tok, line, strlen(line));
+            enum json_tokener_error jerr = json_tokener_get_error(tok);
+            json_tokener_free(tok);
+            if (jerr != json_tokener_success || !obj || !json_object_is_type(obj, json_type_object)) {
+                if (obj)
+                    json_object_put(obj);
+                g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
+                            "%s sent a malformed QMP message while waiting for %s", q->emulator, waiting_for);
+                return NULL;
+            }
+            return obj;
+        }
+        if (q->in->len > DC_QMP_MAX_MESSAGE) {
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
+                        "%s sent a QMP message larger than %d MiB while waiting for %s", q->emulator,
+                        DC_QMP_MAX_MESSAGE / (1024 * 1024), waiting_for);
+            return NULL;
+        }
+        if (!read_more(q, waiting_for, err))
+            return NULL;
+    }
+}
+
+static gboolean write_all(DcQmpLive *q, const char *data, gsize len, GError **err)
+{
+    while (len > 0) {
+        struct pollfd p = { .fd = q->fd, .events = POLLOUT };
+        int ms = remaining_ms(q);
+        if (ms == 0 || poll(&p, 1, ms) == 0) {
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_TIMEOUT, "%s stopped reading its monitor", q->emulator);
+            return FALSE;
+        }
+        ssize_t w = send(q->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (w < 0) {
+            set_eof_error(q, err, "while domcaps was sending a command");
+            return FALSE;
+        }
+        data += w;
+        len -= w;
+    }
+    return TRUE;
+}
+
+static gboolean live_run(DcQmp *qmp, DcQmpRequest *reqs, gsize n, GError **err)
+{
+    DcQmpLive *q = (DcQmpLive *)qmp;
+    g_autoptr(GString) out = g_string_new(NULL);
+    /* Wire ids only need to be unique within this session. */
+    gint64 first_id = q->wire_next;
+    q->wire_next += n;
+    for (gsize i = 0; i < n; i++) {
+        json_object *cmd = json_object_new_object();
+        json_object_object_add(cmd, "execute", json_object_new_string(reqs[i].command));
+        if (reqs[i].args)
+            json_object_object_add(cmd, "arguments", json_object_get(reqs[i].args));
+        json_object_object_add(cmd, "id", json_object_new_int64((gint64)first_id + i));
+        g_string_append(out, json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN));
+        g_string_append_c(out, '\n');
+        json_object_put(cmd);
+    }
+    if (!write_all(q, out->str, out->len, err))
+        return FALSE;
+
+    gsize answered = 0;
+    while (answered < n) {
+        const char *waiting = reqs[answered].command;
+        json_object *msg = read_message(q, waiting, err);
+        if (!msg)
+            return FALSE;
+        json_object *id = NULL, *ret = NULL, *error = NULL;
+        if (json_object_object_get_ex(msg, "event", NULL)) {
+            json_object_put(msg);
+            continue;
+        }
+        gint64 idx = -1;
+        if (json_object_object_get_ex(msg, "id", &id) && json_object_is_type(id, json_type_int))
+            idx = json_object_get_int64(id) - first_id;
+        if (idx < 0 || idx >= (gint64)n || reqs[idx].reply || reqs[idx].error_class) {
+            json_object_put(msg);
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
+                        "%s sent an unexpected QMP message while waiting for %s", q->emulator, waiting);
+            return FALSE;
+        }
+        if (json_object_object_get_ex(msg, "return", &ret)) {
+            reqs[idx].reply = json_object_get(ret);
+        } else if (json_object_object_get_ex(msg, "error", &error) &&
+                   json_object_is_type(error, json_type_object)) {
+            json_object *cls = NULL, *desc = NULL;
+            json_object_object_get_ex(error, "class", &cls);
+            json_object_object_get_ex(error, "desc", &desc);
+            reqs[idx].error_class = g_strdup(cls ? json_object_get_string(cls) : "GenericError");
+            reqs[idx].error_desc = g_strdup(desc ? json_object_get_string(desc) : "");
+        } else {
+            json_object_put(msg);
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
+                        "%s sent a QMP reply with neither return nor error for %s", q->emulator, waiting);
+            return FALSE;
+        }
+        json_object_put(msg);
+        answered++;
+    }
+    return TRUE;
+}
+
+static void live_free(DcQmp *qmp)
+{
+    DcQmpLive *q = (DcQmpLive *)qmp;
+    /* A probing QEMU (-S, -machine none) has no guest state to save, so it
+     * is killed outright: a graceful "quit" costs time for nothing. */
+    if (q->pid > 0) {
+        kill(q->pid, SIGKILL);
+        while (waitpid(q->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (q->fd >= 0)
+        close(q->fd);
+    if (q->err_fd >= 0)
+        close(q->err_fd);
+    g_string_free(q->in, TRUE);
+    g_string_free(q->err_text, TRUE);
+    g_free(q->emulator);
+    g_free(q);
+}
+
+DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int timeout_ms, GError **err)
+{
+    int sv[2], errp[2], statusp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "socketpair: %s", g_strerror(errno));
+        return NULL;
+    }
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "pipe: %s", g_strerror(errno));
+        return NULL;
+    }
+    if (pipe2(statusp, O_CLOEXEC) < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        close(errp[0]);
+        close(errp[1]);
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "pipe: %s", g_strerror(errno));
+        return NULL;
+    }
+    for (int i = 0; i < 2; i++) {
+        sv[i] = move_high(sv[i]);
+        errp[i] = move_high(errp[i]);
+        statusp[i] = move_high(statusp[i]);
+    }
+
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    const char *fixed[] = {
+        emulator, "-S", "-no-user-config", "-nodefaults", "-nographic",
+        "-machine", "none",
+        "-chardev", "socket,id=domcaps-qmp,fd=3",
+        "-mon", "chardev=domcaps-qmp,mode=control",
+        NULL,
+    };
+    for (const char *const *a = fixed; *a; a++)
+        g_ptr_array_add(argv, (gpointer)*a);
+    for (const char *const *a = argv_extra; a && *a; a++)
+        g_ptr_array_add(argv, (gpointer)*a);
+    g_ptr_array_add(argv, NULL);
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0)
+        devnull = move_high(devnull);
+
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Child: only async-signal-safe calls from here on. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        setpgid(0, 0);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 1);
+        }
+        dup2(errp[1], 2);
+        dup2(sv[1], 3);
+        /* Everything else we hold is close-on-exec. */
+        execv(emulator, (char *const *)argv->pdata);
+        int e = errno;
+        ssize_t ignored = write(statusp[1], &e, sizeof(e));
+        (void)ignored;
+        _exit(127);
+    }
+    int fork_errno = errno;
+    close(sv[1]);
+    close(errp[1]);
+    close(statusp[1]);
+    if (devnull >= 0)
+        close(devnull);
+    if (pid < 0) {
+        close(sv[0]);
+        close(errp[0]);
+        close(statusp[0]);
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot start %s: %s", emulator, g_strerror(fork_errno));
+        return NULL;
+    }
+
+    DcQmpLive *q = g_new0(DcQmpLive, 1);
+    q->base.ops = &live_ops;
+    q->emulator = g_strdup(emulator);
+    q->pid = pid;
+    q->fd = sv[0];
+    q->err_fd = errp[0];
+    q->in = g_string_new(NULL);
+    q->err_text = g_string_new(NULL);
+    q->deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    /* The status pipe closes on a successful exec; an errno arrives otherwise. */
+    int exec_errno = 0;
+    ssize_t r;
+    while ((r = read(statusp[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR)
+        ;
+    close(statusp[0]);
+    if (r == sizeof(exec_errno)) {
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot execute %s: %s", emulator,
+                    g_strerror(exec_errno));
+        dc_qmp_free(&q->base);
+        return NULL;
+    }
+    fcntl(q->err_fd, F_SETFL, O_NONBLOCK);
+
+    json_object *greeting = read_message(q, "the QMP greeting", err);
+    if (!greeting) {
+        dc_qmp_free(&q->base);
+        return NULL;
+    }
+    json_object *body = NULL;
+    if (!json_object_object_get_ex(greeting, "QMP", &body) || !json_object_is_type(body, json_type_object)) {
+        json_object_put(greeting);
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL, "%s did not greet with QMP", emulator);
+        dc_qmp_free(&q->base);
+        return NULL;
+    }
+    q->base.greeting = json_object_get(body);
+    json_object_put(greeting);
+    return &q->base;
+}

@@ -1,0 +1,77 @@
+/* QMP transport: one interface, two implementations.
+ *  - live: spawns QEMU on a private socketpair (no socket file, nothing left
+ *    on disk), pipelines requests, enforces a deadline, kills and reaps QEMU.
+ *  - replay: answers from a recorded transcript (libvirt's .replies layout),
+ *    so tests run without QEMU and libvirt's own recordings can be reused.
+ * Either can record what it exchanged into a transcript. */
+#pragma once
+#include <glib.h>
+#include <json-c/json.h>
+
+typedef struct DcQmp DcQmp;
+
+/* One request of a batch. After dc_qmp_run(), exactly one of reply/error is set. */
+typedef struct {
+    const char *command;      /* "query-machines" */
+    json_object *args;        /* owned by the caller, may be NULL */
+    json_object *reply;       /* "return" member, owned by the request (free with dc_qmp_request_clear) */
+    char *error_class;        /* QMP error class when QEMU refused the command */
+    char *error_desc;
+} DcQmpRequest;
+
+void dc_qmp_request_clear(DcQmpRequest *req);
+
+/* Start QEMU for probing. argv_extra are appended to the fixed probe options
+ * (e.g. "-accel", "tcg"). timeout_ms bounds the whole session. */
+DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int timeout_ms, GError **err);
+
+/* Replay a transcript file. */
+DcQmp *dc_qmp_replay_new(const char *transcript_path, GError **err);
+DcQmp *dc_qmp_replay_new_from_data(const char *data, gsize len, GError **err);
+
+/* The QMP greeting (the "QMP" member), owned by the transport. */
+json_object *dc_qmp_greeting(DcQmp *qmp);
+
+/* Send all requests (pipelined where the transport can) and collect replies.
+ * Returns FALSE only on transport failure (EOF, timeout, garbage); a QMP
+ * error reply is not a failure, it is stored in the request. */
+gboolean dc_qmp_run(DcQmp *qmp, DcQmpRequest *reqs, gsize n, GError **err);
+
+/* Convenience: run one command; returns the reply (caller owns) or NULL with
+ * err set (QMP errors become DC_QMP_ERROR_COMMAND). */
+json_object *dc_qmp_call(DcQmp *qmp, const char *command, json_object *args, GError **err);
+
+/* Record every exchange from now on into a transcript (appended to `out`). */
+void dc_qmp_set_recorder(DcQmp *qmp, GString *out);
+
+/* Stop QEMU (kill and reap) / release replay data. Safe on NULL. */
+void dc_qmp_free(DcQmp *qmp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcQmp, dc_qmp_free)
+
+/* Append one exchange to a transcript in libvirt's .replies layout. */
+void dc_qmp_transcript_append(GString *out, const char *command, json_object *args, const char *id,
+                              json_object *reply, const char *error_class, const char *error_desc);
+
+#define DC_QMP_ERROR (dc_qmp_error_quark())
+GQuark dc_qmp_error_quark(void);
+typedef enum {
+    DC_QMP_ERROR_SPAWN,       /* could not start the emulator */
+    DC_QMP_ERROR_TIMEOUT,     /* no answer before the deadline */
+    DC_QMP_ERROR_EOF,         /* emulator exited / closed the monitor */
+    DC_QMP_ERROR_PROTOCOL,    /* garbage, oversized or unexpected message */
+    DC_QMP_ERROR_COMMAND,     /* QEMU answered with an error */
+    DC_QMP_ERROR_REPLAY,      /* transcript has no answer for a request */
+} DcQmpErrorCode;
+
+/* Transport internals shared by the implementations. */
+typedef struct {
+    gboolean (*run)(DcQmp *qmp, DcQmpRequest *reqs, gsize n, GError **err);
+    void (*free)(DcQmp *qmp);
+} DcQmpOps;
+
+struct DcQmp {
+    const DcQmpOps *ops;
+    json_object *greeting;
+    GString *recorder;        /* not owned */
+    unsigned next_id;
+};

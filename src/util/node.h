@@ -1,0 +1,37 @@
+/* The document model: a small ordered element tree (name, attributes, text,
+ * children). Assembly builds it in libvirt's element order; the XML and JSON
+ * writers walk it; check/compare work on it generically. */
+#pragma once
+#include <glib.h>
+
+typedef struct DcNode DcNode;
+struct DcNode {
+    char *name;
+    GPtrArray *attr_names;   /* char*, insertion order is output order */
+    GPtrArray *attr_values;  /* char*, parallel to attr_names */
+    char *text;              /* element text, NULL when none */
+    GPtrArray *children;     /* DcNode*, owned */
+};
+
+DcNode *dc_node_new(const char *name);
+void dc_node_free(DcNode *node);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcNode, dc_node_free)
+
+/* Append a new child element and return it (owned by the parent). */
+DcNode *dc_node_add(DcNode *parent, const char *name);
+/* Append a child element holding text. */
+DcNode *dc_node_add_text(DcNode *parent, const char *name, const char *text);
+void dc_node_set_attr(DcNode *node, const char *name, const char *value);
+void dc_node_set_attr_printf(DcNode *node, const char *name, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* "supported='yes|no'" */
+void dc_node_set_supported(DcNode *node, gboolean supported);
+
+const char *dc_node_get_attr(const DcNode *node, const char *name);
+/* First child with that element name (and, if attr_value is set, name='attr_value'). */
+DcNode *dc_node_child(const DcNode *node, const char *name, const char *name_attr);
+
+/* <enum name='NAME'> with one <value> per element of the NULL-terminated list. */
+DcNode *dc_node_add_enum(DcNode *parent, const char *enum_name);
+void dc_node_enum_add_value(DcNode *enum_node, const char *value);
+
+DcNode *dc_node_copy(const DcNode *node);

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Live conformance: for every combination in matrix.txt, run the real QEMU
+through domcaps and through libvirt 9.0 (../shared/oracle/libvirt-domcaps)
+and require byte-identical output (trailing blank lines aside); validate
+domcaps' output against libvirt's RelaxNG schema. Prints TAP, one test per
+combination plus one per schema validation.
+
+Usage: conformance.py DOMCAPS_BINARY MATRIX_FILE
+Environment: DOMCAPS_ORACLE overrides the oracle path.
+"""
+import difflib
+import os
+import shlex
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = "/usr/share/libvirt/schemas/domaincaps.rng"
+
+
+def find_oracle():
+    if os.environ.get("DOMCAPS_ORACLE"):
+        return os.environ["DOMCAPS_ORACLE"]
+    d = HERE
+    for _ in range(6):
+        cand = os.path.join(d, "shared", "oracle", "libvirt-domcaps")
+        if os.path.exists(cand):
+            return cand
+        d = os.path.dirname(d)
+    return None
+
+
+def main():
+    domcaps, matrix = sys.argv[1], sys.argv[2]
+    oracle = find_oracle()
+    combos = [l.strip() for l in open(matrix) if l.strip() and not l.startswith("#")]
+    print(f"1..{2 * len(combos)}")
+    if not oracle:
+        for i in range(2 * len(combos)):
+            print(f"not ok {i + 1} - oracle script not found (../shared/oracle/libvirt-domcaps)")
+        return 1
+    failed = 0
+    n = 0
+    for combo in combos:
+        args = shlex.split(combo)
+        ours = subprocess.run([domcaps] + args, capture_output=True, text=True, timeout=120)
+        theirs = subprocess.run([oracle] + args, capture_output=True, text=True, timeout=300,
+                                stdin=subprocess.DEVNULL)
+        n += 1
+        a, b = ours.stdout.rstrip("\n"), theirs.stdout.rstrip("\n")
+        if ours.returncode != 0 or theirs.returncode != 0 or a != b:
+            failed += 1
+            print(f"not ok {n} - identical to libvirt: {combo}")
+            if ours.returncode != 0:
+                print(f"# domcaps exit {ours.returncode}: {ours.stderr.strip()}")
+            if theirs.returncode != 0:
+                print(f"# libvirt exit {theirs.returncode}: {theirs.stderr.strip()[-300:]}")
+            for line in list(difflib.unified_diff(b.splitlines(), a.splitlines(), "libvirt", "domcaps",
+                                                  lineterm="", n=1))[:60]:
+                print(f"# {line}")
+        else:
+            print(f"ok {n} - identical to libvirt: {combo}")
+        n += 1
+        v = subprocess.run(["xmllint", "--noout", "--relaxng", SCHEMA, "-"], input=ours.stdout,
+                           capture_output=True, text=True)
+        if ours.returncode == 0 and v.returncode == 0:
+            print(f"ok {n} - valid against domaincaps.rng: {combo}")
+        else:
+            failed += 1
+            print(f"not ok {n} - valid against domaincaps.rng: {combo}")
+            for line in v.stderr.strip().splitlines()[:10]:
+                print(f"# {line}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
