@@ -2,7 +2,8 @@
 """Data-driven replay cases, one directory each under tests/cases/NAME/:
 
   args            domcaps command-line arguments (shell syntax, one line)
-  transcript.qmp  QMP transcript answered instead of running QEMU (--replay)
+  transcript.qmp  QMP transcript answered instead of running QEMU (--replay),
+  transcript      or the name of one under tests/data/qmp/
   host            name of a fixture host tree under tests/data/hosts/ (--root)
   expected.xml    expected standard output (or expected.json)
   expected-error  expected: first line "exit N", then a substring of stderr
@@ -19,6 +20,9 @@ def run_case(domcaps, case_dir, data_dir):
     args = shlex.split(open(os.path.join(case_dir, "args")).read().strip())
     cmd = [domcaps] + args
     transcript = os.path.join(case_dir, "transcript.qmp")
+    named = os.path.join(case_dir, "transcript")
+    if os.path.exists(named):
+        transcript = os.path.join(data_dir, "qmp", open(named).read().strip())
     if os.path.exists(transcript):
         cmd += ["--replay", transcript]
     host_file = os.path.join(case_dir, "host")

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Set up a Debian machine for domcaps and build it into ./build.
+#   scripts/setup.sh              optimized build
+#   scripts/setup.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer (what CI runs)
+# Installs (as root, with apt): the compiler and libraries, QEMU for every
+# target, OVMF/AAVMF firmware, and libvirt 9.0 (the reference the live tests
+# compare against) through ../shared/oracle/libvirt-domcaps when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sanitize=0
+[ "${1:-}" = "--sanitize" ] && sanitize=1
+
+pkgs="build-essential meson ninja-build pkg-config python3 libglib2.0-dev libjson-c-dev libxml2-dev
+      libxml2-utils clang qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc
+      ovmf qemu-efi-aarch64 libvirt0"
+missing=""
+for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages:$missing (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing$missing" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+# libvirt itself is only the live tests' reference; install it the way the
+# oracle script does so both agree on packages and configuration.
+oracle=../shared/oracle/libvirt-domcaps
+if [ -x "$oracle" ] && [ "$(id -u)" = 0 ] && ! command -v virsh >/dev/null; then
+  "$oracle" --virttype qemu >/dev/null
+fi
+
+opts=(-Dbuildtype=debugoptimized)
+if [ $sanitize = 1 ]; then
+  opts+=(-Db_sanitize=address,undefined -Db_lundef=false)
+fi
+if [ -d build ]; then
+  meson setup --reconfigure build "${opts[@]}" >/dev/null
+else
+  meson setup build "${opts[@]}" >/dev/null
+fi
+ninja -C build >&2
