@@ -17,6 +17,13 @@ G_BEGIN_DECLS
 
 #define DOMCAPS_OPTIONS_VERSION 1
 
+/* How the persistent probe cache is used. */
+typedef enum {
+    DOMCAPS_CACHE_USE = 0,     /* answer from a valid entry, probe and store otherwise */
+    DOMCAPS_CACHE_OFF,         /* neither read nor write */
+    DOMCAPS_CACHE_REFRESH,     /* probe again and replace the entry */
+} domcaps_cache_mode;
+
 /* What to ask. Initialise with DOMCAPS_OPTIONS_INIT and set what you need;
  * NULL fields take the defaults described per field. */
 typedef struct {
@@ -30,9 +37,11 @@ typedef struct {
     const char *record;        /* write the QMP exchange to this transcript file */
     const char *cpu_map_dir;   /* libvirt CPU map; NULL: /usr/share/libvirt/cpu_map */
     int timeout_ms;            /* whole probe deadline; 0: 30000 */
+    const char *cache_dir;     /* NULL: $XDG_CACHE_HOME/domcaps, or /var/cache/domcaps for root */
+    domcaps_cache_mode cache;  /* DOMCAPS_CACHE_USE by default */
 } domcaps_options;
 
-#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, DOMCAPS_CACHE_USE }
 
 /* The domain capabilities of one emulator/arch/machine/virttype. */
 typedef struct domcaps_doc domcaps_doc;

@@ -4,6 +4,7 @@
 #include "domcaps.h"
 #include "caps/arch.h"
 #include "caps/caps.h"
+#include "cache/cache.h"
 #include "format/format.h"
 #include "probe/probe.h"
 #include <errno.h>
@@ -154,6 +155,12 @@ static char *resolve_machine(json_object *machines, const char *arch, const char
     return NULL;
 }
 
+static gboolean json_has_accel(json_object *facts, const char *accel)
+{
+    json_object *a = NULL;
+    return json_object_object_get_ex(facts, "accel", &a) && json_object_object_get_ex(a, accel, NULL);
+}
+
 static gboolean write_file_atomic(const char *path, const char *data, gsize len, GError **err)
 {
     return g_file_set_contents(path, data, len, err);
@@ -217,24 +224,54 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         .replay = replay,
         .record = record,
     };
-    json_object *facts_json = dc_probe_run(&preq, &inner);
-    if (!facts_json && !opts->virttype && strcmp(accel, "kvm") == 0) {
-        /* KVM guessed but this emulator cannot use it: fall back to TCG. */
-        g_clear_error(&inner);
-        virttype = "qemu";
-        accel = "tcg";
-        preq.accel = accel;
-        if (record)
-            g_string_truncate(record, 0);
-        facts_json = dc_probe_run(&preq, &inner);
-    }
-    if (!facts_json) {
-        public_error(err, inner);
-        g_error_free(inner);
-        return NULL;
+    /* Replays and recordings always talk QMP; everything else may be cached. */
+    gboolean use_cache = !replay && !record && opts->cache != DOMCAPS_CACHE_OFF;
+    g_autofree char *cache_dir = use_cache ? (opts->cache_dir ? g_strdup(opts->cache_dir) : dc_cache_default_dir()) : NULL;
+    json_object *cache_key = use_cache ? dc_cache_key_new(host, emulator, probe_path) : NULL;
+    json_object *facts_json = NULL;
+    if (cache_key && opts->cache != DOMCAPS_CACHE_REFRESH)
+        facts_json = dc_cache_load(cache_dir, emulator, cache_key, NULL);
+    gboolean dirty = FALSE;
+    if (!facts_json || !json_has_accel(facts_json, accel)) {
+        json_object *fresh = dc_probe_run(&preq, &inner);
+        if (!fresh && !opts->virttype && strcmp(accel, "kvm") == 0) {
+            /* KVM guessed but this emulator cannot use it: fall back to TCG. */
+            g_clear_error(&inner);
+            virttype = "qemu";
+            accel = "tcg";
+            preq.accel = accel;
+            if (record)
+                g_string_truncate(record, 0);
+            if (facts_json && json_has_accel(facts_json, accel))
+                fresh = json_object_get(facts_json);
+            else
+                fresh = dc_probe_run(&preq, &inner);
+        }
+        if (!fresh) {
+            if (facts_json)
+                json_object_put(facts_json);
+            if (cache_key)
+                json_object_put(cache_key);
+            public_error(err, inner);
+            g_error_free(inner);
+            return NULL;
+        }
+        if (facts_json && fresh != facts_json) {
+            dc_probe_merge_accel(facts_json, fresh);
+            json_object_put(fresh);
+        } else {
+            if (facts_json)
+                json_object_put(facts_json);
+            facts_json = fresh;
+        }
+        dirty = TRUE;
     }
     /* The path is reported as the caller named it, not as found under a root. */
     json_object_object_add(facts_json, "emulator", json_object_new_string(emulator));
+    if (cache_key && dirty)
+        dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL); /* no cache: still an answer */
+    if (cache_key)
+        json_object_put(cache_key);
     g_autoptr(DcFacts) facts = dc_facts_new_from_json(facts_json);
     json_object_put(facts_json);
 

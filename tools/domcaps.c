@@ -10,7 +10,8 @@
 static char *opt_emulator, *opt_arch, *opt_machine, *opt_virttype, *opt_format, *opt_root, *opt_replay,
     *opt_record, *opt_cpu_map;
 static int opt_timeout_ms;
-static gboolean opt_version;
+static gboolean opt_version, opt_no_cache, opt_refresh;
+static char *opt_cache_dir;
 
 static GOptionEntry entries[] = {
     { "emulatorbin", 0, 0, G_OPTION_ARG_FILENAME, &opt_emulator, "QEMU binary to probe", "PATH" },
@@ -23,6 +24,9 @@ static GOptionEntry entries[] = {
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record, "record the QMP exchange into a transcript", "FILE" },
     { "cpu-map", 0, 0, G_OPTION_ARG_FILENAME, &opt_cpu_map, "libvirt CPU map directory (default /usr/share/libvirt/cpu_map)", "DIR" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout_ms, "probe deadline in milliseconds (default 30000)", "MS" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache_dir, "probe cache directory (default $XDG_CACHE_HOME/domcaps, /var/cache/domcaps for root)", "DIR" },
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &opt_no_cache, "neither read nor write the probe cache", NULL },
+    { "refresh", 0, 0, G_OPTION_ARG_NONE, &opt_refresh, "probe again and replace the cache entry", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
@@ -67,6 +71,8 @@ int main(int argc, char **argv)
     opts.record = opt_record;
     opts.cpu_map_dir = opt_cpu_map;
     opts.timeout_ms = opt_timeout_ms;
+    opts.cache_dir = opt_cache_dir;
+    opts.cache = opt_no_cache ? DOMCAPS_CACHE_OFF : opt_refresh ? DOMCAPS_CACHE_REFRESH : DOMCAPS_CACHE_USE;
 
     g_autoptr(domcaps_doc) doc = domcaps_get(&opts, &err);
     if (!doc) {

@@ -14,10 +14,12 @@ static gboolean has_cpu_definition(const DcCapsCtx *ctx, const char *name)
     return FALSE;
 }
 
-static void add_migratable_enum(const DcCapsCtx *ctx, DcNode *mode, const char *enum_name)
+/* "on" needs QEMU's migratable CPU property (libvirt looks for it on the
+ * x86_64 max CPU type only); maximum mode offers both regardless. */
+static void add_migratable_enum(DcNode *mode, const char *enum_name, gboolean on)
 {
     DcNode *e = dc_node_add_enum(mode, enum_name);
-    if (dc_facts_has_prop(ctx->facts, "max-x86_64-cpu.migratable"))
+    if (on)
         dc_node_enum_add_value(e, "on");
     dc_node_enum_add_value(e, "off");
 }
@@ -77,14 +79,15 @@ gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
     gboolean pt_ok = kvm && dc_arch_served_by(ctx->query->arch, dc_host_arch(ctx->host));
     dc_node_set_supported(pt, pt_ok);
     if (pt_ok)
-        add_migratable_enum(ctx, pt, "hostPassthroughMigratable");
+        add_migratable_enum(pt, "hostPassthroughMigratable",
+                            dc_facts_has_prop(ctx->facts, "max-x86_64-cpu.migratable"));
 
     DcNode *max = dc_node_add(cpu, "mode");
     dc_node_set_attr(max, "name", "maximum");
     gboolean max_ok = has_cpu_definition(ctx, "max");
     dc_node_set_supported(max, max_ok);
     if (max_ok)
-        add_migratable_enum(ctx, max, "maximumMigratable");
+        add_migratable_enum(max, "maximumMigratable", TRUE);
 
     g_autoptr(DcCpuMap) map = NULL;
     if (ctx->query->cpu_map_dir) {

@@ -1,0 +1,217 @@
+#include "cache/cache.h"
+#include "probe/facts.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+/* Where distributions install QEMU's loadable modules (qxl, usb-redir...):
+ * installing one changes what QEMU reports without touching the binary. */
+static const char *const module_dirs[] = {
+    "/usr/lib/x86_64-linux-gnu/qemu", "/usr/lib/aarch64-linux-gnu/qemu", "/usr/lib/powerpc64le-linux-gnu/qemu",
+    "/usr/lib/s390x-linux-gnu/qemu", "/usr/lib/riscv64-linux-gnu/qemu", "/usr/lib64/qemu", "/usr/lib/qemu", NULL,
+};
+
+/* Largest entry accepted; real ones are a few hundred KiB. */
+#define DC_CACHE_MAX_ENTRY (16 * 1024 * 1024)
+
+static json_object *stamp(gint64 a, gint64 b)
+{
+    g_autofree char *s = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT, a, b);
+    return json_object_new_string(s);
+}
+
+static json_object *file_identity(const struct stat *st)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "size", json_object_new_int64(st->st_size));
+    json_object_object_add(o, "mtime", stamp(st->st_mtim.tv_sec, st->st_mtim.tv_nsec));
+    json_object_object_add(o, "ctime", stamp(st->st_ctim.tv_sec, st->st_ctim.tv_nsec));
+    json_object_object_add(o, "inode", stamp((gint64)st->st_dev, (gint64)st->st_ino));
+    return o;
+}
+
+/* vendor, family, model, stepping and microcode of the first CPU: a new CPU
+ * or microcode changes what KVM offers. */
+static char *cpu_signature(const DcHost *host)
+{
+    g_autofree char *text = NULL;
+    if (!dc_host_read_file(host, "/proc/cpuinfo", &text, NULL, NULL))
+        return g_strdup("");
+    static const char *const keys[] = { "vendor_id", "cpu family", "model", "stepping", "microcode",
+                                        "cpu", "revision", "processor 0", NULL };
+    GString *sig = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l && **l; l++) { /* first block only */
+        char *colon = strchr(*l, ':');
+        if (!colon)
+            continue;
+        g_autofree char *k = g_strstrip(g_strndup(*l, colon - *l));
+        if (g_strv_contains(keys, k))
+            g_string_append_printf(sig, "%s=%s;", k, g_strstrip(colon + 1));
+    }
+    return g_string_free(sig, FALSE);
+}
+
+json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path)
+{
+    struct stat st;
+    if (stat(emulator_path, &st) < 0)
+        return NULL;
+    json_object *key = json_object_new_object();
+    json_object_object_add(key, "facts-format", json_object_new_int(DC_FACTS_FORMAT));
+    json_object_object_add(key, "emulator", json_object_new_string(emulator));
+    json_object_object_add(key, "binary", file_identity(&st));
+
+    json_object *mods = json_object_new_object();
+    for (const char *const *d = module_dirs; *d; d++) {
+        g_autofree char *p = dc_host_path(host, *d);
+        struct stat ms;
+        if (stat(p, &ms) == 0)
+            json_object_object_add(mods, *d, file_identity(&ms));
+    }
+    json_object_object_add(key, "modules", mods);
+
+    g_autofree char *kvm = dc_host_path(host, "/dev/kvm");
+    const char *kvm_state = access(kvm, R_OK | W_OK) == 0 ? "rw" : access(kvm, F_OK) == 0 ? "present" : "absent";
+    json_object_object_add(key, "kvm", json_object_new_string(kvm_state));
+
+    struct utsname u;
+    json_object_object_add(key, "kernel", json_object_new_string(uname(&u) == 0 ? u.release : ""));
+    g_autofree char *sig = cpu_signature(host);
+    json_object_object_add(key, "cpu", json_object_new_string(sig));
+    return key;
+}
+
+char *dc_cache_entry_path(const char *dir, const char *emulator)
+{
+    g_autofree char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, emulator, -1);
+    g_autofree char *base = g_path_get_basename(emulator);
+    g_autofree char *name = g_strdup_printf("%s-%.16s.json", base, digest);
+    return g_build_filename(dir, name, NULL);
+}
+
+char *dc_cache_key_diff(json_object *stored, json_object *current)
+{
+    if (!stored || !json_object_is_type(stored, json_type_object))
+        return g_strdup("entry has no key");
+    json_object_object_foreach(current, k, v) {
+        json_object *old = NULL;
+        if (!json_object_object_get_ex(stored, k, &old))
+            return g_strdup_printf("%s not recorded", k);
+        if (!json_object_equal(old, v)) {
+            if (json_object_is_type(v, json_type_object) && json_object_is_type(old, json_type_object)) {
+                json_object_object_foreach(v, k2, v2) {
+                    json_object *o2 = NULL;
+                    if (!json_object_object_get_ex(old, k2, &o2) || !json_object_equal(o2, v2))
+                        return g_strdup_printf("%s changed (%s)", k, k2);
+                }
+                return g_strdup_printf("%s changed", k);
+            }
+            return g_strdup_printf("%s changed", k);
+        }
+    }
+    json_object_object_foreach(stored, k3, v3) {
+        (void)v3;
+        if (!json_object_object_get_ex(current, k3, NULL))
+            return g_strdup_printf("%s no longer applies", k3);
+    }
+    return NULL;
+}
+
+/* Read an entry without following a symlink planted in its place. */
+static char *read_entry(const char *path, gsize *len, char **why)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        *why = g_strdup(errno == ENOENT ? "no entry" : errno == ELOOP ? "entry is a symlink" : "entry unreadable");
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > DC_CACHE_MAX_ENTRY || st.st_size == 0) {
+        close(fd);
+        *why = g_strdup(st.st_size == 0 ? "empty entry" : "entry is not a plausible file");
+        return NULL;
+    }
+    char *buf = g_malloc(st.st_size + 1);
+    gsize got = 0;
+    while (got < (gsize)st.st_size) {
+        ssize_t r = read(fd, buf + got, st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += r;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *len = got;
+    return buf;
+}
+
+json_object *dc_cache_load(const char *dir, const char *emulator, json_object *key, char **why)
+{
+    g_autofree char *path = dc_cache_entry_path(dir, emulator);
+    char *reason = NULL;
+    gsize len = 0;
+    g_autofree char *data = read_entry(path, &len, &reason);
+    json_object *entry = NULL, *facts = NULL;
+    if (data) {
+        json_tokener *tok = json_tokener_new();
+        entry = json_tokener_parse_ex(tok, data, (int)len);
+        gboolean complete = json_tokener_get_error(tok) == json_tokener_success &&
+                            json_tokener_get_parse_end(tok) == len;
+        json_tokener_free(tok);
+        json_object *stored_key = NULL, *f = NULL;
+        if (!complete || !entry || !json_object_is_type(entry, json_type_object)) {
+            reason = g_strdup("corrupt entry");
+        } else if (dc_json_int(entry, "domcaps-cache", -1) != DC_CACHE_FORMAT) {
+            reason = g_strdup("entry from another domcaps version");
+        } else if (!json_object_object_get_ex(entry, "key", &stored_key) ||
+                   (reason = dc_cache_key_diff(stored_key, key)) != NULL) {
+            if (!reason)
+                reason = g_strdup("entry has no key");
+        } else if (!json_object_object_get_ex(entry, "facts", &f) || !json_object_is_type(f, json_type_object) ||
+                   dc_json_int(f, "domcaps-facts", -1) != DC_FACTS_FORMAT ||
+                   !dc_json_str(f, "target") || !json_object_object_get_ex(f, "accel", NULL)) {
+            reason = g_strdup("entry holds no usable facts");
+        } else {
+            facts = json_object_get(f);
+        }
+    }
+    if (entry)
+        json_object_put(entry);
+    if (why)
+        *why = reason;
+    else
+        g_free(reason);
+    return facts;
+}
+
+gboolean dc_cache_store(const char *dir, const char *emulator, json_object *key, json_object *facts, GError **err)
+{
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create cache directory %s: %s", dir,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    json_object *entry = json_object_new_object();
+    json_object_object_add(entry, "domcaps-cache", json_object_new_int(DC_CACHE_FORMAT));
+    json_object_object_add(entry, "key", json_object_get(key));
+    json_object_object_add(entry, "facts", json_object_get(facts));
+    const char *text = json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    g_autofree char *path = dc_cache_entry_path(dir, emulator);
+    /* g_file_set_contents writes a temporary file in dir and renames it over
+     * the entry (replacing a symlink itself, never its target). */
+    gboolean ok = g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, err);
+    json_object_put(entry);
+    return ok;
+}
+
+char *dc_cache_default_dir(void)
+{
+    if (geteuid() == 0)
+        return g_strdup("/var/cache/domcaps");
+    return g_build_filename(g_get_user_cache_dir(), "domcaps", NULL);
+}

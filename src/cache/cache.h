@@ -1,0 +1,39 @@
+/* Persistent cache of probe results (facts), one file per emulator.
+ *
+ * An entry is {"domcaps-cache": N, "key": {...}, "facts": {...}}. The key
+ * holds everything that can change what QEMU answers: the binary's identity
+ * (path, size, mtime, ctime, inode, device), QEMU's module directory, /dev/kvm
+ * presence and access, the kernel release, the host CPU signature and
+ * microcode, and domcaps' facts format. Host facts read at assembly time
+ * (firmware descriptors, VFIO, swtpm) are never cached, so they are always
+ * current. Writes go to a temporary file renamed into place; a corrupt,
+ * foreign, symlinked or stale entry is ignored and replaced, never trusted. */
+#pragma once
+#include "host/host.h"
+#include <json-c/json.h>
+
+#define DC_CACHE_FORMAT 1
+
+/* The key of an emulator as things are now. emulator_path is where the
+ * binary is read (already under the host root). Returns NULL when the
+ * binary cannot be stat'ed. */
+json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path);
+
+/* The entry file for an emulator inside dir. */
+char *dc_cache_entry_path(const char *dir, const char *emulator);
+
+/* Load facts if the entry exists and its key equals `key`. On a miss,
+ * returns NULL and, when `why` is given, a short reason ("no entry",
+ * "binary changed (mtime)", "corrupt entry"...). */
+json_object *dc_cache_load(const char *dir, const char *emulator, json_object *key, char **why);
+
+/* Store facts under key. Creates dir. Atomic; returns FALSE with err when the
+ * entry cannot be written (callers go on without a cache). */
+gboolean dc_cache_store(const char *dir, const char *emulator, json_object *key, json_object *facts, GError **err);
+
+/* Compare a stored key with the current one: NULL when equal, else the
+ * first differing field's description (caller frees). */
+char *dc_cache_key_diff(json_object *stored, json_object *current);
+
+/* Default directory: $XDG_CACHE_HOME/domcaps for users, /var/cache/domcaps for root. */
+char *dc_cache_default_dir(void);
