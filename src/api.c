@@ -227,8 +227,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     /* Replays and recordings always talk QMP; everything else may be cached. */
     gboolean use_cache = !replay && !record && opts->cache != DOMCAPS_CACHE_OFF;
     g_autofree char *cache_dir = use_cache ? (opts->cache_dir ? g_strdup(opts->cache_dir) : dc_cache_default_dir()) : NULL;
-    json_object *cache_key = use_cache ? dc_cache_key_new(host, emulator, probe_path) : NULL;
-    json_object *facts_json = NULL;
+    g_autoptr(json_object) cache_key = use_cache ? dc_cache_key_new(host, emulator, probe_path) : NULL;
+    g_autoptr(json_object) facts_json = NULL;
     if (cache_key && opts->cache != DOMCAPS_CACHE_REFRESH)
         facts_json = dc_cache_load(cache_dir, emulator, cache_key, NULL);
     gboolean dirty = FALSE;
@@ -248,10 +248,6 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
                 fresh = dc_probe_run(&preq, &inner);
         }
         if (!fresh) {
-            if (facts_json)
-                json_object_put(facts_json);
-            if (cache_key)
-                json_object_put(cache_key);
             public_error(err, inner);
             g_error_free(inner);
             return NULL;
@@ -268,12 +264,15 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     }
     /* The path is reported as the caller named it, not as found under a root. */
     json_object_object_add(facts_json, "emulator", json_object_new_string(emulator));
+    g_autoptr(DcFacts) facts = dc_facts_new_from_json(facts_json);
+    json_object *memo = NULL;
+    if (cache_key && !json_object_object_get_ex(facts_json, "memo", &memo)) {
+        memo = json_object_new_object();
+        json_object_object_add(facts_json, "memo", memo);
+    }
+    /* Store what was probed now: later query errors do not make it wrong. */
     if (cache_key && dirty)
         dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL); /* no cache: still an answer */
-    if (cache_key)
-        json_object_put(cache_key);
-    g_autoptr(DcFacts) facts = dc_facts_new_from_json(facts_json);
-    json_object_put(facts_json);
 
     if (record && !write_file_atomic(opts->record, record->str, record->len, &inner)) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_IO, "cannot write transcript: %s", inner->message);
@@ -311,7 +310,10 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         .virttype = virttype,
         .cpu_map_dir = opts->cpu_map_dir ? opts->cpu_map_dir : DC_DEFAULT_CPU_MAP,
     };
-    DcNode *root = dc_caps_assemble(facts, host, &q, err);
+    gboolean memo_changed = FALSE;
+    DcNode *root = dc_caps_assemble(facts, host, &q, memo, &memo_changed, err);
+    if (root && cache_key && memo_changed)
+        dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL);
     if (!root)
         return NULL;
     domcaps_doc *doc = g_new0(domcaps_doc, 1);

@@ -3,6 +3,7 @@
  * tables.c, the others from the sections' own small rules. */
 #include "caps/caps.h"
 #include "caps/sections.h"
+#include <sys/stat.h>
 
 static const char *const device_elements[] = {
     "disk", "graphics", "video", "hostdev", "rng", "filesystem", "tpm", "redirdev", "channel", NULL,
@@ -84,7 +85,41 @@ static guint machine_max_cpus(const DcCapsCtx *ctx)
     return 0;
 }
 
-DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQuery *query, GError **err)
+/* The <cpu> section costs most of a warm run (reading libvirt's CPU map), and
+ * depends only on the QEMU facts, the CPU map, the host arch and the query's
+ * accelerator and arch, so it is remembered under exactly those. */
+static gboolean add_cpu_memoized(const DcCapsCtx *ctx, DcNode *root, json_object *memo, gboolean *changed,
+                                 GError **err)
+{
+    if (!memo || !ctx->query->cpu_map_dir)
+        return dc_caps_add_cpu(ctx, root, err);
+    g_autofree char *dir = dc_host_path(ctx->host, ctx->query->cpu_map_dir);
+    g_autofree char *index = g_build_filename(dir, "index.xml", NULL);
+    struct stat d, i;
+    if (stat(dir, &d) < 0 || stat(index, &i) < 0)
+        return dc_caps_add_cpu(ctx, root, err);
+    g_autofree char *key = g_strdup_printf("cpu|%s|%s|%s|%s|%ld.%09ld|%ld.%09ld|%ld", ctx->accel, ctx->query->arch,
+                                           dc_host_arch(ctx->host), ctx->query->cpu_map_dir, (long)d.st_mtim.tv_sec,
+                                           (long)d.st_mtim.tv_nsec, (long)i.st_mtim.tv_sec, (long)i.st_mtim.tv_nsec,
+                                           (long)i.st_ino);
+    json_object *hit = NULL;
+    if (json_object_object_get_ex(memo, key, &hit)) {
+        DcNode *cpu = dc_node_from_memo(hit);
+        if (cpu) {
+            g_ptr_array_add(root->children, cpu);
+            return TRUE;
+        }
+    }
+    if (!dc_caps_add_cpu(ctx, root, err))
+        return FALSE;
+    DcNode *cpu = root->children->pdata[root->children->len - 1];
+    json_object_object_add(memo, key, dc_node_to_memo(cpu));
+    *changed = TRUE;
+    return TRUE;
+}
+
+DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQuery *query,
+                         json_object *memo, gboolean *memo_changed, GError **err)
 {
     DcCapsCtx ctx = {
         .facts = facts,
@@ -108,8 +143,11 @@ DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQ
 
     if (!dc_caps_add_os(&ctx, root, err))
         return NULL;
-    if (!dc_caps_add_cpu(&ctx, root, err))
+    gboolean changed = FALSE;
+    if (!add_cpu_memoized(&ctx, root, memo, &changed, err))
         return NULL;
+    if (memo_changed)
+        *memo_changed = changed;
     assemble_memory_backing(&ctx, root);
     assemble_devices(&ctx, root);
     assemble_features(&ctx, root);

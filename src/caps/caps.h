@@ -21,7 +21,10 @@ typedef struct {
     const char *accel;      /* "kvm" or "tcg" */
 } DcCapsCtx;
 
-DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQuery *query, GError **err);
+/* memo: where computed sections may be remembered across runs (a member of
+ * the cached facts), NULL for none; *memo_changed is set when it grew. */
+DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQuery *query,
+                         json_object *memo, gboolean *memo_changed, GError **err);
 
 /* --- tables.c: one row per document value and the QEMU fact enabling it --- */
 typedef enum {

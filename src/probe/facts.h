@@ -20,6 +20,9 @@
 
 #define DC_FACTS_FORMAT 1
 
+/* json_object_put() as an autoptr cleanup. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+
 typedef struct DcFacts DcFacts;
 
 DcFacts *dc_facts_new_from_json(json_object *obj);   /* takes a reference */

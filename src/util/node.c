@@ -106,3 +106,74 @@ DcNode *dc_node_copy(const DcNode *node)
         g_ptr_array_add(c->children, dc_node_copy(node->children->pdata[i]));
     return c;
 }
+
+#include <json-c/json.h>
+
+json_object *dc_node_to_memo(const DcNode *node)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "n", json_object_new_string(node->name));
+    if (node->attr_names->len) {
+        json_object *attrs = json_object_new_array();
+        for (guint i = 0; i < node->attr_names->len; i++) {
+            json_object *pair = json_object_new_array();
+            json_object_array_add(pair, json_object_new_string(node->attr_names->pdata[i]));
+            json_object_array_add(pair, json_object_new_string(node->attr_values->pdata[i]));
+            json_object_array_add(attrs, pair);
+        }
+        json_object_object_add(o, "a", attrs);
+    }
+    if (node->text)
+        json_object_object_add(o, "t", json_object_new_string(node->text));
+    if (node->children->len) {
+        json_object *kids = json_object_new_array();
+        for (guint i = 0; i < node->children->len; i++)
+            json_object_array_add(kids, dc_node_to_memo(node->children->pdata[i]));
+        json_object_object_add(o, "c", kids);
+    }
+    return o;
+}
+
+static const char *memo_str(json_object *o)
+{
+    return o && json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
+}
+
+DcNode *dc_node_from_memo(json_object *memo)
+{
+    json_object *n = NULL, *a = NULL, *t = NULL, *c = NULL;
+    if (!memo || !json_object_is_type(memo, json_type_object) || !json_object_object_get_ex(memo, "n", &n) ||
+        !memo_str(n))
+        return NULL;
+    g_autoptr(DcNode) node = dc_node_new(memo_str(n));
+    if (json_object_object_get_ex(memo, "a", &a)) {
+        if (!json_object_is_type(a, json_type_array))
+            return NULL;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+            json_object *pair = json_object_array_get_idx(a, i);
+            if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2)
+                return NULL;
+            const char *k = memo_str(json_object_array_get_idx(pair, 0));
+            const char *v = memo_str(json_object_array_get_idx(pair, 1));
+            if (!k || !v)
+                return NULL;
+            dc_node_set_attr(node, k, v);
+        }
+    }
+    if (json_object_object_get_ex(memo, "t", &t)) {
+        if (!memo_str(t))
+            return NULL;
+        node->text = g_strdup(memo_str(t));
+    }
+    if (json_object_object_get_ex(memo, "c", &c)) {
+        if (!json_object_is_type(c, json_type_array))
+            return NULL;
+        for (size_t i = 0; i < json_object_array_length(c); i++) {
+            DcNode *child = dc_node_from_memo(json_object_array_get_idx(c, i));
+            if (!child)
+                return NULL;
+            g_ptr_array_add(node->children, child);
+        }
+    }
+    return g_steal_pointer(&node);
+}

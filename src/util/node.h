@@ -35,3 +35,9 @@ DcNode *dc_node_add_enum(DcNode *parent, const char *enum_name);
 void dc_node_enum_add_value(DcNode *enum_node, const char *value);
 
 DcNode *dc_node_copy(const DcNode *node);
+
+/* Lossless JSON form of a subtree, for memoizing computed sections:
+ * {"n": name, "a": [[k, v], ...], "t": text, "c": [children]}. */
+struct json_object;
+struct json_object *dc_node_to_memo(const DcNode *node);
+DcNode *dc_node_from_memo(struct json_object *memo);   /* NULL when malformed */

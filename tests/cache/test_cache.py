@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Cache invalidation and robustness, through the CLI with a real QEMU.
+
+The emulator is a small wrapper script that logs each start and execs the
+real qemu-system-x86_64, inside a temporary host root, so each test can
+touch, replace or delete it and count how often QEMU really ran.
+Prints TAP. Usage: test_cache.py DOMCAPS_BINARY
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+QEMU = "/usr/bin/qemu-system-x86_64"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURE = os.path.join(REPO, "tests", "data", "hosts", "debian12")
+
+
+class Env:
+    def __init__(self, domcaps):
+        self.domcaps = domcaps
+        self.tmp = tempfile.mkdtemp(prefix="domcaps-cache-test-")
+        self.root = os.path.join(self.tmp, "root")
+        shutil.copytree(FIXTURE, self.root, symlinks=True)
+        os.makedirs(os.path.join(self.root, "usr", "bin"), exist_ok=True)
+        self.log = os.path.join(self.tmp, "starts.log")
+        self.cache = os.path.join(self.tmp, "cache")
+        self.write_wrapper("")
+
+    def write_wrapper(self, extra):
+        path = os.path.join(self.root, "usr", "bin", "qemu-system-x86_64")
+        tmp = path + ".new"
+        with open(tmp, "w") as f:
+            f.write(f"#!/bin/sh\n# {extra}\necho start >> {self.log}\nexec {QEMU} \"$@\"\n")
+        os.chmod(tmp, 0o755)
+        os.rename(tmp, path)
+        return path
+
+    def starts(self):
+        try:
+            return len(open(self.log).read().splitlines())
+        except FileNotFoundError:
+            return 0
+
+    def run(self, *extra, cache=None):
+        cmd = [self.domcaps, "--root", self.root, "--emulatorbin", "/usr/bin/qemu-system-x86_64",
+               "--virttype", "qemu", "--cache-dir", cache or self.cache] + list(extra)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+    def entries(self):
+        return sorted(os.listdir(self.cache)) if os.path.isdir(self.cache) else []
+
+    def entry_path(self):
+        e = [x for x in self.entries() if x.endswith(".json")]
+        return os.path.join(self.cache, e[0]) if len(e) == 1 else None
+
+    def close(self):
+        subprocess.run(["chmod", "-R", "u+w", self.tmp])
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+tests = []
+
+
+def test(fn):
+    tests.append(fn)
+    return fn
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def valid_single_entry(env):
+    entries = env.entries()
+    check(len(entries) == 1 and entries[0].endswith(".json"), f"expected one entry, found {entries}")
+    data = json.load(open(env.entry_path()))
+    check(data.get("domcaps-cache") == 1 and "facts" in data and "key" in data, "entry is not a valid cache entry")
+
+
+@test
+def warm_run_does_not_start_qemu(env):
+    a = env.run()
+    check(a.returncode == 0, a.stderr)
+    check(env.starts() == 1, f"cold run started QEMU {env.starts()} times")
+    b = env.run()
+    check(b.returncode == 0 and b.stdout == a.stdout, "warm output differs")
+    check(env.starts() == 1, "warm run started QEMU")
+    valid_single_entry(env)
+
+
+@test
+def touching_the_binary_invalidates(env):
+    first = env.run().stdout
+    os.utime(os.path.join(env.root, "usr", "bin", "qemu-system-x86_64"))
+    out = env.run()
+    check(env.starts() == 2, f"touch did not cause a new probe ({env.starts()} starts)")
+    check(out.stdout == first, "output changed after touch")
+    valid_single_entry(env)
+
+
+@test
+def replacing_the_binary_invalidates(env):
+    first = env.run().stdout
+    env.write_wrapper("a new build")
+    out = env.run()
+    check(env.starts() == 2, "replacing the binary did not cause a new probe")
+    check(out.stdout == first, "output changed after replacement")
+
+
+@test
+def refresh_and_no_cache(env):
+    env.run()
+    env.run("--refresh")
+    check(env.starts() == 2, "--refresh did not probe")
+    env.run("--no-cache")
+    check(env.starts() == 3, "--no-cache did not probe")
+    valid_single_entry(env)
+
+
+@test
+def firmware_descriptors_are_read_live(env):
+    before = env.run().stdout
+    fw = os.path.join(env.root, "usr", "share", "qemu", "firmware")
+    moved = os.path.join(env.tmp, "60-edk2-x86_64.json")
+    shutil.move(os.path.join(fw, "60-edk2-x86_64.json"), moved)
+    without = env.run().stdout
+    check("OVMF_CODE_4M.fd</value>" not in without, "removed descriptor still listed")
+    shutil.move(moved, os.path.join(fw, "60-edk2-x86_64.json"))
+    again = env.run().stdout
+    check(again == before, "restored descriptor not listed again")
+    check(env.starts() == 1, "firmware changes should not need a new probe")
+
+
+def corrupt_case(writer):
+    def run(env):
+        good = env.run().stdout
+        path = env.entry_path()
+        writer(env, path)
+        out = env.run()
+        check(out.returncode == 0, out.stderr)
+        check(out.stdout == good, "output differs after cache corruption")
+        check(env.starts() == 2, "corrupt entry was trusted")
+        valid_single_entry(env)
+        if hasattr(env, "elsewhere"):
+            check(not os.path.islink(path), "entry is still a symlink")
+            check(json.load(open(env.elsewhere)).get("domcaps-cache") == 1, "symlink target was modified")
+    return run
+
+
+def truncate(env, path):
+    data = open(path).read()
+    open(path, "w").write(data[: len(data) // 2])
+
+
+def garbage(env, path):
+    open(path, "wb").write(os.urandom(4096))
+
+
+def empty(env, path):
+    open(path, "w").close()
+
+
+def wrong_version(env, path):
+    data = json.load(open(path))
+    data["domcaps-cache"] = 999
+    json.dump(data, open(path, "w"))
+
+
+def foreign_key(env, path):
+    data = json.load(open(path))
+    data["key"]["binary"]["size"] = 1
+    json.dump(data, open(path, "w"))
+
+
+def symlink_elsewhere(env, path):
+    target = os.path.join(env.tmp, "elsewhere.json")
+    shutil.copy(path, target)
+    os.unlink(path)
+    os.symlink(target, path)
+    env.elsewhere = target
+
+
+for name, fn in [("truncated", truncate), ("garbage", garbage), ("empty", empty),
+                 ("wrong_version", wrong_version), ("foreign_key", foreign_key),
+                 ("symlinked_elsewhere", symlink_elsewhere)]:
+    f = corrupt_case(fn)
+    f.__name__ = f"corrupt_entry_{name}_is_replaced"
+    tests.append(f)
+
+
+@test
+def entry_replaced_by_directory_still_answers(env):
+    good = env.run().stdout
+    path = env.entry_path()
+    os.unlink(path)
+    os.mkdir(path)
+    out = env.run()
+    check(out.returncode == 0 and out.stdout == good, "no answer when the entry is a directory")
+
+
+@test
+def read_only_cache_dir_still_answers(env):
+    os.makedirs(env.cache)
+    os.chmod(env.cache, 0o555)
+    out = env.run()
+    check(out.returncode == 0, out.stderr)
+    check("<domainCapabilities>" in out.stdout, "no document")
+    if os.geteuid() != 0:
+        check(env.entries() == [], "wrote into a read-only dir")
+
+
+def concurrent(n):
+    def run(env):
+        procs = [subprocess.Popen([env.domcaps, "--root", env.root, "--emulatorbin",
+                                   "/usr/bin/qemu-system-x86_64", "--virttype", "qemu",
+                                   "--cache-dir", env.cache], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(n)]
+        outs = [p.communicate(timeout=180) for p in procs]
+        check(all(p.returncode == 0 for p in procs), [o[1] for o in outs])
+        check(len(set(o[0] for o in outs)) == 1, "concurrent runs disagree")
+        valid_single_entry(env)
+        leftovers = [x for x in os.listdir(env.cache) if not x.endswith(".json")]
+        check(not leftovers, f"temporary files left: {leftovers}")
+        check(env.run().stdout == outs[0][0], "entry after concurrent writes gives another answer")
+    return run
+
+
+for n in (2, 10):
+    f = concurrent(n)
+    f.__name__ = f"{n}_processes_at_once"
+    tests.append(f)
+
+
+def main():
+    domcaps = sys.argv[1]
+    print(f"1..{len(tests)}")
+    failed = 0
+    for i, t in enumerate(tests, 1):
+        env = Env(domcaps)
+        try:
+            t(env)
+            print(f"ok {i} - {t.__name__}")
+        except Exception as e:
+            failed += 1
+            print(f"not ok {i} - {t.__name__}")
+            for line in str(e).splitlines():
+                print(f"# {line}")
+        finally:
+            env.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
