@@ -5,12 +5,16 @@
  */
 #include "domcaps.h"
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static char *opt_emulator, *opt_arch, *opt_machine, *opt_virttype, *opt_format, *opt_root, *opt_replay,
     *opt_record, *opt_cpu_map;
 static int opt_timeout_ms;
-static gboolean opt_version, opt_no_cache, opt_refresh;
+static gboolean opt_version, opt_no_cache, opt_refresh, opt_all, opt_stats;
+static char *opt_output_dir;
 static char *opt_cache_dir;
 
 static GOptionEntry entries[] = {
@@ -27,13 +31,157 @@ static GOptionEntry entries[] = {
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache_dir, "probe cache directory (default $XDG_CACHE_HOME/domcaps, /var/cache/domcaps for root)", "DIR" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &opt_no_cache, "neither read nor write the probe cache", NULL },
     { "refresh", 0, 0, G_OPTION_ARG_NONE, &opt_refresh, "probe again and replace the cache entry", NULL },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "every installed qemu-system-* (in parallel), one document each", NULL },
+    { "output-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_output_dir, "with --all: write ARCH.xml/.json files here instead of one stream", "DIR" },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &opt_stats, "print wall time and peak memory on stderr", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
+/* --all: one job per installed emulator, run on a thread pool. */
+typedef struct {
+    char *emulator;
+    char *output;   /* the document, or NULL */
+    char *error;
+    int error_code;
+    char *arch;
+} AllJob;
+
+static domcaps_options base_opts;
+static GMutex progress_lock;
+static guint progress_done, progress_total;
+
+static void run_job(gpointer data, gpointer user_data)
+{
+    AllJob *job = data;
+    domcaps_options o = base_opts;
+    o.emulator = job->emulator;
+    GError *err = NULL;
+    domcaps_doc *doc = domcaps_get(&o, &err);
+    if (doc) {
+        job->output = g_strcmp0(opt_format, "json") == 0 ? domcaps_doc_to_json(doc, TRUE) : domcaps_doc_to_xml(doc);
+        job->arch = g_strdup(domcaps_doc_arch(doc));
+        domcaps_doc_free(doc);
+    } else {
+        job->error = g_strdup(err->message);
+        job->error_code = err->code;
+        g_error_free(err);
+    }
+    g_mutex_lock(&progress_lock);
+    progress_done++;
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\rdomcaps: %u/%u emulators probed", progress_done, progress_total);
+    g_mutex_unlock(&progress_lock);
+}
+
+static gint compare_paths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static GPtrArray *installed_emulators(void)
+{
+    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const char *path = g_getenv("PATH");
+    g_autofree char *dirs = g_strdup_printf("%s:/usr/local/bin:/usr/bin", path ? path : "");
+    g_auto(GStrv) parts = g_strsplit(dirs, ":", -1);
+    for (char **d = parts; *d; d++) {
+        if (**d != '/')
+            continue;
+        g_autoptr(GDir) dir = g_dir_open(*d, 0, NULL);
+        const char *name;
+        while (dir && (name = g_dir_read_name(dir))) {
+            if (!g_str_has_prefix(name, "qemu-system-") || g_hash_table_contains(seen, name))
+                continue;
+            g_autofree char *full = g_build_filename(*d, name, NULL);
+            if (!g_file_test(full, G_FILE_TEST_IS_EXECUTABLE))
+                continue;
+            g_hash_table_add(seen, g_strdup(name));
+            g_ptr_array_add(found, g_steal_pointer(&full));
+        }
+    }
+    g_ptr_array_sort(found, compare_paths);
+    return found;
+}
+
+static int run_all(const domcaps_options *opts, char **emulators)
+{
+    base_opts = *opts;
+    g_autoptr(GPtrArray) list = NULL;
+    if (emulators && *emulators) {
+        list = g_ptr_array_new_with_free_func(g_free);
+        for (char **e = emulators; *e; e++)
+            g_ptr_array_add(list, g_strdup(*e));
+    } else {
+        list = installed_emulators();
+    }
+    progress_total = list->len;
+    AllJob *jobs = g_new0(AllJob, list->len);
+    GThreadPool *pool = g_thread_pool_new(run_job, NULL, (gint)g_get_num_processors(), FALSE, NULL);
+    for (guint i = 0; i < list->len; i++) {
+        jobs[i].emulator = list->pdata[i];
+        g_thread_pool_push(pool, &jobs[i], NULL);
+    }
+    g_thread_pool_free(pool, FALSE, TRUE);
+    if (isatty(STDERR_FILENO) && list->len)
+        fputc('\n', stderr);
+    int rc = 0;
+    if (opt_output_dir && g_mkdir_with_parents(opt_output_dir, 0755) < 0) {
+        fprintf(stderr, "domcaps: cannot create %s: %s\n", opt_output_dir, g_strerror(errno));
+        rc = 1;
+    }
+    for (guint i = 0; i < list->len && !(opt_output_dir && rc); i++) {
+        if (jobs[i].error) {
+            /* A target domcaps (like libvirt) does not serve is skipped, not a failure. */
+            gboolean unsupported = jobs[i].error_code == DOMCAPS_ERROR_NOT_QEMU ||
+                                   jobs[i].error_code == DOMCAPS_ERROR_INVALID_ARG;
+            fprintf(stderr, "domcaps: %s %s: %s\n", unsupported ? "skipped" : "failed", jobs[i].emulator,
+                    jobs[i].error);
+            if (!unsupported)
+                rc = 1;
+            continue;
+        }
+        if (opt_output_dir) {
+            g_autofree char *base = g_path_get_basename(jobs[i].emulator);
+            g_autofree char *name = g_strdup_printf("%s.%s", base + strlen("qemu-system-"),
+                                                    g_strcmp0(opt_format, "json") == 0 ? "json" : "xml");
+            g_autofree char *file = g_build_filename(opt_output_dir, name, NULL);
+            GError *err = NULL;
+            if (!g_file_set_contents(file, jobs[i].output, -1, &err)) {
+                fprintf(stderr, "domcaps: %s\n", err->message);
+                g_error_free(err);
+                rc = 1;
+            }
+        } else {
+            fputs(jobs[i].output, stdout);
+        }
+    }
+    for (guint i = 0; i < list->len; i++) {
+        g_free(jobs[i].output);
+        g_free(jobs[i].error);
+        g_free(jobs[i].arch);
+    }
+    g_free(jobs);
+    return rc;
+}
+
+static void print_stats(gint64 start)
+{
+    g_autofree char *status = NULL;
+    long hwm = -1;
+    if (g_file_get_contents("/proc/self/status", &status, NULL, NULL)) {
+        const char *p = strstr(status, "VmHWM:");
+        if (p)
+            hwm = strtol(p + 6, NULL, 10);
+    }
+    fprintf(stderr, "domcaps: %.2f ms, peak RSS %ld KiB\n", (g_get_monotonic_time() - start) / 1000.0, hwm);
+}
+
 int main(int argc, char **argv)
 {
-    g_autoptr(GOptionContext) ctx = g_option_context_new("[domcapabilities]");
+    gint64 start = g_get_monotonic_time();
+    g_autoptr(GOptionContext) ctx = g_option_context_new("[domcapabilities] | --all [EMULATOR...]");
     g_option_context_set_summary(ctx,
         "Print the domain capabilities of a QEMU binary on this host, as libvirt's\n"
         "`virsh domcapabilities` does, without a daemon.");
@@ -52,7 +200,7 @@ int main(int argc, char **argv)
     int first = 1;
     if (argc > first && g_strcmp0(argv[first], "domcapabilities") == 0)
         first++;
-    if (argc > first) {
+    if (argc > first && !opt_all) {
         fprintf(stderr, "domcaps: unexpected argument '%s'\n", argv[first]);
         return 1;
     }
@@ -74,6 +222,16 @@ int main(int argc, char **argv)
     opts.cache_dir = opt_cache_dir;
     opts.cache = opt_no_cache ? DOMCAPS_CACHE_OFF : opt_refresh ? DOMCAPS_CACHE_REFRESH : DOMCAPS_CACHE_USE;
 
+    if (opt_all) {
+        if (opt_emulator || opt_arch || opt_machine) {
+            fprintf(stderr, "domcaps: --all takes emulator paths as arguments, not --emulatorbin/--arch/--machine\n");
+            return 1;
+        }
+        int rc = run_all(&opts, argv + first);
+        if (opt_stats)
+            print_stats(start);
+        return rc;
+    }
     g_autoptr(domcaps_doc) doc = domcaps_get(&opts, &err);
     if (!doc) {
         fprintf(stderr, "domcaps: %s\n", err->message);
@@ -86,5 +244,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "domcaps: cannot write output\n");
         return 1;
     }
+    if (opt_stats)
+        print_stats(start);
     return 0;
 }
