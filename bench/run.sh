@@ -1,0 +1,74 @@
+#!/bin/bash
+# Side-by-side benchmark of domcaps against libvirt 9.0 on this host.
+#   bench/run.sh [BUILD_DIR]      (default: build-bench, an optimized build made here)
+# Needs root (libvirt's daemon is restarted with an empty cache for the cold
+# runs, and binaries are touched to invalidate both caches). Prints a table of
+# times and ratios; nothing here is a test, run it on a quiet machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ORACLE=${DOMCAPS_ORACLE:-../shared/oracle/libvirt-domcaps}
+BUILD=${1:-build-bench}
+if [ ! -x "$BUILD/tools/domcaps" ]; then
+  meson setup "$BUILD" -Dbuildtype=release >/dev/null
+fi
+ninja -C "$BUILD" >/dev/null
+DC="$BUILD/tools/domcaps"
+QEMU=/usr/bin/qemu-system-x86_64
+CACHE=$(mktemp -d /tmp/domcaps-bench-XXXXXX)
+trap 'rm -rf "$CACHE"' EXIT
+
+now_ms() { date +%s%N | awk '{printf "%.3f", $1/1e6}'; }
+# mean wall time in ms of N runs of a command
+mean_ms() {
+  local n=$1; shift
+  local start end
+  start=$(now_ms)
+  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1; done
+  end=$(now_ms)
+  awk -v a="$start" -v b="$end" -v n="$n" 'BEGIN{printf "%.1f", (b-a)/n}'
+}
+bare_qemu() {
+  printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
+    "$QEMU" -S -no-user-config -nodefaults -nographic -machine none -accel tcg -qmp stdio >/dev/null
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a/b}'; }
+
+"$ORACLE" --virttype qemu >/dev/null   # libvirt installed and running
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
+echo "QEMU $("$QEMU" --version | head -1 | awk '{print $4}'), libvirt $(virsh --version), $("$DC" --version)"
+echo
+
+bare=$(mean_ms 10 bare_qemu)
+
+dc_cold=$(mean_ms 10 "$DC" --no-cache --virttype qemu --emulatorbin "$QEMU")
+# libvirt re-probes a binary whose ctime changed: touch it before each query.
+lv_cold_one() { touch "$QEMU"; "$ORACLE" --virttype qemu --emulatorbin "$QEMU"; }
+lv_cold=$(mean_ms 3 lv_cold_one)
+
+dc_all=$(mean_ms 3 "$DC" --all --no-cache --virttype qemu --output-dir "$CACHE/all")
+n_all=$(ls "$CACHE/all" | wc -l)
+# A fresh libvirtd with an empty cache probes every binary before it answers.
+lv_all_once() {
+  pkill -x libvirtd || true
+  while pgrep -x libvirtd >/dev/null; do sleep 0.1; done
+  rm -rf /var/cache/libvirt/qemu/capabilities/*
+  "$ORACLE" --virttype qemu
+}
+lv_all=$(mean_ms 1 lv_all_once)
+
+"$DC" --virttype qemu --cache-dir "$CACHE/c" >/dev/null
+dc_warm=$(mean_ms 50 "$DC" --virttype qemu --cache-dir "$CACHE/c")
+lv_warm=$(mean_ms 20 "$ORACLE" --virttype qemu)
+lib_warm_us=$("$BUILD/bench/libbench" "$CACHE/c" 2000)
+
+rss_cold=$("$DC" --no-cache --virttype qemu --stats 2>&1 >/dev/null | sed -n 's/.*peak RSS \([0-9]*\) KiB/\1/p')
+rss_warm=$("$DC" --virttype qemu --cache-dir "$CACHE/c" --stats 2>&1 >/dev/null | sed -n 's/.*peak RSS \([0-9]*\) KiB/\1/p')
+
+printf '%-34s %12s %12s %10s\n' "measure" "domcaps" "libvirt" "ratio"
+printf '%-34s %10s ms %10s ms %10s\n' "cold, one binary (x86_64)" "$dc_cold" "$lv_cold" "$(ratio "$lv_cold" "$dc_cold")"
+printf '%-34s %10s ms %12s %10s\n' "  bare QEMU start + QMP + quit" "$bare" "" "$(ratio "$dc_cold" "$bare") of bare"
+printf '%-34s %10s ms %10s ms %10s\n' "cold, all binaries ($n_all documents)" "$dc_all" "$lv_all" "$(ratio "$lv_all" "$dc_all")"
+printf '%-34s %10s ms %10s ms %10s\n' "warm CLI query" "$dc_warm" "$lv_warm" "$(ratio "$lv_warm" "$dc_warm")"
+printf '%-34s %10s us %12s %10s\n' "warm library call (get + XML)" "$lib_warm_us" "" ""
+printf '%-34s %10s KiB %10s %10s\n' "CLI peak RSS, cold / warm" "$rss_cold / $rss_warm" "" ""
