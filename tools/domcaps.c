@@ -4,6 +4,7 @@
  *           [--virttype kvm|qemu] [--format xml|json] ...
  */
 #include "domcaps.h"
+#include "commands.h"
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -178,13 +179,21 @@ static void print_stats(gint64 start)
     fprintf(stderr, "domcaps: %.2f ms, peak RSS %ld KiB\n", (g_get_monotonic_time() - start) / 1000.0, hwm);
 }
 
+/* Subcommands other than domcapabilities live in tools/cmd-*.c, one file
+ * each, and are listed in tools/commands.c. */
 int main(int argc, char **argv)
 {
+    if (argc > 1 && argv[1][0] != '-') {
+        const DcCommand *cmd = dc_command_find(argv[1]);
+        if (cmd)
+            return cmd->run(argc - 1, argv + 1);
+    }
     gint64 start = g_get_monotonic_time();
     g_autoptr(GOptionContext) ctx = g_option_context_new("[domcapabilities] | --all [EMULATOR...]");
-    g_option_context_set_summary(ctx,
+    g_autofree char *summary = dc_commands_summary(
         "Print the domain capabilities of a QEMU binary on this host, as libvirt's\n"
         "`virsh domcapabilities` does, without a daemon.");
+    g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {

@@ -1,0 +1,16 @@
+/* The CLI's subcommands. `domcaps [domcapabilities] ...` is the default one
+ * (tools/domcaps.c); each other subcommand is one file tools/cmd-NAME.c
+ * with an entry in the table in tools/commands.c. Subcommands use only the
+ * public API (include/domcaps.h). */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+    const char *name;
+    const char *summary;                 /* one line for --help */
+    int (*run)(int argc, char **argv);   /* argv[0] is the subcommand name; returns the exit status */
+} DcCommand;
+
+const DcCommand *dc_command_find(const char *name);
+/* The summary text for --help: intro, then one line per subcommand. */
+char *dc_commands_summary(const char *intro);
