@@ -5,11 +5,13 @@ Runs QEMU the way libvirt 9.0 probes it and saves, per case, one JSON file
 holding the replies to query-cpu-definitions and to the host CPU model
 expansions (see tests/unit/test-cpu.c for how they are used).
 
-  record.py CASE BINARY ACCEL CANONICAL
+  record.py CASE BINARY ACCEL CANONICAL [MODEL]
 e.g. record.py x86_64-kvm qemu-system-x86_64 kvm 1
 CANONICAL is 1 when QEMU reports canonical feature names (x86_64), 0 when
 libvirt needs a full expansion too (i686), - to record the definitions only
-(architectures without a host-model expansion).
+(architectures without a host-model expansion).  MODEL replaces "max" /
+"host" to describe a synthetic host CPU (e.g. Skylake-Server), whose expected
+output then comes from oracle-synth.py.
 """
 import json
 import subprocess
@@ -40,7 +42,7 @@ def expand(binary, accel, model, migratable, canonical):
     cmd = {'execute': 'query-cpu-model-expansion',
            'arguments': {'type': 'static', 'model': m}}
     r = qmp(binary, accel, [cmd])[0]
-    if canonical:
+    if canonical or 'return' not in r:
         return [cmd, r]
     # Without canonical feature names libvirt expands the static result a
     # second time ("full") to get every spelling of every feature.
@@ -53,6 +55,8 @@ def expand(binary, accel, model, migratable, canonical):
 def main():
     case, binary, accel, canonical = sys.argv[1:5]
     model = 'host' if accel == 'kvm' else 'max'
+    if len(sys.argv) > 5:
+        model = sys.argv[5]
     defs_cmd = {'execute': 'query-cpu-definitions'}
     defs = qmp(binary, accel, [defs_cmd])[0]
     data = {
@@ -64,11 +68,26 @@ def main():
         canonical = canonical == '1'
         data['canonical'] = canonical
         data['expansion'] = expand(binary, accel, model, True, canonical)
-        data['expansion-nonmigratable'] = expand(binary, accel, model, False,
-                                                 canonical)
-    with open(case + '.json', 'w') as f:
-        json.dump(data, f, indent=1)
-        f.write('\n')
+        nonmig = expand(binary, accel, model, False, canonical)
+        # Named models (synthetic hosts) have no "migratable" property.
+        if 'return' in nonmig[1]:
+            data['expansion-nonmigratable'] = nonmig
+    write(case + '.json', data)
+
+
+def write(path, data):
+    """One QMP message per line, so that re-recordings diff well."""
+    def dump(v):
+        return json.dumps(v, separators=(',', ':'))
+    items = []
+    for key, val in data.items():
+        if isinstance(val, list):
+            body = ',\n'.join('  ' + dump(m) for m in val)
+            items.append(' %s: [\n%s\n ]' % (dump(key), body))
+        else:
+            items.append(' %s: %s' % (dump(key), dump(val)))
+    with open(path, 'w') as f:
+        f.write('{\n' + ',\n'.join(items) + '\n}\n')
 
 
 main()

@@ -1,0 +1,150 @@
+/*
+ * cpu.h: the model data of the <cpu> section of domain capabilities.
+ *
+ * Turns QEMU's raw QMP replies plus libvirt's CPU map into what libvirt 9.0
+ * prints under <mode name='host-model'> and <mode name='custom'>.  Inputs are
+ * the json-c objects of the replies as received (or as cached), so the probe
+ * never has to interpret them.  Nothing here prints; errors use DC_CPU_ERROR.
+ *
+ * What the probe sends (x86, libvirt 9.0), see also dc_cpu_x86_expansion_args():
+ *
+ *   {"execute":"query-cpu-definitions"}
+ *       -> "return" array: dc_cpu_custom_models(), and the @definitions
+ *          argument of dc_cpu_x86_host_model()
+ *   {"execute":"query-cpu-model-expansion",
+ *    "arguments":{"type":"static","model":{"name":"max"}}}         (TCG)
+ *   {"execute":"query-cpu-model-expansion",
+ *    "arguments":{"type":"static","model":{"name":"host"}}}        (KVM)
+ *       -> "return" object: @expansion
+ *   the same with "model":{"name":...,"props":{"migratable":false}}
+ *       -> "return" object: @expansion_nonmigratable
+ *
+ * When QEMU lacks canonical CPU feature names (libvirt 9.0 decides this from
+ * the "unavailable-features" property of the max-x86_64-cpu QOM type, which
+ * qemu-system-i386 does not have, so i686 is always in this mode), each
+ * static expansion is followed by a full one of its result:
+ *   {"execute":"query-cpu-model-expansion",
+ *    "arguments":{"type":"full","model":<"model" of the static reply>}}
+ * and it is the full reply that is passed on.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-c/json.h>
+
+#include "cpu/cpumap.h"
+
+G_BEGIN_DECLS
+
+#define DC_CPU_ERROR (dc_cpu_error_quark())
+GQuark dc_cpu_error_quark(void);
+
+typedef enum {
+    DC_CPU_ERROR_MAP,        /* CPU map unreadable or invalid */
+    DC_CPU_ERROR_NO_MAP,     /* the architecture has no CPU map */
+    DC_CPU_ERROR_BAD_REPLY,  /* a QMP reply does not have the expected shape */
+    DC_CPU_ERROR_NO_MODEL,   /* no CPU model of the map fits the host CPU;
+                              * libvirt then reports host-model unsupported */
+} DcCpuError;
+
+/* One <feature policy=... name=.../> of host-model. */
+typedef struct {
+    char *name;
+    char *policy;   /* "require" or "disable" */
+} DcCpuFeature;
+
+void dc_cpu_feature_free(DcCpuFeature *feature);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcCpuFeature, dc_cpu_feature_free)
+
+/* <mode name='host-model' supported='yes'> contents. */
+typedef struct {
+    char *model;          /* <model fallback=...>NAME</model> */
+    char *vendor;         /* <vendor>, NULL when unknown (then not printed) */
+    char *fallback;       /* "forbid" */
+    GPtrArray *features;  /* of DcCpuFeature, in print order */
+} DcHostModel;
+
+void dc_host_model_free(DcHostModel *hm);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcHostModel, dc_host_model_free)
+
+/* One <model usable=... vendor=...>NAME</model> of the custom mode. */
+typedef struct {
+    char *name;
+    char *usable;   /* "yes", "no" or "unknown" */
+    char *vendor;   /* map vendor of the model, "unknown" when none */
+} DcCustomModel;
+
+void dc_custom_model_free(DcCustomModel *model);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcCustomModel, dc_custom_model_free)
+
+/**
+ * dc_cpu_x86_expansion_args:
+ * @kvm: TRUE to expand "host" (KVM), FALSE to expand "max" (TCG)
+ * @migratable: FALSE adds "props":{"migratable":false}
+ *
+ * Returns: (transfer full): the "arguments" object of the static
+ * query-cpu-model-expansion libvirt 9.0 sends for the host CPU.
+ */
+json_object *dc_cpu_x86_expansion_args(gboolean kvm, gboolean migratable);
+
+/**
+ * dc_cpu_x86_full_expansion_args:
+ * @static_reply: "return" object of a static expansion
+ *
+ * Returns: (transfer full): the "arguments" of the follow-up full expansion
+ * needed without canonical feature names, or NULL with @err set.
+ */
+json_object *dc_cpu_x86_full_expansion_args(json_object *static_reply,
+                                            GError **err);
+
+/**
+ * dc_cpu_x86_host_model:
+ * @map: x86 CPU map
+ * @expansion: "return" object (or its "model" member) of the host CPU
+ *     expansion; the full one when @canonical is FALSE
+ * @expansion_nonmigratable: (nullable): the same for the expansion with
+ *     "migratable":false; features only it enables count as host features
+ * @definitions: (nullable): "return" array of query-cpu-definitions; only the
+ *     models QEMU lists are candidates, and their unavailable-features are
+ *     disabled explicitly
+ * @canonical: QEMU reports canonical feature names (libvirt's
+ *     canonical-cpu-features / cpu-unavailable-features): names such as
+ *     "lahf-lm" are translated to the map's spelling; when FALSE, names are
+ *     taken as they are and MSR-based features are left out of the result
+ * @err: return location for a DC_CPU_ERROR
+ *
+ * Decodes the expanded host CPU against the map the way libvirt 9.0 does for
+ * the host-model CPU it reports.
+ *
+ * Returns: (transfer full): the host model, or NULL with @err set
+ * (DC_CPU_ERROR_NO_MODEL means libvirt shows host-model supported='no').
+ */
+DcHostModel *dc_cpu_x86_host_model(const DcCpuMap *map,
+                                   json_object *expansion,
+                                   json_object *expansion_nonmigratable,
+                                   json_object *definitions,
+                                   gboolean canonical,
+                                   GError **err);
+
+/**
+ * dc_cpu_custom_models:
+ * @map: (nullable): CPU map of the guest arch, NULL when it has none
+ * @definitions: "return" array of query-cpu-definitions
+ * @err: return location for a DC_CPU_ERROR
+ *
+ * Lists the models of <mode name='custom'> in QEMU's order: "host" is never
+ * listed; with an x86 or ppc64 map only models the map defines are kept
+ * (ppc64 names are matched case-insensitively and printed in the map's
+ * spelling); an arm map or no map keeps every model.  usable comes from
+ * "unavailable-features" ("unknown" when QEMU does not report it).
+ *
+ * Returns: (transfer full) (element-type DcCustomModel): the list, possibly
+ * empty, or NULL with @err set.
+ */
+GPtrArray *dc_cpu_custom_models(const DcCpuMap *map,
+                                json_object *definitions,
+                                GError **err);
+
+G_END_DECLS

@@ -1,0 +1,478 @@
+/*
+ * cpumap.c: loading libvirt's CPU map, and the custom CPU model list.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "cpu/cpu.h"
+#include "cpu/cpumap.h"
+
+G_DEFINE_QUARK(dc-cpu-error-quark, dc_cpu_error)
+
+typedef struct {
+    char *name;
+    char *vendor;   /* NULL when the model names none (nor does its ancestor) */
+} DcMapModel;
+
+struct _DcCpuMap {
+    DcCpuFamily family;
+    GPtrArray *models;       /* of DcMapModel, in map order */
+    GHashTable *by_name;     /* name -> DcMapModel (borrowed) */
+    DcX86Map *x86;           /* family-specific data, x86 only */
+};
+
+static const struct {
+    const char *arch;
+    DcCpuFamily family;
+} arch_families[] = {
+    { "x86_64", DC_CPU_FAMILY_X86 },
+    { "i686", DC_CPU_FAMILY_X86 },
+    { "ppc64", DC_CPU_FAMILY_PPC64 },
+    { "ppc64le", DC_CPU_FAMILY_PPC64 },
+    { "aarch64", DC_CPU_FAMILY_ARM },
+    { "armv7l", DC_CPU_FAMILY_ARM },
+    { "armv6l", DC_CPU_FAMILY_ARM },
+};
+
+DcCpuFamily
+dc_cpu_family_for_arch(const char *arch)
+{
+    if (!arch)
+        return DC_CPU_FAMILY_NONE;
+    for (gsize i = 0; i < G_N_ELEMENTS(arch_families); i++) {
+        if (g_str_equal(arch, arch_families[i].arch))
+            return arch_families[i].family;
+    }
+    return DC_CPU_FAMILY_NONE;
+}
+
+const char *
+dc_cpu_family_name(DcCpuFamily family)
+{
+    switch (family) {
+    case DC_CPU_FAMILY_X86:
+        return "x86";
+    case DC_CPU_FAMILY_PPC64:
+        return "ppc64";
+    case DC_CPU_FAMILY_ARM:
+        return "arm";
+    case DC_CPU_FAMILY_NONE:
+        break;
+    }
+    return NULL;
+}
+
+static void
+map_model_free(gpointer p)
+{
+    DcMapModel *m = p;
+
+    g_free(m->name);
+    g_free(m->vendor);
+    g_free(m);
+}
+
+void
+dc_cpu_map_free(DcCpuMap *map)
+{
+    if (!map)
+        return;
+    g_clear_pointer(&map->by_name, g_hash_table_unref);
+    g_clear_pointer(&map->models, g_ptr_array_unref);
+    g_clear_pointer(&map->x86, dc_x86_map_free);
+    g_free(map);
+}
+
+static char *
+node_prop(xmlNode *node, const char *name)
+{
+    xmlChar *v = xmlGetProp(node, (const xmlChar *) name);
+    char *ret;
+
+    if (!v)
+        return NULL;
+    ret = g_strdup((const char *) v);
+    xmlFree(v);
+    return ret;
+}
+
+static gboolean
+node_is(xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE &&
+           g_str_equal((const char *) node->name, name);
+}
+
+/* First element child of @node called @name. */
+static xmlNode *
+node_child(xmlNode *node, const char *name)
+{
+    for (xmlNode *c = node->children; c; c = c->next) {
+        if (node_is(c, name))
+            return c;
+    }
+    return NULL;
+}
+
+/* The generic part of a model: its name and vendor.  A model may start from
+ * another one (<model name='ancestor'/> inside it) and then inherits the
+ * ancestor's vendor unless it names its own. */
+static gboolean
+map_add_model(DcCpuMap *map, xmlNode *node, const char *name,
+              const char *file, GError **err)
+{
+    g_autofree char *vendor = NULL;
+    xmlNode *child;
+    DcMapModel *m;
+
+    if (g_hash_table_contains(map->by_name, name)) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "%s: CPU model '%s' defined twice", file, name);
+        return FALSE;
+    }
+
+    if ((child = node_child(node, "model"))) {
+        g_autofree char *ancestor = node_prop(child, "name");
+        DcMapModel *a = ancestor ? g_hash_table_lookup(map->by_name, ancestor)
+                                 : NULL;
+
+        if (!a) {
+            g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                        "%s: ancestor of CPU model '%s' not found",
+                        file, name);
+            return FALSE;
+        }
+        vendor = g_strdup(a->vendor);
+    }
+
+    if ((child = node_child(node, "vendor"))) {
+        g_free(vendor);
+        if (!(vendor = node_prop(child, "name"))) {
+            g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                        "%s: vendor of CPU model '%s' has no name",
+                        file, name);
+            return FALSE;
+        }
+    }
+
+    m = g_new0(DcMapModel, 1);
+    m->name = g_strdup(name);
+    m->vendor = g_steal_pointer(&vendor);
+    g_ptr_array_add(map->models, m);
+    g_hash_table_insert(map->by_name, m->name, m);
+    return TRUE;
+}
+
+typedef enum {
+    ELEM_VENDOR,
+    ELEM_FEATURE,
+    ELEM_MODEL,
+} ElemKind;
+
+static const char *const elem_names[] = { "vendor", "feature", "model" };
+
+static gboolean
+map_add_element(DcCpuMap *map, ElemKind kind, xmlNode *node,
+                const char *file, GError **err)
+{
+    g_autofree char *name = node_prop(node, "name");
+    g_autoptr(GError) local = NULL;
+    gboolean ok = TRUE;
+
+    if (!name) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "%s: <%s> without a name", file, elem_names[kind]);
+        return FALSE;
+    }
+
+    if (kind == ELEM_MODEL && !map_add_model(map, node, name, file, err))
+        return FALSE;
+
+    if (map->x86) {
+        switch (kind) {
+        case ELEM_VENDOR:
+            ok = dc_x86_map_add_vendor(map->x86, node, name, &local);
+            break;
+        case ELEM_FEATURE:
+            ok = dc_x86_map_add_feature(map->x86, node, name, &local);
+            break;
+        case ELEM_MODEL:
+            ok = dc_x86_map_add_model(map->x86, node, name, &local);
+            break;
+        }
+    }
+
+    if (!ok) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP, "%s: %s",
+                    file, local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Hands the vendor, feature and model children of @parent to the map, all
+ * vendors first, then features, then models, as libvirt does per file. */
+static gboolean
+map_add_elements(DcCpuMap *map, xmlNode *parent, const char *file,
+                 GError **err)
+{
+    for (int kind = ELEM_VENDOR; kind <= ELEM_MODEL; kind++) {
+        for (xmlNode *c = parent->children; c; c = c->next) {
+            if (node_is(c, elem_names[kind]) &&
+                !map_add_element(map, kind, c, file, err))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static xmlDoc *
+read_xml(const char *path, GError **err)
+{
+    g_autoptr(GError) local = NULL;
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    xmlDoc *doc;
+
+    /* Read through GLib so that I/O errors come back as GError and libxml2
+     * never touches the file system (nor the network) by itself. */
+    if (!g_file_get_contents(path, &text, &len, &local)) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP, "%s", local->message);
+        return NULL;
+    }
+    if (len > G_MAXINT) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP, "%s: too large", path);
+        return NULL;
+    }
+
+    /* No network, no entity substitution, no DTD loading, no stderr. */
+    doc = xmlReadMemory(text, (int) len, path, NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR |
+                        XML_PARSE_NOWARNING);
+    if (!doc) {
+        const xmlError *e = xmlGetLastError();
+        g_autofree char *msg = g_strdup(e && e->message ? e->message : "error");
+
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "cannot parse %s: %s", path, g_strstrip(msg));
+        return NULL;
+    }
+    if (!xmlDocGetRootElement(doc) ||
+        !node_is(xmlDocGetRootElement(doc), "cpus")) {
+        xmlFreeDoc(doc);
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "%s: root element is not <cpus>", path);
+        return NULL;
+    }
+    return doc;
+}
+
+static gboolean
+map_load_include(DcCpuMap *map, const char *dir, xmlNode *inc, GError **err)
+{
+    g_autofree char *file = node_prop(inc, "filename");
+    g_autofree char *path = NULL;
+    xmlDoc *doc;
+    gboolean ok;
+
+    /* Included files live next to index.xml; refuse to leave that dir. */
+    if (!file || !*file || g_path_is_absolute(file) ||
+        strstr(file, "..") || strchr(file, '/')) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "index.xml: invalid include '%s'", file ? file : "");
+        return FALSE;
+    }
+
+    path = g_build_filename(dir, file, NULL);
+    if (!(doc = read_xml(path, err)))
+        return FALSE;
+    ok = map_add_elements(map, xmlDocGetRootElement(doc), file, err);
+    xmlFreeDoc(doc);
+    return ok;
+}
+
+DcCpuMap *
+dc_cpu_map_load(const char *dir, const char *arch, GError **err)
+{
+    DcCpuFamily family = dc_cpu_family_for_arch(arch);
+    const char *fname = dc_cpu_family_name(family);
+    g_autoptr(DcCpuMap) map = NULL;
+    g_autofree char *index = NULL;
+    xmlNode *archnode = NULL;
+    xmlDoc *doc;
+    gboolean ok;
+
+    if (!fname) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_NO_MAP,
+                    "no CPU map for architecture '%s'", arch ? arch : "");
+        return NULL;
+    }
+
+    map = g_new0(DcCpuMap, 1);
+    map->family = family;
+    map->models = g_ptr_array_new_with_free_func(map_model_free);
+    map->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    if (family == DC_CPU_FAMILY_X86)
+        map->x86 = dc_x86_map_new();
+
+    index = g_build_filename(dir, "index.xml", NULL);
+    if (!(doc = read_xml(index, err)))
+        return NULL;
+
+    for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+        g_autofree char *name = NULL;
+
+        if (!node_is(c, "arch"))
+            continue;
+        name = node_prop(c, "name");
+        if (g_strcmp0(name, fname) == 0) {
+            archnode = c;
+            break;
+        }
+    }
+
+    if (!archnode) {
+        xmlFreeDoc(doc);
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "%s: no <arch name='%s'>", index, fname);
+        return NULL;
+    }
+
+    /* Elements written in index.xml itself come before the included files. */
+    ok = map_add_elements(map, archnode, "index.xml", err);
+    for (xmlNode *c = archnode->children; ok && c; c = c->next) {
+        if (node_is(c, "include"))
+            ok = map_load_include(map, dir, c, err);
+    }
+    xmlFreeDoc(doc);
+
+    if (!ok)
+        return NULL;
+    return g_steal_pointer(&map);
+}
+
+DcCpuFamily
+dc_cpu_map_family(const DcCpuMap *map)
+{
+    return map ? map->family : DC_CPU_FAMILY_NONE;
+}
+
+guint
+dc_cpu_map_n_models(const DcCpuMap *map)
+{
+    return map->models->len;
+}
+
+const char *
+dc_cpu_map_model_name(const DcCpuMap *map, guint i)
+{
+    g_return_val_if_fail(i < map->models->len, NULL);
+    return ((DcMapModel *) g_ptr_array_index(map->models, i))->name;
+}
+
+gboolean
+dc_cpu_map_has_model(const DcCpuMap *map, const char *name)
+{
+    return g_hash_table_contains(map->by_name, name);
+}
+
+const char *
+dc_cpu_map_model_vendor(const DcCpuMap *map, const char *name)
+{
+    DcMapModel *m = g_hash_table_lookup(map->by_name, name);
+
+    return m ? m->vendor : NULL;
+}
+
+DcX86Map *
+dc_cpu_map_x86(const DcCpuMap *map)
+{
+    return map ? map->x86 : NULL;
+}
+
+void
+dc_custom_model_free(DcCustomModel *model)
+{
+    if (!model)
+        return;
+    g_free(model->name);
+    g_free(model->usable);
+    g_free(model->vendor);
+    g_free(model);
+}
+
+/* The map's spelling of @name for ppc64: QEMU >= 2.11 names POWER models in
+ * lower case, libvirt renames every definition that matches a map model
+ * ignoring case. */
+static const char *
+ppc64_map_name(const DcCpuMap *map, const char *name)
+{
+    for (guint i = 0; i < map->models->len; i++) {
+        const char *m = dc_cpu_map_model_name(map, i);
+
+        if (g_ascii_strcasecmp(m, name) == 0)
+            return m;
+    }
+    return name;
+}
+
+GPtrArray *
+dc_cpu_custom_models(const DcCpuMap *map, json_object *definitions,
+                     GError **err)
+{
+    g_autoptr(GPtrArray) list = NULL;
+    DcCpuFamily family = dc_cpu_map_family(map);
+    /* libvirt filters by the map only where its CPU driver lists models
+     * (x86, ppc64) and looks vendors up only there too; the arm driver of
+     * 9.0 does neither, so every QEMU model stays, with vendor 'unknown'. */
+    gboolean filter = family == DC_CPU_FAMILY_X86 ||
+                      family == DC_CPU_FAMILY_PPC64;
+
+    if (!json_object_is_type(definitions, json_type_array)) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_BAD_REPLY,
+                    "query-cpu-definitions did not return an array");
+        return NULL;
+    }
+
+    list = g_ptr_array_new_with_free_func((GDestroyNotify) dc_custom_model_free);
+
+    for (size_t i = 0; i < json_object_array_length(definitions); i++) {
+        json_object *def = json_object_array_get_idx(definitions, i);
+        json_object *jname = NULL;
+        json_object *unavail = NULL;
+        const char *name;
+        DcCustomModel *m;
+
+        if (!json_object_object_get_ex(def, "name", &jname) ||
+            !json_object_is_type(jname, json_type_string)) {
+            g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_BAD_REPLY,
+                        "query-cpu-definitions entry %zu has no name", i);
+            return NULL;
+        }
+        name = json_object_get_string(jname);
+
+        if (family == DC_CPU_FAMILY_PPC64)
+            name = ppc64_map_name(map, name);
+
+        if (g_str_equal(name, "host"))
+            continue;
+        if (filter && !dc_cpu_map_has_model(map, name))
+            continue;
+
+        m = g_new0(DcCustomModel, 1);
+        m->name = g_strdup(name);
+        if (json_object_object_get_ex(def, "unavailable-features", &unavail) &&
+            json_object_is_type(unavail, json_type_array))
+            m->usable = g_strdup(json_object_array_length(unavail) ? "no" : "yes");
+        else
+            m->usable = g_strdup("unknown");
+        m->vendor = g_strdup(filter && dc_cpu_map_model_vendor(map, name) ?
+                             dc_cpu_map_model_vendor(map, name) : "unknown");
+        g_ptr_array_add(list, m);
+    }
+
+    return g_steal_pointer(&list);
+}

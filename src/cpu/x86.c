@@ -1,0 +1,1107 @@
+/*
+ * x86.c: x86 CPU map data and the host-model decode of libvirt 9.0.
+ *
+ * libvirt describes the host CPU it reports as host-model by decoding the
+ * CPUID bits of QEMU's expanded host CPU against its CPU map: every known
+ * model is a candidate, each candidate yields the list of features to add
+ * ("require") and to remove ("disable") to get from the model to the host,
+ * and the candidate with the shortest list wins, with a preference for models
+ * whose family/model/stepping signature matches the host.  This file
+ * reimplements that decode on the map data read by cpumap.c.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "cpu/cpumap.h"
+
+/* ---- CPUID/MSR data ---------------------------------------------------- */
+
+typedef enum {
+    ITEM_CPUID = 1,
+    ITEM_MSR = 2,
+} ItemType;
+
+/* One CPUID leaf or MSR; a feature, a model or a CPU is a set of these. */
+typedef struct {
+    ItemType type;
+    guint32 in;      /* CPUID eax_in, or MSR index */
+    guint32 sub;     /* CPUID ecx_in; 0 for MSR */
+    guint32 r[4];    /* eax, ebx, ecx, edx; an MSR uses eax and edx */
+} X86Item;
+
+enum { EAX, EBX, ECX, EDX };
+
+static GArray *
+data_new(void)
+{
+    return g_array_new(FALSE, TRUE, sizeof(X86Item));
+}
+
+static GArray *
+data_dup(const GArray *src)
+{
+    GArray *d = data_new();
+
+    g_array_append_vals(d, src->data, src->len);
+    return d;
+}
+
+static gboolean
+item_same_key(const X86Item *a, const X86Item *b)
+{
+    return a->type == b->type && a->in == b->in && a->sub == b->sub;
+}
+
+static gboolean
+item_is_zero(const X86Item *it)
+{
+    return !(it->r[EAX] | it->r[EBX] | it->r[ECX] | it->r[EDX]);
+}
+
+/* Every bit set in @mask is set in @it. */
+static gboolean
+item_has_bits(const X86Item *it, const X86Item *mask)
+{
+    for (int i = 0; i < 4; i++) {
+        if ((it->r[i] & mask->r[i]) != mask->r[i])
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static X86Item *
+data_get(const GArray *d, const X86Item *key)
+{
+    for (guint i = 0; i < d->len; i++) {
+        X86Item *it = &g_array_index(d, X86Item, i);
+
+        if (item_same_key(it, key))
+            return it;
+    }
+    return NULL;
+}
+
+static void
+data_add_item(GArray *d, const X86Item *item)
+{
+    X86Item *it = data_get(d, item);
+
+    if (!it) {
+        g_array_append_val(d, *item);
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        it->r[i] |= item->r[i];
+}
+
+static void
+data_add(GArray *d, const GArray *add)
+{
+    for (guint i = 0; i < add->len; i++) {
+        const X86Item *it = &g_array_index(add, X86Item, i);
+
+        if (!item_is_zero(it))
+            data_add_item(d, it);
+    }
+}
+
+static void
+data_subtract(GArray *d, const GArray *sub)
+{
+    for (guint i = 0; i < d->len; i++) {
+        X86Item *it = &g_array_index(d, X86Item, i);
+        const X86Item *s = data_get(sub, it);
+
+        if (!s)
+            continue;
+        for (int j = 0; j < 4; j++)
+            it->r[j] &= ~s->r[j];
+    }
+}
+
+/* Whether all bits of @subset are in @d. */
+static gboolean
+data_contains(const GArray *d, const GArray *subset)
+{
+    for (guint i = 0; i < subset->len; i++) {
+        const X86Item *s = &g_array_index(subset, X86Item, i);
+        const X86Item *it;
+
+        if (item_is_zero(s))
+            continue;
+        if (!(it = data_get(d, s)) || !item_has_bits(it, s))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+data_has_msr(const GArray *d)
+{
+    for (guint i = 0; i < d->len; i++) {
+        if (g_array_index(d, X86Item, i).type == ITEM_MSR)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* ---- CPU signature (eax of CPUID leaf 1) -------------------------------- */
+
+static guint32
+signature_make(guint family, guint model, guint stepping)
+{
+    guint32 sig = 0;
+
+    /* extended family counts on top of family 0xf */
+    if (family > 0xf) {
+        sig |= (family - 0xf) << 20;
+        family = 0xf;
+    }
+    sig |= (model >> 4) << 16;      /* extended model */
+    sig |= family << 8;
+    sig |= (model & 0xf) << 4;
+    sig |= stepping & 0xf;
+    return sig;
+}
+
+static void
+signature_split(guint32 sig, guint *family, guint *model, guint *stepping)
+{
+    *family = ((sig >> 20) & 0xff) + ((sig >> 8) & 0xf);
+    *model = ((sig >> 12) & 0xf0) + ((sig >> 4) & 0xf);
+    *stepping = sig & 0xf;
+}
+
+/* Reserved and processor type bits are not part of the signature. */
+#define SIGNATURE_MASK 0x0fff3fff
+
+static guint32
+data_signature(const GArray *d)
+{
+    X86Item key = { .type = ITEM_CPUID, .in = 1 };
+    const X86Item *it = data_get(d, &key);
+
+    return it ? it->r[EAX] & SIGNATURE_MASK : 0;
+}
+
+/* ---- the map ------------------------------------------------------------ */
+
+typedef struct {
+    char *name;
+    X86Item item;   /* CPUID leaf 0: ebx, edx, ecx hold the vendor string */
+} X86Vendor;
+
+typedef struct {
+    char *name;
+    GArray *data;
+} X86Feature;
+
+typedef struct {
+    guint family;
+    guint model;
+    guint16 steppings;   /* bitmap of stepping values; 0 means any */
+} X86Signature;
+
+typedef struct {
+    char *name;
+    gboolean decode_host;
+    gboolean decode_guest;
+    const X86Vendor *vendor;
+    GArray *signatures;  /* of X86Signature */
+    GArray *data;
+    GPtrArray *removed;  /* names of features dropped from the model */
+} X86Model;
+
+struct _DcX86Map {
+    GPtrArray *vendors;
+    GPtrArray *features;  /* map order matters: it is the output order */
+    GPtrArray *models;
+    GHashTable *feature_by_name;
+    GHashTable *feature_by_alias;  /* QEMU spellings from <alias source='qemu'> */
+    GHashTable *model_by_name;
+};
+
+static void
+vendor_free(gpointer p)
+{
+    X86Vendor *v = p;
+
+    g_free(v->name);
+    g_free(v);
+}
+
+static void
+feature_free(gpointer p)
+{
+    X86Feature *f = p;
+
+    g_free(f->name);
+    g_array_unref(f->data);
+    g_free(f);
+}
+
+static void
+model_free(gpointer p)
+{
+    X86Model *m = p;
+
+    g_free(m->name);
+    g_array_unref(m->signatures);
+    g_array_unref(m->data);
+    g_ptr_array_unref(m->removed);
+    g_free(m);
+}
+
+DcX86Map *
+dc_x86_map_new(void)
+{
+    DcX86Map *map = g_new0(DcX86Map, 1);
+
+    map->vendors = g_ptr_array_new_with_free_func(vendor_free);
+    map->features = g_ptr_array_new_with_free_func(feature_free);
+    map->models = g_ptr_array_new_with_free_func(model_free);
+    map->feature_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    map->feature_by_alias = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                  g_free, NULL);
+    map->model_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    return map;
+}
+
+void
+dc_x86_map_free(DcX86Map *map)
+{
+    if (!map)
+        return;
+    g_hash_table_unref(map->feature_by_name);
+    g_hash_table_unref(map->feature_by_alias);
+    g_hash_table_unref(map->model_by_name);
+    g_ptr_array_unref(map->models);
+    g_ptr_array_unref(map->features);
+    g_ptr_array_unref(map->vendors);
+    g_free(map);
+}
+
+static const X86Feature *
+feature_find(const DcX86Map *map, const char *name)
+{
+    return g_hash_table_lookup(map->feature_by_name, name);
+}
+
+static char *
+xml_prop(xmlNode *node, const char *name)
+{
+    xmlChar *v = xmlGetProp(node, (const xmlChar *) name);
+    char *ret;
+
+    if (!v)
+        return NULL;
+    ret = g_strdup((const char *) v);
+    xmlFree(v);
+    return ret;
+}
+
+/* Reads attribute @name as an unsigned number in @base (16 accepts an
+ * optional 0x prefix).  A missing attribute leaves @out alone and is an
+ * error only when @required. */
+static gboolean
+xml_prop_uint(xmlNode *node, const char *name, guint base, gboolean required,
+              guint32 *out, GError **err)
+{
+    g_autofree char *s = xml_prop(node, name);
+    const char *p = s;
+    char *end = NULL;
+    guint64 v;
+
+    if (!s) {
+        if (required)
+            g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                        "<%s> lacks attribute '%s'", node->name, name);
+        return !required;
+    }
+    if (base == 16 && (g_str_has_prefix(p, "0x") || g_str_has_prefix(p, "0X")))
+        p += 2;
+    v = g_ascii_strtoull(p, &end, base);
+    if (!*p || *end || v > G_MAXUINT32) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "<%s> has invalid %s='%s'", node->name, name, s);
+        return FALSE;
+    }
+    *out = (guint32) v;
+    return TRUE;
+}
+
+static gboolean
+xml_is(xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE &&
+           g_str_equal((const char *) node->name, name);
+}
+
+gboolean
+dc_x86_map_add_vendor(DcX86Map *map, xmlNode *node, const char *name,
+                      GError **err)
+{
+    g_autofree char *str = xml_prop(node, "string");
+    X86Vendor *v;
+
+    if (!str || strlen(str) != 12) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "vendor %s: missing or invalid string", name);
+        return FALSE;
+    }
+
+    v = g_new0(X86Vendor, 1);
+    v->name = g_strdup(name);
+    v->item.type = ITEM_CPUID;
+    /* The 12 characters are returned in ebx, edx, ecx, little endian. */
+    memcpy(&v->item.r[EBX], str, 4);
+    memcpy(&v->item.r[EDX], str + 4, 4);
+    memcpy(&v->item.r[ECX], str + 8, 4);
+    for (int i = 0; i < 4; i++)
+        v->item.r[i] = GUINT32_FROM_LE(v->item.r[i]);
+    g_ptr_array_add(map->vendors, v);
+    return TRUE;
+}
+
+static gboolean
+parse_data_item(xmlNode *node, X86Item *it, GError **err)
+{
+    memset(it, 0, sizeof(*it));
+
+    if (xml_is(node, "cpuid")) {
+        it->type = ITEM_CPUID;
+        return xml_prop_uint(node, "eax_in", 16, TRUE, &it->in, err) &&
+               xml_prop_uint(node, "ecx_in", 16, FALSE, &it->sub, err) &&
+               xml_prop_uint(node, "eax", 16, FALSE, &it->r[EAX], err) &&
+               xml_prop_uint(node, "ebx", 16, FALSE, &it->r[EBX], err) &&
+               xml_prop_uint(node, "ecx", 16, FALSE, &it->r[ECX], err) &&
+               xml_prop_uint(node, "edx", 16, FALSE, &it->r[EDX], err);
+    }
+
+    it->type = ITEM_MSR;
+    return xml_prop_uint(node, "index", 16, TRUE, &it->in, err) &&
+           xml_prop_uint(node, "eax", 16, TRUE, &it->r[EAX], err) &&
+           xml_prop_uint(node, "edx", 16, TRUE, &it->r[EDX], err);
+}
+
+gboolean
+dc_x86_map_add_feature(DcX86Map *map, xmlNode *node, const char *name,
+                       GError **err)
+{
+    g_autoptr(GArray) data = data_new();
+    g_autoptr(GPtrArray) aliases = g_ptr_array_new_with_free_func(g_free);
+    X86Feature *f;
+
+    if (feature_find(map, name)) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "feature %s defined twice", name);
+        return FALSE;
+    }
+
+    for (xmlNode *c = node->children; c; c = c->next) {
+        X86Item it;
+
+        /* Other spellings of the feature; only QEMU's matter here. */
+        if (xml_is(c, "alias")) {
+            g_autofree char *src = xml_prop(c, "source");
+            char *alias = xml_prop(c, "name");
+
+            if (alias && g_strcmp0(src, "qemu") == 0)
+                g_ptr_array_add(aliases, alias);
+            else
+                g_free(alias);
+            continue;
+        }
+        if (!xml_is(c, "cpuid") && !xml_is(c, "msr"))
+            continue;
+        if (!parse_data_item(c, &it, err)) {
+            g_prefix_error(err, "feature %s: ", name);
+            return FALSE;
+        }
+        data_add_item(data, &it);
+    }
+
+    if (data->len == 0) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "feature %s has no cpuid or msr", name);
+        return FALSE;
+    }
+
+    f = g_new0(X86Feature, 1);
+    f->name = g_strdup(name);
+    f->data = g_steal_pointer(&data);
+    g_ptr_array_add(map->features, f);
+    g_hash_table_insert(map->feature_by_name, f->name, f);
+    for (guint i = 0; i < aliases->len; i++) {
+        const char *alias = g_ptr_array_index(aliases, i);
+
+        if (!g_hash_table_contains(map->feature_by_alias, alias))
+            g_hash_table_insert(map->feature_by_alias, g_strdup(alias), f);
+    }
+    return TRUE;
+}
+
+/* Parses a stepping list such as "0-4" or "1,3,5-7" into a bitmap. */
+static gboolean
+parse_steppings(const char *s, guint16 *out)
+{
+    g_auto(GStrv) parts = g_strsplit(s, ",", -1);
+    guint16 bits = 0;
+
+    for (char **p = parts; *p; p++) {
+        char *dash = strchr(*p, '-');
+        guint64 lo, hi;
+
+        if (!g_ascii_string_to_unsigned(g_strstrip(dash ? (*dash = 0, *p) : *p),
+                                        10, 0, 15, &lo, NULL))
+            return FALSE;
+        hi = lo;
+        if (dash && !g_ascii_string_to_unsigned(g_strstrip(dash + 1), 10,
+                                                lo, 15, &hi, NULL))
+            return FALSE;
+        for (guint64 i = lo; i <= hi; i++)
+            bits |= 1u << i;
+    }
+    *out = bits;
+    return bits != 0;
+}
+
+static gboolean
+decode_switch(xmlNode *node, const char *attr, gboolean *out, GError **err)
+{
+    g_autofree char *v = xml_prop(node, attr);
+
+    if (g_strcmp0(v, "on") == 0)
+        *out = TRUE;
+    else if (g_strcmp0(v, "off") == 0)
+        *out = FALSE;
+    else {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                    "<decode> has invalid %s='%s'", attr, v ? v : "");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static const X86Vendor *
+vendor_find(const DcX86Map *map, const char *name)
+{
+    for (guint i = 0; i < map->vendors->len; i++) {
+        const X86Vendor *v = g_ptr_array_index(map->vendors, i);
+
+        if (g_str_equal(v->name, name))
+            return v;
+    }
+    return NULL;
+}
+
+gboolean
+dc_x86_map_add_model(DcX86Map *map, xmlNode *node, const char *name,
+                     GError **err)
+{
+    X86Model *m = g_new0(X86Model, 1);
+    gboolean have_sigs = FALSE;
+
+    m->name = g_strdup(name);
+    m->signatures = g_array_new(FALSE, TRUE, sizeof(X86Signature));
+    m->data = data_new();
+    m->removed = g_ptr_array_new_with_free_func(g_free);
+    /* Maps older than the <decode> element let every model be used. */
+    m->decode_host = m->decode_guest = TRUE;
+
+    for (xmlNode *c = node->children; c; c = c->next) {
+        if (xml_is(c, "decode")) {
+            if (!decode_switch(c, "host", &m->decode_host, err) ||
+                !decode_switch(c, "guest", &m->decode_guest, err))
+                goto error;
+        } else if (xml_is(c, "model")) {
+            /* Ancestor: start from its vendor, signatures and data. */
+            g_autofree char *an = xml_prop(c, "name");
+            const X86Model *a = an ? g_hash_table_lookup(map->model_by_name, an)
+                                   : NULL;
+
+            if (!a) {
+                g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                            "ancestor of model %s not found", name);
+                goto error;
+            }
+            m->vendor = a->vendor;
+            g_array_append_vals(m->signatures, a->signatures->data,
+                                a->signatures->len);
+            data_add(m->data, a->data);
+        }
+    }
+
+    for (xmlNode *c = node->children; c; c = c->next) {
+        X86Signature sig = { 0 };
+        g_autofree char *steps = NULL;
+
+        if (!xml_is(c, "signature"))
+            continue;
+        /* Own signatures replace inherited ones. */
+        if (!have_sigs)
+            g_array_set_size(m->signatures, 0);
+        have_sigs = TRUE;
+
+        if (!xml_prop_uint(c, "family", 10, TRUE, &sig.family, err) ||
+            !xml_prop_uint(c, "model", 10, TRUE, &sig.model, err))
+            goto error;
+        steps = xml_prop(c, "stepping");
+        if (steps && !parse_steppings(steps, &sig.steppings)) {
+            g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                        "model %s: invalid stepping '%s'", name, steps);
+            goto error;
+        }
+        g_array_append_val(m->signatures, sig);
+    }
+
+    for (xmlNode *c = node->children; c; c = c->next) {
+        g_autofree char *vn = NULL;
+
+        if (!xml_is(c, "vendor"))
+            continue;
+        vn = xml_prop(c, "name");
+        if (!vn || !(m->vendor = vendor_find(map, vn))) {
+            g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                        "model %s: unknown vendor '%s'", name, vn ? vn : "");
+            goto error;
+        }
+    }
+
+    for (xmlNode *c = node->children; c; c = c->next) {
+        g_autofree char *fn = NULL;
+        g_autofree char *removed = NULL;
+        const X86Feature *f;
+
+        if (!xml_is(c, "feature"))
+            continue;
+        fn = xml_prop(c, "name");
+        if (!fn || !(f = feature_find(map, fn))) {
+            g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
+                        "model %s: unknown feature '%s'", name, fn ? fn : "");
+            goto error;
+        }
+        /* A removed feature is no longer part of the model, but a guest CPU
+         * decoded to this model lists it explicitly (see cpu_to_features). */
+        removed = xml_prop(c, "removed");
+        if (g_strcmp0(removed, "yes") == 0) {
+            g_ptr_array_add(m->removed, g_steal_pointer(&fn));
+            continue;
+        }
+        data_add(m->data, f->data);
+    }
+
+    g_ptr_array_add(map->models, m);
+    g_hash_table_insert(map->model_by_name, m->name, m);
+    return TRUE;
+
+ error:
+    model_free(m);
+    return FALSE;
+}
+
+/* ---- QEMU's view of the host CPU ------------------------------------- */
+
+/* QEMU's canonical spelling -> the map's, where they differ (libvirt 9.0
+ * translates exactly these when QEMU uses canonical names). */
+static const struct {
+    const char *qemu;
+    const char *libvirt;
+} feature_names[] = {
+    { "cmp-legacy", "cmp_legacy" },
+    { "ds-cpl", "ds_cpl" },
+    { "fxsr-opt", "fxsr_opt" },
+    { "kvm-pv-eoi", "kvm_pv_eoi" },
+    { "kvm-pv-unhalt", "kvm_pv_unhalt" },
+    { "lahf-lm", "lahf_lm" },
+    { "nodeid-msr", "nodeid_msr" },
+    { "pclmulqdq", "pclmuldq" },
+    { "perfctr-core", "perfctr_core" },
+    { "perfctr-nb", "perfctr_nb" },
+    { "tsc-adjust", "tsc_adjust" },
+};
+
+static const char *
+feature_from_qemu(const char *name, gboolean canonical)
+{
+    if (!canonical)
+        return name;
+    for (gsize i = 0; i < G_N_ELEMENTS(feature_names); i++) {
+        if (g_str_equal(name, feature_names[i].qemu))
+            return feature_names[i].libvirt;
+    }
+    return name;
+}
+
+/* The map feature QEMU calls @name in any of its spellings. */
+static const X86Feature *
+feature_find_qemu(const DcX86Map *map, const char *name)
+{
+    const X86Feature *f;
+
+    if ((f = feature_find(map, name)) ||
+        (f = feature_find(map, feature_from_qemu(name, TRUE))))
+        return f;
+    return g_hash_table_lookup(map->feature_by_alias, name);
+}
+
+/* The props object of an expansion reply given either as the "return"
+ * object ({"model":{...}}) or as the model itself. */
+static json_object *
+expansion_props(json_object *obj, const char *what, GError **err)
+{
+    json_object *model = NULL;
+    json_object *props = NULL;
+
+    if (json_object_is_type(obj, json_type_object) &&
+        !json_object_object_get_ex(obj, "props", NULL) &&
+        json_object_object_get_ex(obj, "model", &model))
+        obj = model;
+
+    if (!json_object_is_type(obj, json_type_object) ||
+        !json_object_object_get_ex(obj, "props", &props) ||
+        !json_object_is_type(props, json_type_object)) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_BAD_REPLY,
+                    "%s: query-cpu-model-expansion reply has no model props",
+                    what);
+        return NULL;
+    }
+    return props;
+}
+
+/* The CPUID/MSR data of the host CPU as libvirt builds it from the expanded
+ * props: every enabled feature the map knows (unknown ones are ignored), the
+ * vendor string in leaf 0 and the family/model/stepping signature in leaf 1.
+ * A feature counts as enabled when either expansion enables it, i.e. the
+ * reported host CPU includes features that block migration (invtsc...). */
+static GArray *
+host_data(const DcX86Map *map, json_object *props, json_object *nm_props,
+          gboolean canonical, GError **err)
+{
+    g_autoptr(GArray) data = data_new();
+    gint64 family = 0, model = 0, stepping = 0;
+    X86Item sig = { .type = ITEM_CPUID, .in = 1 };
+
+    json_object_object_foreach(props, key, val) {
+        const char *name = feature_from_qemu(key, canonical);
+
+        if (json_object_is_type(val, json_type_boolean)) {
+            gboolean on = json_object_get_boolean(val);
+            json_object *nm = NULL;
+            const X86Feature *f;
+
+            if (!on && nm_props &&
+                json_object_object_get_ex(nm_props, key, &nm) &&
+                json_object_is_type(nm, json_type_boolean))
+                on = json_object_get_boolean(nm);
+
+            if (on && (f = feature_find(map, name)))
+                data_add(data, f->data);
+        } else if (json_object_is_type(val, json_type_string)) {
+            const char *s = json_object_get_string(val);
+            X86Item v = { .type = ITEM_CPUID };
+
+            if (!g_str_equal(name, "vendor"))
+                continue;
+            if (strlen(s) != 12) {
+                g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_BAD_REPLY,
+                            "invalid CPU vendor string '%s'", s);
+                return NULL;
+            }
+            memcpy(&v.r[EBX], s, 4);
+            memcpy(&v.r[EDX], s + 4, 4);
+            memcpy(&v.r[ECX], s + 8, 4);
+            for (int i = 0; i < 4; i++)
+                v.r[i] = GUINT32_FROM_LE(v.r[i]);
+            data_add_item(data, &v);
+        } else if (json_object_is_type(val, json_type_int)) {
+            if (g_str_equal(name, "family"))
+                family = json_object_get_int64(val);
+            else if (g_str_equal(name, "model"))
+                model = json_object_get_int64(val);
+            else if (g_str_equal(name, "stepping"))
+                stepping = json_object_get_int64(val);
+        }
+    }
+
+    sig.r[EAX] = signature_make((guint) family, (guint) model, (guint) stepping);
+    data_add_item(data, &sig);
+    return g_steal_pointer(&data);
+}
+
+/* ---- the decode --------------------------------------------------------- */
+
+/* Removes the vendor string from @d and returns the vendor it names. */
+static const X86Vendor *
+data_take_vendor(const DcX86Map *map, GArray *d)
+{
+    for (guint i = 0; i < map->vendors->len; i++) {
+        const X86Vendor *v = g_ptr_array_index(map->vendors, i);
+        X86Item *it = data_get(d, &v->item);
+
+        if (it && item_has_bits(it, &v->item)) {
+            for (int j = 0; j < 4; j++)
+                it->r[j] &= ~v->item.r[j];
+            return v;
+        }
+    }
+    return NULL;
+}
+
+static gboolean
+signatures_match(const X86Model *m, guint32 signature)
+{
+    guint family, model, stepping;
+
+    signature_split(signature, &family, &model, &stepping);
+    for (guint i = 0; i < m->signatures->len; i++) {
+        const X86Signature *s = &g_array_index(m->signatures, X86Signature, i);
+
+        if (s->family == family && s->model == model &&
+            (!s->steppings || (s->steppings & (1u << stepping))))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Early TSX implementations are broken and disabled by microcode; never let
+ * hle/rtm of such Intel CPUs into the decode. */
+static void
+data_drop_broken_tsx(const DcX86Map *map, GArray *d, const X86Vendor *vendor,
+                     guint32 signature)
+{
+    guint family, model, stepping;
+    const X86Feature *f;
+
+    if (!vendor || !g_str_equal(vendor->name, "Intel"))
+        return;
+    signature_split(signature, &family, &model, &stepping);
+    if (family != 6 ||
+        !((model == 63 && stepping < 4) ||
+          model == 60 || model == 69 || model == 70))
+        return;
+    if ((f = feature_find(map, "hle")))
+        data_subtract(d, f->data);
+    if ((f = feature_find(map, "rtm")))
+        data_subtract(d, f->data);
+}
+
+static void
+feature_list_add(GPtrArray *list, const char *name, const char *policy)
+{
+    DcCpuFeature *f = g_new0(DcCpuFeature, 1);
+
+    f->name = g_strdup(name);
+    f->policy = g_strdup(policy);
+    g_ptr_array_add(list, f);
+}
+
+/* Names the features whose bits are all in @d, in map order, removing each
+ * one's bits as it goes so overlapping features are named once. */
+static void
+data_to_features(const DcX86Map *map, GArray *d, const char *policy,
+                 GPtrArray *list)
+{
+    for (guint i = 0; i < map->features->len; i++) {
+        const X86Feature *f = g_ptr_array_index(map->features, i);
+
+        if (data_contains(d, f->data)) {
+            data_subtract(d, f->data);
+            feature_list_add(list, f->name, policy);
+        }
+    }
+}
+
+static gboolean
+feature_list_has(GPtrArray *list, const char *name)
+{
+    for (guint i = 0; i < list->len; i++) {
+        if (g_str_equal(((DcCpuFeature *) g_ptr_array_index(list, i))->name, name))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The features to require and to disable to turn @model into the CPU
+ * described by @data (vendor already removed).  @blockers are the features
+ * QEMU's version of the model lacks on this host, in QEMU's spelling
+ * whatever the naming mode: those not required on top of the model are
+ * disabled as well. */
+static GPtrArray *
+cpu_to_features(const DcX86Map *map, const GArray *data,
+                const X86Model *model, json_object *blockers)
+{
+    GPtrArray *list = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) dc_cpu_feature_free);
+    g_autoptr(GArray) extra = data_dup(data);
+    g_autoptr(GArray) missing = data_dup(model->data);
+
+    data_subtract(extra, model->data);
+    data_subtract(missing, data);
+
+    for (size_t i = 0; blockers && i < json_object_array_length(blockers); i++) {
+        json_object *b = json_object_array_get_idx(blockers, i);
+        const X86Feature *f;
+
+        if (json_object_is_type(b, json_type_string) &&
+            (f = feature_find_qemu(map, json_object_get_string(b))) &&
+            !data_contains(extra, f->data))
+            data_add(missing, f->data);
+    }
+
+    data_to_features(map, extra, "require", list);
+    data_to_features(map, missing, "disable", list);
+
+    /* The decoded CPU is a guest CPU: features removed from the model are
+     * listed explicitly unless already mentioned. */
+    for (guint i = 0; i < model->removed->len; i++) {
+        const char *name = g_ptr_array_index(model->removed, i);
+
+        if (!feature_list_has(list, name))
+            feature_list_add(list, name, "disable");
+    }
+    return list;
+}
+
+/* The weight of a candidate's feature list: each required feature counts 1,
+ * disabled features cost more and more (2, 3, 4...) since every one of them
+ * makes the model a worse description of the CPU.
+ *
+ * libvirt 9.0 walks the list with an upper bound that shrinks by one with
+ * every disabled feature it meets, so the last disabled features of a list
+ * are neither penalized nor counted at all.  That walk decides which model
+ * libvirt picks, so it is reproduced as is. */
+static void
+list_weight(GPtrArray *list, gsize *total, gsize *penalty)
+{
+    gsize enabled = list->len;
+    gsize disabled = 0;
+    gsize step = 2;
+
+    for (gsize i = 0; i < enabled; i++) {
+        DcCpuFeature *f = g_ptr_array_index(list, i);
+
+        if (g_str_equal(f->policy, "disable")) {
+            enabled--;
+            disabled += step++;
+        }
+    }
+    *total = enabled + disabled;
+    *penalty = disabled;
+}
+
+/* Whether @cand (with feature list @cand_list) describes the CPU better than
+ * the current choice.  A model with the host's signature beats one without;
+ * otherwise the lighter feature list wins, ties going to fewer disabled
+ * features. */
+static gboolean
+candidate_is_better(const X86Model *cur, GPtrArray *cur_list,
+                    const X86Model *cand, GPtrArray *cand_list,
+                    guint32 signature)
+{
+    gsize cur_total, cur_penalty, cand_total, cand_penalty;
+
+    /* The reported host-model CPU is a guest CPU definition. */
+    if (!cand->decode_guest)
+        return FALSE;
+    if (!cur)
+        return TRUE;
+    if (signature) {
+        gboolean cur_match = signatures_match(cur, signature);
+        gboolean cand_match = signatures_match(cand, signature);
+
+        if (cur_match != cand_match)
+            return cand_match;
+    }
+
+    list_weight(cur_list, &cur_total, &cur_penalty);
+    list_weight(cand_list, &cand_total, &cand_penalty);
+    return cand_total < cur_total ||
+           (cand_total == cur_total && cand_penalty < cur_penalty);
+}
+
+/* QEMU's definition of @name: NULL when @definitions is NULL or lacks it. */
+static json_object *
+definition_find(json_object *definitions, const char *name, gboolean *found)
+{
+    *found = definitions == NULL;
+    if (!definitions)
+        return NULL;
+    for (size_t i = 0; i < json_object_array_length(definitions); i++) {
+        json_object *def = json_object_array_get_idx(definitions, i);
+        json_object *n = NULL;
+
+        if (json_object_object_get_ex(def, "name", &n) &&
+            g_strcmp0(json_object_get_string(n), name) == 0) {
+            *found = TRUE;
+            return def;
+        }
+    }
+    return NULL;
+}
+
+void
+dc_cpu_feature_free(DcCpuFeature *feature)
+{
+    if (!feature)
+        return;
+    g_free(feature->name);
+    g_free(feature->policy);
+    g_free(feature);
+}
+
+void
+dc_host_model_free(DcHostModel *hm)
+{
+    if (!hm)
+        return;
+    g_free(hm->model);
+    g_free(hm->vendor);
+    g_free(hm->fallback);
+    if (hm->features)
+        g_ptr_array_unref(hm->features);
+    g_free(hm);
+}
+
+DcHostModel *
+dc_cpu_x86_host_model(const DcCpuMap *cpumap,
+                      json_object *expansion,
+                      json_object *expansion_nonmigratable,
+                      json_object *definitions,
+                      gboolean canonical,
+                      GError **err)
+{
+    const DcX86Map *map = dc_cpu_map_x86(cpumap);
+    json_object *props;
+    json_object *nm_props = NULL;
+    g_autoptr(GArray) data = NULL;
+    g_autoptr(GPtrArray) best_list = NULL;
+    const X86Model *best = NULL;
+    const X86Vendor *vendor;
+    DcHostModel *hm;
+    guint32 signature;
+
+    if (!map) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_NO_MAP,
+                    "host-model needs the x86 CPU map");
+        return NULL;
+    }
+    if (definitions && !json_object_is_type(definitions, json_type_array)) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_BAD_REPLY,
+                    "query-cpu-definitions did not return an array");
+        return NULL;
+    }
+    if (!(props = expansion_props(expansion, "expansion", err)))
+        return NULL;
+    if (expansion_nonmigratable &&
+        !(nm_props = expansion_props(expansion_nonmigratable,
+                                     "non-migratable expansion", err)))
+        return NULL;
+    if (!(data = host_data(map, props, nm_props, canonical, err)))
+        return NULL;
+
+    vendor = data_take_vendor(map, data);
+    signature = data_signature(data);
+    data_drop_broken_tsx(map, data, vendor, signature);
+
+    /* Newest models come last in the map; try them first. */
+    for (guint i = map->models->len; i-- > 0;) {
+        const X86Model *cand = g_ptr_array_index(map->models, i);
+        json_object *def;
+        json_object *blockers = NULL;
+        gboolean known;
+        GPtrArray *list;
+
+        /* Only models QEMU knows can be used. */
+        def = definition_find(definitions, cand->name, &known);
+        if (!known)
+            continue;
+        if (vendor && cand->vendor && vendor != cand->vendor)
+            continue;
+        if (def)
+            json_object_object_get_ex(def, "unavailable-features", &blockers);
+        if (blockers && !json_object_is_type(blockers, json_type_array))
+            blockers = NULL;
+
+        list = cpu_to_features(map, data, cand, blockers);
+        if (candidate_is_better(best, best_list, cand, list, signature)) {
+            g_clear_pointer(&best_list, g_ptr_array_unref);
+            best_list = list;
+            best = cand;
+        } else {
+            g_ptr_array_unref(list);
+        }
+    }
+
+    if (!best) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_NO_MODEL,
+                    "no CPU model fits the host CPU");
+        return NULL;
+    }
+
+    /* Without canonical names QEMU lacks the "unavailable-features" CPU
+     * property, and libvirt then keeps MSR-based features out of the CPU
+     * definitions it reports since it could not check them. */
+    if (!canonical) {
+        for (guint i = 0; i < best_list->len;) {
+            DcCpuFeature *f = g_ptr_array_index(best_list, i);
+            const X86Feature *mf = feature_find(map, f->name);
+
+            if (mf && data_has_msr(mf->data))
+                g_ptr_array_remove_index(best_list, i);
+            else
+                i++;
+        }
+    }
+
+    hm = g_new0(DcHostModel, 1);
+    hm->model = g_strdup(best->name);
+    hm->vendor = vendor ? g_strdup(vendor->name) : NULL;
+    hm->fallback = g_strdup("forbid");
+    hm->features = g_steal_pointer(&best_list);
+    return hm;
+}
+
+json_object *
+dc_cpu_x86_expansion_args(gboolean kvm, gboolean migratable)
+{
+    json_object *args = json_object_new_object();
+    json_object *model = json_object_new_object();
+
+    json_object_object_add(model, "name",
+                           json_object_new_string(kvm ? "host" : "max"));
+    if (!migratable) {
+        json_object *props = json_object_new_object();
+
+        json_object_object_add(props, "migratable",
+                               json_object_new_boolean(FALSE));
+        json_object_object_add(model, "props", props);
+    }
+    json_object_object_add(args, "type", json_object_new_string("static"));
+    json_object_object_add(args, "model", model);
+    return args;
+}
+
+json_object *
+dc_cpu_x86_full_expansion_args(json_object *static_reply, GError **err)
+{
+    json_object *model = NULL;
+    json_object *copy = NULL;
+    json_object *args;
+
+    if (!json_object_is_type(static_reply, json_type_object) ||
+        !json_object_object_get_ex(static_reply, "model", &model) ||
+        !json_object_is_type(model, json_type_object) ||
+        json_object_deep_copy(model, &copy, NULL) != 0) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_BAD_REPLY,
+                    "static query-cpu-model-expansion reply has no model");
+        return NULL;
+    }
+
+    args = json_object_new_object();
+    json_object_object_add(args, "type", json_object_new_string("full"));
+    json_object_object_add(args, "model", copy);
+    return args;
+}
