@@ -24,6 +24,14 @@ BINARIES = {'x86_64': '/usr/bin/qemu-system-x86_64',
             'i686': '/usr/bin/qemu-system-i386'}
 
 
+def setup():
+    """The daemon's home: owned by nobody, runtime dir private."""
+    os.makedirs(ROOT + '/run', exist_ok=True)
+    for d in (ROOT, ROOT + '/run'):
+        os.chown(d, 65534, 65534)
+    os.chmod(ROOT + '/run', 0o700)
+
+
 def virsh(arch):
     env = ['env', '-i', 'HOME=' + ROOT, 'XDG_RUNTIME_DIR=' + ROOT + '/run',
            'PATH=/usr/bin:/usr/sbin']
@@ -98,6 +106,7 @@ def defs_xml(rec):
 def main():
     case, arch = sys.argv[1:3]
     rec = json.load(open(case + '.json'))
+    setup()
     virsh(arch)   # make sure the cache exists
     path = None
     for f in os.listdir(CACHE):
