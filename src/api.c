@@ -64,7 +64,7 @@ static char *find_in_dirs(const DcHost *host, const char *name)
 
 static char *find_emulator(const DcHost *host, const char *arch, GError **err)
 {
-    g_autoptr(GPtrArray) names = dc_arch_emulator_names(arch);
+    g_autoptr(GPtrArray) names = dc_arch_emulator_names(arch, dc_host_arch(host));
     for (guint i = 0; i < names->len; i++) {
         char *found = find_in_dirs(host, names->pdata[i]);
         if (found)
@@ -126,7 +126,7 @@ static void public_error(GError **err, GError *inner)
 
 /* Resolve the machine the way libvirt does: an alias becomes its canonical
  * name; no machine means the arch's preferred one, else QEMU's default,
- * else the first listed. */
+ * else the first listed. libvirt leaves QEMU's "none" machine out. */
 static char *resolve_machine(json_object *machines, const char *arch, const char *wanted, const char *emulator,
                              GError **err)
 {
@@ -136,7 +136,7 @@ static char *resolve_machine(json_object *machines, const char *arch, const char
         for (gsize i = 0; i < n; i++) {
             json_object *m = json_object_array_get_idx(machines, i);
             const char *key = dc_json_str(m, pass == 0 ? "name" : "alias");
-            if (g_strcmp0(key, want) == 0)
+            if (g_strcmp0(key, want) == 0 && g_strcmp0(dc_json_str(m, "name"), "none") != 0)
                 return g_strdup(dc_json_str(m, "name"));
         }
     }
@@ -147,11 +147,14 @@ static char *resolve_machine(json_object *machines, const char *arch, const char
     }
     for (gsize i = 0; i < n; i++) {
         json_object *m = json_object_array_get_idx(machines, i);
-        if (dc_json_bool(m, "is-default", FALSE))
+        if (dc_json_bool(m, "is-default", FALSE) && g_strcmp0(dc_json_str(m, "name"), "none") != 0)
             return g_strdup(dc_json_str(m, "name"));
     }
-    if (n > 0)
-        return g_strdup(dc_json_str(json_object_array_get_idx(machines, 0), "name"));
+    for (gsize i = 0; i < n; i++) {
+        const char *name = dc_json_str(json_object_array_get_idx(machines, i), "name");
+        if (name && strcmp(name, "none") != 0)
+            return g_strdup(name);
+    }
     return NULL;
 }
 
@@ -190,7 +193,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         if (!opts->replay && !check_emulator(host, emulator, err))
             return NULL;
     } else if (opts->replay) {
-        g_autoptr(GPtrArray) names = dc_arch_emulator_names(opts->arch ? opts->arch : dc_host_arch(host));
+        g_autoptr(GPtrArray) names = dc_arch_emulator_names(opts->arch ? opts->arch : dc_host_arch(host),
+                                                            dc_host_arch(host));
         emulator = g_strdup_printf("/usr/bin/%s", names->len ? (char *)names->pdata[0] : "qemu-system-x86_64");
     } else if (!(emulator = find_emulator(host, opts->arch ? opts->arch : dc_host_arch(host), err))) {
         return NULL;
@@ -200,7 +204,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     const char *virttype = opts->virttype;
     if (!virttype) {
         const char *guess_arch = opts->arch ? opts->arch : dc_host_arch(host);
-        virttype = kvm_usable(host) && dc_arch_served_by(guess_arch, dc_host_arch(host)) ? "kvm" : "qemu";
+        virttype = kvm_usable(host) && dc_arch_is_native(guess_arch, dc_host_arch(host)) ? "kvm" : "qemu";
     } else if (strcmp(virttype, "kvm") == 0 && !opts->replay && !kvm_usable(host)) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "KVM is not supported by '%s' on this host",
                     emulator);
@@ -284,16 +288,22 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     const char *emu_arch = dc_arch_from_qemu_target(target);
     if (!emu_arch) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NOT_QEMU,
-                    "emulator '%s' reports architecture '%s', which domcaps does not know", emulator, target);
+                    "emulator '%s' reports QEMU target '%s', which is no libvirt 9.0 architecture", emulator,
+                    target);
         return NULL;
     }
     const char *arch = opts->arch ? opts->arch : emu_arch;
-    if (!dc_arch_served_by(arch, emu_arch)) {
+    if (!dc_arch_same_family(arch, emu_arch)) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_ARCH_MISMATCH,
                     "architecture from emulator '%s' doesn't match given architecture '%s'", emu_arch, arch);
         return NULL;
     }
-    if (strcmp(accel, "kvm") == 0 && (!dc_facts_kvm_present(facts) || !dc_arch_served_by(arch, dc_host_arch(host)))) {
+    if (!dc_arch_served_by(arch, emu_arch)) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_ARCH_MISMATCH, "Emulator '%s' does not support arch '%s'",
+                    emulator, arch);
+        return NULL;
+    }
+    if (strcmp(accel, "kvm") == 0 && (!dc_facts_kvm_present(facts) || !dc_arch_is_native(arch, dc_host_arch(host)))) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "KVM is not supported by '%s' on this host", emulator);
         return NULL;
     }

@@ -69,6 +69,7 @@ static void assemble_features(const DcCapsCtx *ctx, DcNode *root)
     add_supported(features, "backingStoreInput", dc_facts_has_schema(f, "blockdev-add"));
     add_supported(features, "backup", dc_facts_has_schema(f, "block-dirty-bitmap-merge") &&
                                           dc_facts_has_schema(f, "blockdev-backup"));
+    dc_caps_add_s390_pv(ctx, features);
     dc_caps_add_sev(ctx, features);
     dc_caps_add_sgx(ctx, features);
     dc_caps_add_hyperv(ctx, features);

@@ -51,13 +51,21 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
     }
 }
 
+/* libvirt lists named CPU models only for arches its CPU drivers handle;
+ * elsewhere (32-bit ppc, for one) QEMU's models are not offered. */
+static gboolean has_cpu_driver(const char *arch)
+{
+    return dc_arch_is_x86(arch) || dc_arch_is_ppc64(arch) || dc_arch_is_s390(arch) || dc_arch_is_arm(arch) ||
+           g_strcmp0(arch, "armv7b") == 0;
+}
+
 static void add_custom(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
 {
     DcNode *mode = dc_node_add(cpu, "mode");
     dc_node_set_attr(mode, "name", "custom");
     json_object *defs = dc_facts_accel(ctx->facts, ctx->accel, "cpu-definitions");
     g_autoptr(GPtrArray) models = NULL;
-    if (defs)
+    if (defs && has_cpu_driver(ctx->query->arch))
         models = dc_cpu_custom_models(map, defs, NULL);
     dc_node_set_supported(mode, models && models->len > 0);
     for (guint i = 0; models && i < models->len; i++) {
@@ -76,7 +84,7 @@ gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
 
     DcNode *pt = dc_node_add(cpu, "mode");
     dc_node_set_attr(pt, "name", "host-passthrough");
-    gboolean pt_ok = kvm && dc_arch_served_by(ctx->query->arch, dc_host_arch(ctx->host));
+    gboolean pt_ok = kvm && dc_arch_is_native(ctx->query->arch, dc_host_arch(ctx->host));
     dc_node_set_supported(pt, pt_ok);
     if (pt_ok)
         add_migratable_enum(pt, "hostPassthroughMigratable",

@@ -86,14 +86,30 @@ void dc_caps_add_sgx(const DcCapsCtx *ctx, DcNode *features)
     dc_node_add_text(sgx, "sgx2", dc_json_bool(caps, "sgx2", FALSE) ? "yes" : "no");
 }
 
-/* libvirt 9.0 offers the two Hyper-V settings it handles itself on x86. */
+/* Protected virtualization: s390 guests only (other arches get no element).
+ * It takes QEMU's s390-pv-guest object, KVM, and a host kernel that says it
+ * can host secure guests. */
+void dc_caps_add_s390_pv(const DcCapsCtx *ctx, DcNode *features)
+{
+    if (!dc_arch_is_s390(ctx->query->arch))
+        return;
+    gboolean yes = strcmp(ctx->accel, "kvm") == 0 && dc_facts_has_type(ctx->facts, "s390-pv-guest");
+    if (yes) {
+        g_autofree char *text = NULL;
+        yes = dc_host_read_file(ctx->host, "/sys/firmware/uv/prot_virt_host", &text, NULL, NULL) &&
+              g_ascii_strtoll(text, NULL, 10) == 1;
+    }
+    dc_node_set_supported(dc_node_add(features, "s390-pv"), yes);
+}
+
+/* libvirt 9.0 offers the two Hyper-V settings it handles itself on x86;
+ * other arches get no <hyperv> element at all. */
 void dc_caps_add_hyperv(const DcCapsCtx *ctx, DcNode *features)
 {
-    DcNode *hv = dc_node_add(features, "hyperv");
-    gboolean yes = dc_arch_is_x86(ctx->query->arch);
-    dc_node_set_supported(hv, yes);
-    if (!yes)
+    if (!dc_arch_is_x86(ctx->query->arch))
         return;
+    DcNode *hv = dc_node_add(features, "hyperv");
+    dc_node_set_supported(hv, TRUE);
     DcNode *e = dc_node_add_enum(hv, "features");
     dc_node_enum_add_value(e, "spinlocks");
     dc_node_enum_add_value(e, "vendor_id");

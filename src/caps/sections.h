@@ -5,6 +5,7 @@
 gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err);         /* os.c */
 gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err);        /* cpu.c */
 void dc_caps_add_gic(const DcCapsCtx *ctx, DcNode *features);                      /* features.c */
+void dc_caps_add_s390_pv(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_sev(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_sgx(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_hyperv(const DcCapsCtx *ctx, DcNode *features);

@@ -140,7 +140,7 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "hostdev", "startupPolicy", "mandatory", ALWAYS },
     { "hostdev", "startupPolicy", "requisite", ALWAYS },
     { "hostdev", "startupPolicy", "optional", ALWAYS },
-    { "hostdev", "subsysType", "usb", ALWAYS },
+    { "hostdev", "subsysType", "usb", TYPE("usb-host") },
     { "hostdev", "subsysType", "pci", ALWAYS },
     { "hostdev", "subsysType", "scsi", ALWAYS },
     { "hostdev", "capsType", NULL, ALWAYS },
