@@ -205,7 +205,9 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     if (!virttype) {
         const char *guess_arch = opts->arch ? opts->arch : dc_host_arch(host);
         virttype = kvm_usable(host) && dc_arch_is_native(guess_arch, dc_host_arch(host)) ? "kvm" : "qemu";
-    } else if (strcmp(virttype, "kvm") == 0 && !opts->replay && !kvm_usable(host)) {
+    } else if (strcmp(virttype, "kvm") == 0 && ((!opts->replay && !kvm_usable(host)) ||
+                                                (opts->arch && !dc_arch_is_native(opts->arch, dc_host_arch(host))))) {
+        /* Not even started: QEMU would only refuse the accelerator. */
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "KVM is not supported by '%s' on this host",
                     emulator);
         return NULL;
