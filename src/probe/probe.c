@@ -9,7 +9,7 @@ G_DEFINE_QUARK(dc-probe-error-quark, dc_probe_error)
 
 /* Schema facts the assembly looks at. A query that holds is stored in the
  * facts' "schema" list; see schema.h for the syntax. */
-static const char *const schema_questions[] = {
+const char *const dc_probe_schema_questions[] = {
     "query-vnc",
     "query-spice",
     "query-display-options/ret-type/+sdl",
@@ -150,9 +150,12 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     if (qver)
         json_object_object_get_ex(qver, "qemu", &qemu_ver);
     if (!target || !qemu_ver || !r1[Q_MACHINES].reply) {
+        int bad = !qemu_ver ? Q_VERSION : !target ? Q_TARGET : Q_MACHINES;
+        g_autofree char *why = r1[bad].error_class ?
+            dc_qmp_printable(*r1[bad].error_desc ? r1[bad].error_desc : r1[bad].error_class, 200) : NULL;
         g_set_error(err, DC_PROBE_ERROR, DC_PROBE_ERROR_NOT_QEMU,
-                    "%s does not answer like a QEMU system emulator (%s failed)", req->emulator,
-                    !qemu_ver ? "query-version" : !target ? "query-target" : "query-machines");
+                    "%s does not answer like a QEMU system emulator (%s failed%s%s)", req->emulator,
+                    round1_commands[bad], why ? ": " : "", why ? why : "");
         clear_requests(r1, Q_ROUND1_LAST);
         close_transport(req, qmp);
         return NULL;
@@ -248,7 +251,7 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     g_autoptr(GPtrArray) schema_true = g_ptr_array_new();
     if (r1[Q_SCHEMA].reply) {
         g_autoptr(DcSchema) schema = dc_schema_new(r1[Q_SCHEMA].reply);
-        for (const char *const *sq = schema_questions; *sq; sq++)
+        for (const char *const *sq = dc_probe_schema_questions; *sq; sq++)
             if (dc_schema_query(schema, *sq))
                 g_ptr_array_add(schema_true, (gpointer)*sq);
     }

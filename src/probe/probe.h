@@ -15,6 +15,9 @@ typedef struct {
 /* Returns a new facts object (caller owns the reference) or NULL with err. */
 json_object *dc_probe_run(const DcProbeRequest *req, GError **err);
 
+/* The schema queries (see schema.h) whose answers become facts, NULL-terminated. */
+extern const char *const dc_probe_schema_questions[];
+
 /* Merge the "accel" members of `from` into `into` (same binary, other accelerator). */
 void dc_probe_merge_accel(json_object *into, json_object *from);
 

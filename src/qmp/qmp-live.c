@@ -13,20 +13,28 @@
 #include <unistd.h>
 
 /* The largest single QMP message accepted. The biggest real reply
- * (query-qmp-schema) is well under 2 MiB; anything far beyond is hostile. */
-#define DC_QMP_MAX_MESSAGE (32 * 1024 * 1024)
+ * (query-qmp-schema) is about 200 KiB on the wire; anything 40 times that
+ * is hostile, and refusing it early bounds the memory a probe can take. */
+#define DC_QMP_MAX_MESSAGE (8 * 1024 * 1024)
 #define DC_QMP_MAX_STDERR 4096
+/* A probing QEMU (-S, -machine none) sends next to no events; a stream of
+ * them is a broken or hostile emulator, refused before the deadline. */
+#define DC_QMP_MAX_EVENTS 10000
 
 typedef struct {
     DcQmp base;
     char *emulator;
-    pid_t pid;
+    pid_t pid;       /* 0 once reaped */
+    pid_t pgid;      /* QEMU's process group: it and whatever it forked */
+    int exit_status; /* waitpid() status once reaped */
     int fd;          /* our end of the monitor socketpair */
     int err_fd;      /* QEMU's stderr */
     gint64 deadline; /* monotonic, microseconds */
-    GString *in;     /* bytes read but not yet parsed */
+    int timeout_ms;
+    DcQmpReader in;  /* bytes read but not yet parsed */
     GString *err_text;
     gint64 wire_next; /* next wire id */
+    guint events;    /* events received so far */
 } DcQmpLive;
 
 static void live_free(DcQmp *qmp);
@@ -46,7 +54,9 @@ static int move_high(int fd)
 static void drain_stderr(DcQmpLive *q)
 {
     char buf[1024];
-    for (;;) {
+    /* Bounded: an emulator writing stderr as fast as we read must not keep
+     * us here past the deadline. */
+    for (int i = 0; i < 64; i++) {
         ssize_t r = read(q->err_fd, buf, sizeof(buf));
         if (r <= 0)
             return;
@@ -68,15 +78,42 @@ static char *stderr_summary(DcQmpLive *q)
     for (char **l = lines; *l; l++) {
         g_strstrip(*l);
         if (**l)
-            return g_strdup(*l);
+            return dc_qmp_printable(*l, 200);
     }
     return NULL;
 }
 
-static void set_eof_error(DcQmpLive *q, GError **err, const char *what)
+/* How QEMU ended, if it has (it closed the monitor, so it normally has
+ * or is about to: give it a moment). Empty when it is still running. */
+static char *exit_summary(DcQmpLive *q)
+{
+    for (int i = 0; q->pid > 0 && i < 50; i++) {
+        int status;
+        pid_t r = waitpid(q->pid, &status, WNOHANG);
+        if (r == q->pid) {
+            q->pid = 0;
+            q->exit_status = status;
+            break;
+        }
+        if (r < 0 && errno != EINTR)
+            break;
+        g_usleep(2000);
+    }
+    if (q->pid > 0)
+        return g_strdup("");
+    if (WIFSIGNALED(q->exit_status))
+        return g_strdup_printf(" (killed by signal %d, %s)", WTERMSIG(q->exit_status),
+                               g_strsignal(WTERMSIG(q->exit_status)));
+    return g_strdup_printf(" (exit status %d)", WEXITSTATUS(q->exit_status));
+}
+
+/* The monitor closed: say when, how QEMU ended and what it said last. */
+static void set_eof_error(DcQmpLive *q, GError **err, const char *when)
 {
     g_autofree char *why = stderr_summary(q);
-    g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_EOF, "%s exited %s%s%s", q->emulator, what,
+    g_autofree char *how = exit_summary(q);
+    g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_EOF, "%s closed its monitor %s%s%s%s%s", q->emulator, when,
+                dc_qmp_reader_pending(&q->in) ? " in the middle of a message" : "", how,
                 why ? ": " : "", why ? why : "");
 }
 
@@ -93,8 +130,8 @@ static gboolean read_more(DcQmpLive *q, const char *waiting_for, GError **err)
         struct pollfd p[2] = { { .fd = q->fd, .events = POLLIN }, { .fd = q->err_fd, .events = POLLIN } };
         int ms = remaining_ms(q);
         if (ms == 0) {
-            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_TIMEOUT, "%s did not answer %s in time",
-                        q->emulator, waiting_for);
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_TIMEOUT, "%s did not answer %s within %d ms",
+                        q->emulator, waiting_for, q->timeout_ms);
             return FALSE;
         }
         int r = poll(p, q->err_fd >= 0 ? 2 : 1, ms);
@@ -120,10 +157,11 @@ static gboolean read_more(DcQmpLive *q, const char *waiting_for, GError **err)
             if (got < 0 && (errno == EINTR || errno == EAGAIN))
                 continue;
             if (got <= 0) {
-                set_eof_error(q, err, waiting_for);
+                g_autofree char *when = g_strdup_printf("while domcaps waited for %s", waiting_for);
+                set_eof_error(q, err, when);
                 return FALSE;
             }
-            g_string_append_len(q->in, buf, got);
+            dc_qmp_reader_push(&q->in, buf, got);
             return TRUE;
         }
     }
@@ -133,32 +171,21 @@ static gboolean read_more(DcQmpLive *q, const char *waiting_for, GError **err)
 static json_object *read_message(DcQmpLive *q, const char *waiting_for, GError **err)
 {
     for (;;) {
-        char *nl = memchr(q->in->str, '\n', q->in->len);
-        if (nl) {
-            gsize line_len = nl - q->in->str;
-            g_autofree char *line = g_strndup(q->in->str, line_len);
-            g_string_erase(q->in, 0, line_len + 1);
-            g_strstrip(line);
-            if (!*line)
-                continue;
-            json_tokener *tok = json_tokener_new_ex(64);
-            json_object *obj = json_tokener_parse_ex(tok, line, strlen(line));
-            enum json_tokener_error jerr = json_tokener_get_error(tok);
-            json_tokener_free(tok);
-            if (jerr != json_tokener_success || !obj || !json_object_is_type(obj, json_type_object)) {
-                if (obj)
-                    json_object_put(obj);
-                g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
-                            "%s sent a malformed QMP message while waiting for %s", q->emulator, waiting_for);
-                return NULL;
-            }
+        json_object *obj = NULL;
+        switch (dc_qmp_reader_next(&q->in, &obj)) {
+        case DC_QMP_READ_MESSAGE:
             return obj;
-        }
-        if (q->in->len > DC_QMP_MAX_MESSAGE) {
+        case DC_QMP_READ_MALFORMED:
             g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
-                        "%s sent a QMP message larger than %d MiB while waiting for %s", q->emulator,
+                        "%s sent a malformed QMP message while domcaps waited for %s", q->emulator, waiting_for);
+            return NULL;
+        case DC_QMP_READ_TOO_LARGE:
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
+                        "%s sent a QMP message larger than %d MiB while domcaps waited for %s", q->emulator,
                         DC_QMP_MAX_MESSAGE / (1024 * 1024), waiting_for);
             return NULL;
+        case DC_QMP_READ_MORE:
+            break;
         }
         if (!read_more(q, waiting_for, err))
             return NULL;
@@ -213,37 +240,29 @@ static gboolean live_run(DcQmp *qmp, DcQmpRequest *reqs, gsize n, GError **err)
         json_object *msg = read_message(q, waiting, err);
         if (!msg)
             return FALSE;
-        json_object *id = NULL, *ret = NULL, *error = NULL;
-        if (json_object_object_get_ex(msg, "event", NULL)) {
-            json_object_put(msg);
-            continue;
-        }
-        gint64 idx = -1;
-        if (json_object_object_get_ex(msg, "id", &id) && json_object_is_type(id, json_type_int))
-            idx = json_object_get_int64(id) - first_id;
-        if (idx < 0 || idx >= (gint64)n || reqs[idx].reply || reqs[idx].error_class) {
-            json_object_put(msg);
+        DcQmpMsgKind kind = dc_qmp_dispatch(reqs, n, first_id, msg);
+        json_object_put(msg);
+        switch (kind) {
+        case DC_QMP_MSG_ANSWER:
+            answered++;
+            break;
+        case DC_QMP_MSG_EVENT:
+            if (++q->events > DC_QMP_MAX_EVENTS) {
+                g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
+                            "%s sent more than %d QMP events while domcaps waited for %s", q->emulator,
+                            DC_QMP_MAX_EVENTS, waiting);
+                return FALSE;
+            }
+            break;
+        case DC_QMP_MSG_UNEXPECTED:
             g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
-                        "%s sent an unexpected QMP message while waiting for %s", q->emulator, waiting);
+                        "%s sent an unexpected QMP message while domcaps waited for %s", q->emulator, waiting);
             return FALSE;
-        }
-        if (json_object_object_get_ex(msg, "return", &ret)) {
-            reqs[idx].reply = json_object_get(ret);
-        } else if (json_object_object_get_ex(msg, "error", &error) &&
-                   json_object_is_type(error, json_type_object)) {
-            json_object *cls = NULL, *desc = NULL;
-            json_object_object_get_ex(error, "class", &cls);
-            json_object_object_get_ex(error, "desc", &desc);
-            reqs[idx].error_class = g_strdup(cls ? json_object_get_string(cls) : "GenericError");
-            reqs[idx].error_desc = g_strdup(desc ? json_object_get_string(desc) : "");
-        } else {
-            json_object_put(msg);
+        case DC_QMP_MSG_NO_RESULT:
             g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL,
                         "%s sent a QMP reply with neither return nor error for %s", q->emulator, waiting);
             return FALSE;
         }
-        json_object_put(msg);
-        answered++;
     }
     return TRUE;
 }
@@ -252,7 +271,11 @@ static void live_free(DcQmp *qmp)
 {
     DcQmpLive *q = (DcQmpLive *)qmp;
     /* A probing QEMU (-S, -machine none) has no guest state to save, so it
-     * is killed outright: a graceful "quit" costs time for nothing. */
+     * is killed outright: a graceful "quit" costs time for nothing. Its
+     * whole process group goes too, so a helper it forked (or a wrapper
+     * script's child) cannot outlive the probe holding the monitor. */
+    if (q->pgid > 0)
+        kill(-q->pgid, SIGKILL);
     if (q->pid > 0) {
         kill(q->pid, SIGKILL);
         while (waitpid(q->pid, NULL, 0) < 0 && errno == EINTR)
@@ -262,7 +285,7 @@ static void live_free(DcQmp *qmp)
         close(q->fd);
     if (q->err_fd >= 0)
         close(q->err_fd);
-    g_string_free(q->in, TRUE);
+    dc_qmp_reader_clear(&q->in);
     g_string_free(q->err_text, TRUE);
     g_free(q->emulator);
     g_free(q);
@@ -351,11 +374,16 @@ DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int 
     q->base.ops = &live_ops;
     q->emulator = g_strdup(emulator);
     q->pid = pid;
+    /* Set here as well as in the child, so the group exists before either
+     * side goes on (whichever runs first); EACCES once it has exec'd is fine. */
+    setpgid(pid, pid);
+    q->pgid = pid;
     q->fd = sv[0];
     q->err_fd = errp[0];
-    q->in = g_string_new(NULL);
+    dc_qmp_reader_init(&q->in, DC_QMP_MAX_MESSAGE);
     q->err_text = g_string_new(NULL);
     q->deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    q->timeout_ms = timeout_ms;
 
     /* The status pipe closes on a successful exec; an errno arrives otherwise. */
     int exec_errno = 0;

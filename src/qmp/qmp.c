@@ -67,14 +67,35 @@ gboolean dc_qmp_run(DcQmp *qmp, DcQmpRequest *reqs, gsize n, GError **err)
     return TRUE;
 }
 
+char *dc_qmp_printable(const char *text, gsize max_chars)
+{
+    g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+    GString *out = g_string_new(NULL);
+    gsize n = 0;
+    for (const char *p = valid; *p; p = g_utf8_next_char(p), n++) {
+        if (n == max_chars) {
+            g_string_append(out, "...");
+            break;
+        }
+        gunichar c = g_utf8_get_char(p);
+        if (c == '\n' || c == '\r' || c == '\t')
+            g_string_append_c(out, ' ');
+        else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+            g_string_append_c(out, '?');
+        else
+            g_string_append_unichar(out, c);
+    }
+    return g_string_free(out, FALSE);
+}
+
 json_object *dc_qmp_call(DcQmp *qmp, const char *command, json_object *args, GError **err)
 {
     DcQmpRequest req = { .command = command, .args = args };
     if (!dc_qmp_run(qmp, &req, 1, err))
         return NULL;
     if (req.error_class) {
-        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_COMMAND, "QEMU refused %s: %s", command,
-                    req.error_desc ? req.error_desc : req.error_class);
+        g_autofree char *why = dc_qmp_printable(req.error_desc && *req.error_desc ? req.error_desc : req.error_class, 200);
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_COMMAND, "QEMU refused %s: %s", command, why);
         dc_qmp_request_clear(&req);
         return NULL;
     }
@@ -91,4 +112,110 @@ void dc_qmp_free(DcQmp *qmp)
     if (qmp->greeting)
         json_object_put(qmp->greeting);
     qmp->ops->free(qmp);
+}
+
+void dc_qmp_reader_init(DcQmpReader *r, gsize max_message)
+{
+    r->buf = g_string_new(NULL);
+    r->start = 0;
+    r->scanned = 0;
+    r->max_message = max_message;
+}
+
+void dc_qmp_reader_clear(DcQmpReader *r)
+{
+    if (r->buf)
+        g_string_free(r->buf, TRUE);
+    r->buf = NULL;
+}
+
+void dc_qmp_reader_push(DcQmpReader *r, const char *data, gsize len)
+{
+    /* Consumed messages are dropped here, once per read, rather than one
+     * memmove per message. */
+    if (r->start > 0) {
+        g_string_erase(r->buf, 0, r->start);
+        r->start = 0;
+    }
+    g_string_append_len(r->buf, data, len);
+}
+
+gboolean dc_qmp_reader_pending(const DcQmpReader *r)
+{
+    for (gsize i = r->start; i < r->buf->len; i++)
+        if (!g_ascii_isspace(r->buf->str[i]))
+            return TRUE;
+    return FALSE;
+}
+
+DcQmpReadStatus dc_qmp_reader_next(DcQmpReader *r, json_object **msg)
+{
+    *msg = NULL;
+    for (;;) {
+        const char *line = r->buf->str + r->start;
+        gsize avail = r->buf->len - r->start;
+        /* Only new bytes are searched: a message arriving in many reads
+         * must not be rescanned from its start each time. */
+        const char *nl = memchr(line + r->scanned, '\n', avail - r->scanned);
+        if (!nl) {
+            r->scanned = avail;
+            return avail > r->max_message ? DC_QMP_READ_TOO_LARGE : DC_QMP_READ_MORE;
+        }
+        gsize line_len = nl - line;
+        if (line_len > r->max_message)
+            return DC_QMP_READ_TOO_LARGE;
+        r->start += line_len + 1;
+        r->scanned = 0;
+        gsize begin = 0, end = line_len;
+        while (begin < end && g_ascii_isspace(line[begin]))
+            begin++;
+        while (end > begin && g_ascii_isspace(line[end - 1]))
+            end--;
+        if (begin == end)
+            continue;
+        /* A NUL inside the line, trailing text after the object or a
+         * second object on the same line all make it malformed. */
+        json_tokener *tok = json_tokener_new_ex(64);
+        json_object *obj = json_tokener_parse_ex(tok, line + begin, (int)(end - begin));
+        gboolean ok = json_tokener_get_error(tok) == json_tokener_success && obj &&
+                      json_object_is_type(obj, json_type_object) &&
+                      json_tokener_get_parse_end(tok) == end - begin;
+        json_tokener_free(tok);
+        if (!ok) {
+            if (obj)
+                json_object_put(obj);
+            return DC_QMP_READ_MALFORMED;
+        }
+        *msg = obj;
+        return DC_QMP_READ_MESSAGE;
+    }
+}
+
+DcQmpMsgKind dc_qmp_dispatch(DcQmpRequest *reqs, gsize n, gint64 first_id, json_object *msg)
+{
+    json_object *id = NULL, *ret = NULL, *error = NULL;
+    if (json_object_object_get_ex(msg, "event", NULL))
+        return DC_QMP_MSG_EVENT;
+    gint64 idx = -1;
+    if (json_object_object_get_ex(msg, "id", &id) && json_object_is_type(id, json_type_int)) {
+        gint64 v = json_object_get_int64(id);
+        if (v >= first_id && v - first_id < (gint64)n)
+            idx = v - first_id;
+    }
+    if (idx < 0 || reqs[idx].reply || reqs[idx].error_class)
+        return DC_QMP_MSG_UNEXPECTED;
+    if (json_object_object_get_ex(msg, "return", &ret)) {
+        /* "return": null would read as "no reply"; store an empty object. */
+        reqs[idx].reply = ret ? json_object_get(ret) : json_object_new_object();
+    } else if (json_object_object_get_ex(msg, "error", &error) && json_object_is_type(error, json_type_object)) {
+        json_object *cls = NULL, *desc = NULL;
+        json_object_object_get_ex(error, "class", &cls);
+        json_object_object_get_ex(error, "desc", &desc);
+        const char *c = cls ? json_object_get_string(cls) : NULL;
+        reqs[idx].error_class = g_strdup(c && *c ? c : "GenericError");
+        reqs[idx].error_desc = g_strdup(desc ? json_object_get_string(desc) : "");
+    } else {
+        return DC_QMP_MSG_NO_RESULT;
+    }
+    return DC_QMP_MSG_ANSWER;
 }

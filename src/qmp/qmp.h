@@ -63,6 +63,46 @@ typedef enum {
     DC_QMP_ERROR_REPLAY,      /* transcript has no answer for a request */
 } DcQmpErrorCode;
 
+/* The live wire, as pure functions (no I/O) so the fuzzers can drive
+ * exactly the code that reads a real QEMU. QMP sends one JSON object per
+ * line; the reader splits lines and parses them, bounded by max_message. */
+typedef struct {
+    GString *buf;        /* bytes received; buf->str + start not yet returned */
+    gsize start;         /* consumed bytes at the head of buf (dropped on push) */
+    gsize scanned;       /* bytes from start known to hold no newline */
+    gsize max_message;
+} DcQmpReader;
+
+typedef enum {
+    DC_QMP_READ_MORE,      /* no complete line yet: push more bytes */
+    DC_QMP_READ_MESSAGE,   /* *msg is a new JSON object (caller owns it) */
+    DC_QMP_READ_MALFORMED, /* a line that is not exactly one JSON object */
+    DC_QMP_READ_TOO_LARGE, /* a line longer than max_message */
+} DcQmpReadStatus;
+
+void dc_qmp_reader_init(DcQmpReader *r, gsize max_message);
+void dc_qmp_reader_clear(DcQmpReader *r);
+void dc_qmp_reader_push(DcQmpReader *r, const char *data, gsize len);
+DcQmpReadStatus dc_qmp_reader_next(DcQmpReader *r, json_object **msg);
+/* Whether bytes of an incomplete message are waiting (for EOF messages). */
+gboolean dc_qmp_reader_pending(const DcQmpReader *r);
+
+typedef enum {
+    DC_QMP_MSG_EVENT,      /* an asynchronous event: ignore it */
+    DC_QMP_MSG_ANSWER,     /* stored as the reply or error of one request */
+    DC_QMP_MSG_UNEXPECTED, /* no pending request has this id */
+    DC_QMP_MSG_NO_RESULT,  /* neither "return" nor "error" */
+} DcQmpMsgKind;
+
+/* Match a message to requests reqs[0..n) sent with wire ids first_id.. and
+ * store its result there. Does not take msg's reference. */
+DcQmpMsgKind dc_qmp_dispatch(DcQmpRequest *reqs, gsize n, gint64 first_id, json_object *msg);
+
+/* A copy of text from the emulator fit for a one-line error message:
+ * control characters become spaces (line breaks, tabs) or '?', invalid
+ * UTF-8 is replaced, and it is cut to at most max_chars characters. */
+char *dc_qmp_printable(const char *text, gsize max_chars);
+
 /* Transport internals shared by the implementations. */
 typedef struct {
     gboolean (*run)(DcQmp *qmp, DcQmpRequest *reqs, gsize n, GError **err);

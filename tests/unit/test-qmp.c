@@ -95,6 +95,91 @@ static void test_record_roundtrip(void)
     json_object_put(r);
 }
 
+/* --- the live wire as pure functions --- */
+
+static void test_reader_framing(void)
+{
+    DcQmpReader r;
+    dc_qmp_reader_init(&r, 64);
+    json_object *msg = NULL;
+    /* A message cut anywhere arrives whole; CRLF and blank lines are fine. */
+    const char *wire = "\r\n{\"return\": {}, \"id\": 1}\r\n\n{\"event\": \"X\"}\n";
+    for (const char *p = wire; *p; p++) {
+        dc_qmp_reader_push(&r, p, 1);
+        DcQmpReadStatus st = dc_qmp_reader_next(&r, &msg);
+        if (st == DC_QMP_READ_MESSAGE) {
+            g_assert_true(json_object_is_type(msg, json_type_object));
+            json_object_put(msg);
+        } else {
+            g_assert_cmpint(st, ==, DC_QMP_READ_MORE);
+        }
+    }
+    g_assert_false(dc_qmp_reader_pending(&r));
+    dc_qmp_reader_push(&r, "{\"a\":", 5);
+    g_assert_cmpint(dc_qmp_reader_next(&r, &msg), ==, DC_QMP_READ_MORE);
+    g_assert_true(dc_qmp_reader_pending(&r));
+    dc_qmp_reader_clear(&r);
+
+    /* Not exactly one object per line. */
+    const char *bad[] = { "{} x\n", "{}{}\n", "[1]\n", "42\n", "{\"a\": \"\0\"}\n", "\xff\n", "{\n" };
+    const gsize bad_len[] = { 5, 5, 4, 3, 11, 2, 2 };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        dc_qmp_reader_init(&r, 64);
+        dc_qmp_reader_push(&r, bad[i], bad_len[i]);
+        g_assert_cmpint(dc_qmp_reader_next(&r, &msg), ==, DC_QMP_READ_MALFORMED);
+        g_assert_null(msg);
+        dc_qmp_reader_clear(&r);
+    }
+
+    /* Too large, with or without a newline yet. */
+    g_autofree char *big = g_strnfill(100, 'x');
+    dc_qmp_reader_init(&r, 64);
+    dc_qmp_reader_push(&r, big, 100);
+    g_assert_cmpint(dc_qmp_reader_next(&r, &msg), ==, DC_QMP_READ_TOO_LARGE);
+    dc_qmp_reader_push(&r, "\n", 1);
+    g_assert_cmpint(dc_qmp_reader_next(&r, &msg), ==, DC_QMP_READ_TOO_LARGE);
+    dc_qmp_reader_clear(&r);
+}
+
+static void test_dispatch(void)
+{
+    DcQmpRequest reqs[2] = { { .command = "a" }, { .command = "b" } };
+    const struct {
+        const char *msg;
+        DcQmpMsgKind kind;
+    } cases[] = {
+        { "{\"event\": \"STOP\"}", DC_QMP_MSG_EVENT },
+        { "{\"return\": {}, \"id\": -9223372036854775808}", DC_QMP_MSG_UNEXPECTED },
+        { "{\"return\": {}, \"id\": 9223372036854775807}", DC_QMP_MSG_UNEXPECTED },
+        { "{\"return\": {}, \"id\": \"10\"}", DC_QMP_MSG_UNEXPECTED },
+        { "{\"id\": 10}", DC_QMP_MSG_NO_RESULT },
+        { "{\"return\": null, \"id\": 10}", DC_QMP_MSG_ANSWER },
+        { "{\"return\": {}, \"id\": 10}", DC_QMP_MSG_UNEXPECTED }, /* answered already */
+        { "{\"error\": {\"class\": 5}, \"id\": 11}", DC_QMP_MSG_ANSWER },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        json_object *m = json_tokener_parse(cases[i].msg);
+        g_assert_nonnull(m);
+        g_assert_cmpint(dc_qmp_dispatch(reqs, 2, 10, m), ==, cases[i].kind);
+        json_object_put(m);
+    }
+    g_assert_nonnull(reqs[0].reply); /* "return": null is an (empty) answer */
+    g_assert_null(reqs[0].error_class);
+    g_assert_cmpstr(reqs[1].error_class, ==, "5");
+    dc_qmp_request_clear(&reqs[0]);
+    dc_qmp_request_clear(&reqs[1]);
+}
+
+static void test_printable(void)
+{
+    g_autofree char *a = dc_qmp_printable("line one\nline\ttwo \x1b[31m\xff", 100);
+    g_assert_cmpstr(a, ==, "line one line two ?[31m\xef\xbf\xbd");
+    g_autofree char *b = dc_qmp_printable("abcdef", 3);
+    g_assert_cmpstr(b, ==, "abc...");
+    g_autofree char *c = dc_qmp_printable(NULL, 3);
+    g_assert_cmpstr(c, ==, "");
+}
+
 /* --- live transport against fake emulators --- */
 
 static char *fake_dir;
@@ -173,6 +258,9 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/replay/passes", test_replay_passes);
     g_test_add_func("/qmp/replay/malformed", test_replay_malformed);
     g_test_add_func("/qmp/replay/record-roundtrip", test_record_roundtrip);
+    g_test_add_func("/qmp/wire/reader", test_reader_framing);
+    g_test_add_func("/qmp/wire/dispatch", test_dispatch);
+    g_test_add_func("/qmp/wire/printable", test_printable);
     g_test_add_func("/qmp/live/failures", test_live_failures);
     g_test_add_func("/qmp/live/not-executable", test_live_not_executable);
     g_test_add_func("/qmp/live/events-skipped", test_live_events_skipped);

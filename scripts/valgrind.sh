@@ -1,0 +1,21 @@
+#!/bin/bash
+# Run the tests under valgrind (memcheck with leak checking) in ./build-vg, a
+# build without sanitizers (ASan and valgrind do not mix).
+#   scripts/valgrind.sh         the `valgrind` meson suite: unit tests, a few
+#                               replay cases per arch family, misbehaving
+#                               emulators, the cache tests (~4 min)
+#   scripts/valgrind.sh --all   and every replay case under tests/cases
+# A definite or indirect leak, or any memory error, fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+if [ -d build-vg ]; then
+  meson setup --reconfigure build-vg -Dbuildtype=debugoptimized -Db_sanitize=none >/dev/null
+else
+  meson setup build-vg -Dbuildtype=debugoptimized -Db_sanitize=none >/dev/null
+fi
+ninja -C build-vg >&2
+meson test -C build-vg --suite valgrind --print-errorlogs
+if [ "${1:-}" = "--all" ]; then
+  python3 tests/run-cases.py build-vg/tests/valgrind-domcaps tests/cases
+fi
