@@ -158,6 +158,46 @@ static char *resolve_machine(json_object *machines, const char *arch, const char
     return NULL;
 }
 
+/* In-process memory of the cache: a program that asks again (a daemon, the
+ * Python binding) gets its answer without reading the entry file again. One
+ * entry per emulator (keyed by the cache directory too); its lock is held
+ * through the whole query, so concurrent callers for one emulator probe it
+ * once, while different emulators proceed in parallel. */
+typedef struct {
+    GMutex lock;
+    json_object *key;
+    json_object *facts;
+} DcProcEntry;
+
+static GMutex proc_lock;
+static GHashTable *proc_entries;
+
+static DcProcEntry *proc_entry(const char *cache_dir, const char *emulator)
+{
+    g_autofree char *id = g_strdup_printf("%s\n%s", cache_dir, emulator);
+    g_mutex_lock(&proc_lock);
+    if (!proc_entries)
+        proc_entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    DcProcEntry *e = g_hash_table_lookup(proc_entries, id);
+    if (!e) {
+        e = g_new0(DcProcEntry, 1);
+        g_mutex_init(&e->lock);
+        g_hash_table_insert(proc_entries, g_steal_pointer(&id), e);
+    }
+    g_mutex_unlock(&proc_lock);
+    return e;
+}
+
+static void proc_entry_set(DcProcEntry *e, json_object *key, json_object *facts)
+{
+    if (e->key)
+        json_object_put(e->key);
+    if (e->facts)
+        json_object_put(e->facts);
+    e->key = json_object_get(key);
+    e->facts = json_object_get(facts);
+}
+
 static gboolean json_has_accel(json_object *facts, const char *accel)
 {
     json_object *a = NULL;
@@ -235,7 +275,11 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     g_autofree char *cache_dir = use_cache ? (opts->cache_dir ? g_strdup(opts->cache_dir) : dc_cache_default_dir()) : NULL;
     g_autoptr(json_object) cache_key = use_cache ? dc_cache_key_new(host, emulator, probe_path) : NULL;
     g_autoptr(json_object) facts_json = NULL;
-    if (cache_key && opts->cache != DOMCAPS_CACHE_REFRESH)
+    DcProcEntry *proc = cache_key ? proc_entry(cache_dir, emulator) : NULL;
+    g_autoptr(GMutexLocker) proc_locker = proc ? g_mutex_locker_new(&proc->lock) : NULL;
+    if (proc && opts->cache != DOMCAPS_CACHE_REFRESH && proc->key && json_object_equal(proc->key, cache_key))
+        facts_json = json_object_get(proc->facts);
+    else if (cache_key && opts->cache != DOMCAPS_CACHE_REFRESH)
         facts_json = dc_cache_load(cache_dir, emulator, cache_key, NULL);
     gboolean dirty = FALSE;
     if (!facts_json || !json_has_accel(facts_json, accel)) {
@@ -279,6 +323,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     /* Store what was probed now: later query errors do not make it wrong. */
     if (cache_key && dirty)
         dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL); /* no cache: still an answer */
+    if (proc && proc->facts != facts_json)
+        proc_entry_set(proc, cache_key, facts_json);
 
     if (record && !write_file_atomic(opts->record, record->str, record->len, &inner)) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_IO, "cannot write transcript: %s", inner->message);
