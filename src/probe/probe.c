@@ -108,7 +108,7 @@ static DcQmp *open_transport(const DcProbeRequest *req, GError **err)
     if (req->replay)
         return req->replay;
     const char *extra[] = { "-accel", req->accel, NULL };
-    return dc_qmp_live_new(req->emulator, extra, req->timeout_ms > 0 ? req->timeout_ms : 30000, err);
+    return dc_qmp_live_new_as(req->emulator, extra, req->timeout_ms > 0 ? req->timeout_ms : 30000, req->creds, err);
 }
 
 static void close_transport(const DcProbeRequest *req, DcQmp *qmp)

@@ -9,6 +9,7 @@ typedef struct {
     const char *accel;        /* "tcg" or "kvm" */
     int timeout_ms;           /* whole probe, live only */
     DcQmp *replay;            /* answer from this transport instead of starting QEMU (borrowed) */
+    const DcQmpCreds *creds;  /* run QEMU as this user (root only), NULL: as the caller */
     GString *record;          /* append the exchange here as a transcript, may be NULL */
 } DcProbeRequest;
 

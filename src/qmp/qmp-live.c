@@ -5,10 +5,13 @@
 #include "qmp/qmp.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@
 typedef struct {
     DcQmp base;
     char *emulator;
+    char *as_user;   /* QEMU runs as this user, NULL: as we do */
     pid_t pid;       /* 0 once reaped */
     pid_t pgid;      /* QEMU's process group: it and whatever it forked */
     int exit_status; /* waitpid() status once reaped */
@@ -112,8 +116,9 @@ static void set_eof_error(DcQmpLive *q, GError **err, const char *when)
 {
     g_autofree char *why = stderr_summary(q);
     g_autofree char *how = exit_summary(q);
-    g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_EOF, "%s closed its monitor %s%s%s%s%s", q->emulator, when,
-                dc_qmp_reader_pending(&q->in) ? " in the middle of a message" : "", how,
+    g_autofree char *as = q->as_user ? g_strdup_printf(" as user '%s'", q->as_user) : NULL;
+    g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_EOF, "%s%s closed its monitor %s%s%s%s%s", q->emulator,
+                as ? as : "", when, dc_qmp_reader_pending(&q->in) ? " in the middle of a message" : "", how,
                 why ? ": " : "", why ? why : "");
 }
 
@@ -288,12 +293,100 @@ static void live_free(DcQmp *qmp)
     dc_qmp_reader_clear(&q->in);
     g_string_free(q->err_text, TRUE);
     g_free(q->emulator);
+    g_free(q->as_user);
     g_free(q);
+}
+
+void dc_qmp_creds_clear(DcQmpCreds *creds)
+{
+    g_clear_pointer(&creds->name, g_free);
+    g_clear_pointer(&creds->groups, g_free);
+    creds->n_groups = 0;
+}
+
+gboolean dc_qmp_creds_lookup(const char *user, DcQmpCreds *out, GError **err)
+{
+    memset(out, 0, sizeof(*out));
+    struct passwd pw, *found = NULL;
+    char buf[16384]; /* far more than any passwd entry */
+    int rc = getpwnam_r(user, &pw, buf, sizeof(buf), &found);
+    char *end = NULL;
+    unsigned long num = strtoul(user, &end, 10);
+    if (!found && rc == 0 && *user && !*end && num <= G_MAXUINT32)
+        rc = getpwuid_r((uid_t)num, &pw, buf, sizeof(buf), &found);
+    if (found) {
+        out->name = g_strdup(found->pw_name);
+        out->uid = found->pw_uid;
+        out->gid = found->pw_gid;
+    }
+    if (!found) {
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "unknown user '%s'%s%s", user, rc ? ": " : "",
+                    rc ? g_strerror(rc) : "");
+        return FALSE;
+    }
+    if (geteuid() != 0 && out->uid != geteuid()) {
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN,
+                    "only root can run QEMU as another user ('%s')", out->name);
+        dc_qmp_creds_clear(out);
+        return FALSE;
+    }
+
+    int n = 32;
+    for (;;) {
+        out->groups = g_renew(gid_t, out->groups, n + 1);
+        int got = n;
+        if (getgrouplist(out->name, out->gid, out->groups, &got) >= 0) {
+            n = got;
+            break;
+        }
+        if (got <= n) /* no growth asked for: give up on the extra groups */
+            got = n * 2;
+        if (got > 65536) {
+            n = 0;
+            break;
+        }
+        n = got;
+    }
+    /* /dev/kvm is usually root:kvm 0660; the probe of a KVM guest needs it. */
+    struct stat st;
+    if (stat("/dev/kvm", &st) == 0 && (st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP)) {
+        gboolean have = FALSE;
+        for (int i = 0; i < n; i++)
+            have |= out->groups[i] == st.st_gid;
+        if (!have)
+            out->groups[n++] = st.st_gid;
+    }
+    out->n_groups = n;
+    return TRUE;
+}
+
+/* What failed in the child before exec, sent to the parent. */
+typedef struct {
+    int stage;
+    int err;
+} DcSpawnStatus;
+
+enum { SPAWN_EXEC, SPAWN_SETGROUPS, SPAWN_SETGID, SPAWN_SETUID };
+
+static void child_fail(int fd, int stage)
+{
+    DcSpawnStatus st = { stage, errno };
+    ssize_t ignored = write(fd, &st, sizeof(st));
+    (void)ignored;
+    _exit(127);
 }
 
 DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int timeout_ms, GError **err)
 {
+    return dc_qmp_live_new_as(emulator, argv_extra, timeout_ms, NULL, err);
+}
+
+DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, int timeout_ms,
+                          const DcQmpCreds *creds, GError **err)
+{
     int sv[2], errp[2], statusp[2];
+    /* Switch only when it changes something (root asked for another user). */
+    gboolean drop = creds && geteuid() == 0 && creds->uid != 0;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
         g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "socketpair: %s", g_strerror(errno));
         return NULL;
@@ -338,7 +431,22 @@ DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int 
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        /* Child: only async-signal-safe calls from here on. */
+        /* Child: only async-signal-safe calls from here on. Groups first,
+         * then gid, then uid: each later step needs the privilege the
+         * earlier one still had. */
+        if (drop) {
+            if (setgroups(creds->n_groups, creds->groups) < 0)
+                child_fail(statusp[1], SPAWN_SETGROUPS);
+            if (setresgid(creds->gid, creds->gid, creds->gid) < 0)
+                child_fail(statusp[1], SPAWN_SETGID);
+            if (setresuid(creds->uid, creds->uid, creds->uid) < 0)
+                child_fail(statusp[1], SPAWN_SETUID);
+            if (setuid(0) == 0) { /* the drop must be irreversible */
+                errno = EPERM;
+                child_fail(statusp[1], SPAWN_SETUID);
+            }
+        }
+        /* After the credential change, which clears it. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(127);
@@ -351,10 +459,7 @@ DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int 
         dup2(sv[1], 3);
         /* Everything else we hold is close-on-exec. */
         execv(emulator, (char *const *)argv->pdata);
-        int e = errno;
-        ssize_t ignored = write(statusp[1], &e, sizeof(e));
-        (void)ignored;
-        _exit(127);
+        child_fail(statusp[1], SPAWN_EXEC);
     }
     int fork_errno = errno;
     close(sv[1]);
@@ -373,6 +478,7 @@ DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int 
     DcQmpLive *q = g_new0(DcQmpLive, 1);
     q->base.ops = &live_ops;
     q->emulator = g_strdup(emulator);
+    q->as_user = drop ? g_strdup(creds->name) : NULL;
     q->pid = pid;
     /* Set here as well as in the child, so the group exists before either
      * side goes on (whichever runs first); EACCES once it has exec'd is fine. */
@@ -385,15 +491,21 @@ DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int 
     q->deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     q->timeout_ms = timeout_ms;
 
-    /* The status pipe closes on a successful exec; an errno arrives otherwise. */
-    int exec_errno = 0;
+    /* The status pipe closes on a successful exec; what failed arrives otherwise. */
+    DcSpawnStatus st = { 0 };
     ssize_t r;
-    while ((r = read(statusp[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR)
+    while ((r = read(statusp[0], &st, sizeof(st))) < 0 && errno == EINTR)
         ;
     close(statusp[0]);
-    if (r == sizeof(exec_errno)) {
-        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot execute %s: %s", emulator,
-                    g_strerror(exec_errno));
+    if (r == sizeof(st)) {
+        g_autofree char *as = drop ? g_strdup_printf(" as user '%s'", creds->name) : g_strdup("");
+        if (st.stage == SPAWN_EXEC)
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot execute %s%s: %s", emulator, as,
+                        g_strerror(st.err));
+        else
+            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot switch to user '%s' (%s): %s",
+                        creds->name, st.stage == SPAWN_SETGROUPS ? "setgroups" :
+                        st.stage == SPAWN_SETGID ? "setgid" : "setuid", g_strerror(st.err));
         dc_qmp_free(&q->base);
         return NULL;
     }

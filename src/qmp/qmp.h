@@ -7,6 +7,7 @@
 #pragma once
 #include <glib.h>
 #include <json-c/json.h>
+#include <sys/types.h>
 
 typedef struct DcQmp DcQmp;
 
@@ -24,6 +25,28 @@ void dc_qmp_request_clear(DcQmpRequest *req);
 /* Start QEMU for probing. argv_extra are appended to the fixed probe options
  * (e.g. "-accel", "tcg"). timeout_ms bounds the whole session. */
 DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int timeout_ms, GError **err);
+
+/* Who QEMU runs as when domcaps runs as root (docs/security.md). Looked up
+ * before fork: user databases (NSS) cannot be read between fork and exec. */
+typedef struct {
+    char *name;
+    uid_t uid;
+    gid_t gid;
+    gid_t *groups;       /* supplementary groups: the user's, plus /dev/kvm's */
+    int n_groups;
+} DcQmpCreds;
+
+/* Look up a user by name (or numeric uid). The supplementary groups are the
+ * user's own, plus the group owning /dev/kvm when that group may read and
+ * write it, so an unprivileged probe keeps KVM. Refuses when the caller is
+ * not root and the user is not the caller. */
+gboolean dc_qmp_creds_lookup(const char *user, DcQmpCreds *out, GError **err);
+void dc_qmp_creds_clear(DcQmpCreds *creds);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DcQmpCreds, dc_qmp_creds_clear)
+
+/* As dc_qmp_live_new(), QEMU running as `creds` (NULL: as the caller). */
+DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, int timeout_ms,
+                          const DcQmpCreds *creds, GError **err);
 
 /* Replay a transcript file. */
 DcQmp *dc_qmp_replay_new(const char *transcript_path, GError **err);

@@ -236,6 +236,39 @@ static void test_live_not_executable(void)
     g_assert_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN);
 }
 
+/* Root can run QEMU as another user: the child has that user's ids and
+ * groups, never root's (the fake reports them on stderr, which the error
+ * quotes). */
+static void test_live_as_user(void)
+{
+    if (geteuid() != 0) {
+        g_test_skip("needs root");
+        return;
+    }
+    g_auto(DcQmpCreds) creds = { 0 };
+    g_autoptr(GError) err = NULL;
+    if (!dc_qmp_creds_lookup("nobody", &creds, &err)) {
+        g_test_skip("no user 'nobody'");
+        return;
+    }
+    g_assert_cmpuint(creds.uid, !=, 0);
+    g_assert_cmpint(g_chmod(fake_dir, 0755), ==, 0);
+    g_autofree char *path = write_fake("as-user", "echo \"ids: $(id -u) $(id -g) groups: $(id -G) :end\" >&2; exit 1");
+    DcQmp *qmp = dc_qmp_live_new_as(path, NULL, 5000, &creds, &err);
+    g_assert_null(qmp);
+    g_assert_error(err, DC_QMP_ERROR, DC_QMP_ERROR_EOF);
+    g_autofree char *want = g_strdup_printf("ids: %u %u groups: ", (unsigned)creds.uid, (unsigned)creds.gid);
+    g_assert_nonnull(strstr(err->message, want));
+    g_assert_nonnull(strstr(err->message, "as user 'nobody'"));
+    g_assert_null(strstr(err->message, " 0 "));
+    g_clear_error(&err);
+
+    g_auto(DcQmpCreds) none = { 0 };
+    g_assert_false(dc_qmp_creds_lookup("no-such-user-domcaps", &none, &err));
+    g_assert_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN);
+    g_assert_nonnull(strstr(err->message, "unknown user"));
+}
+
 static void test_live_events_skipped(void)
 {
     g_autofree char *path = write_fake("events",
@@ -264,6 +297,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/live/failures", test_live_failures);
     g_test_add_func("/qmp/live/not-executable", test_live_not_executable);
     g_test_add_func("/qmp/live/events-skipped", test_live_events_skipped);
+    g_test_add_func("/qmp/live/as-user", test_live_as_user);
     int rc = g_test_run();
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", fake_dir);
     g_assert_cmpint(system(cmd), ==, 0);
