@@ -1,4 +1,6 @@
+#include "config.h"
 #include "cache/cache.h"
+#include <dlfcn.h>
 #include "probe/facts.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +56,22 @@ static char *cpu_signature(const DcHost *host)
     return g_string_free(sig, FALSE);
 }
 
+/* The domcaps build that answers: its version, plus the identity of the
+ * file holding this code (the shared library or a statically linked
+ * program), so an upgrade or rebuild never reuses what older code decided. */
+static json_object *build_identity(void)
+{
+    Dl_info info;
+    struct stat st;
+    g_autofree char *id = NULL;
+    if (dladdr((void *)build_identity, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0)
+        id = g_strdup_printf("%s %s %" G_GINT64_FORMAT " %ld.%09ld", DOMCAPS_VERSION, info.dli_fname,
+                             (gint64)st.st_size, (long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    else
+        id = g_strdup(DOMCAPS_VERSION);
+    return json_object_new_string(id);
+}
+
 json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path)
 {
     struct stat st;
@@ -61,6 +79,7 @@ json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const ch
         return NULL;
     json_object *key = json_object_new_object();
     json_object_object_add(key, "facts-format", json_object_new_int(DC_FACTS_FORMAT));
+    json_object_object_add(key, "domcaps", build_identity());
     json_object_object_add(key, "emulator", json_object_new_string(emulator));
     json_object_object_add(key, "binary", file_identity(&st));
 
