@@ -74,6 +74,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_doc, domcaps_doc_free)
 /* The library's version string, e.g. "0.1.0". */
 const char *domcaps_version(void);
 
+/* The version of the output documents (XML layout and JSON mapping): it
+ * changes when the same query can print differently. */
+#define DOMCAPS_FORMAT_VERSION 1
+
+/* The newest libvirt release whose `virsh domcapabilities` output domcaps
+ * matches byte for byte. */
+#define DOMCAPS_LIBVIRT_VERSION "9.0.0"
+
 #define DOMCAPS_ERROR (domcaps_error_quark())
 GQuark domcaps_error_quark(void);
 

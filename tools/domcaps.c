@@ -202,7 +202,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (opt_version) {
-        printf("domcaps %s\n", domcaps_version());
+        printf("domcaps %s\noutput format %d\nmatches libvirt %s\n", domcaps_version(), DOMCAPS_FORMAT_VERSION,
+               DOMCAPS_LIBVIRT_VERSION);
         return 0;
     }
     /* `domcaps domcapabilities ...` is accepted so virsh command lines work unchanged. */
