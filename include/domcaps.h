@@ -97,7 +97,86 @@ typedef enum {
     DOMCAPS_ERROR_UNKNOWN_MACHINE, /* the emulator has no such machine type */
     DOMCAPS_ERROR_NO_KVM,          /* KVM was requested but is not usable */
     DOMCAPS_ERROR_IO,              /* reading or writing a file failed */
+    DOMCAPS_ERROR_INVALID_XML,     /* an XML input is not well-formed, not the document expected,
+                                      or refused (a DOCTYPE, too large, too deeply nested) */
 } domcaps_error_code;
+
+/* ---- Documents from elsewhere, domain checks, comparing hosts ----
+ *
+ * XML inputs are read with libxml2 with network access off and no entity
+ * expansion; a DOCTYPE is refused, as are inputs over 8 MiB, nested more
+ * than 64 levels or with more than 200000 elements (DOMCAPS_ERROR_INVALID_XML). */
+
+/* A <domainCapabilities> document (libvirt's or domcaps' XML, from any
+ * host) as a document: it prints back byte for byte, and can be checked
+ * against, intersected and compared. @len: -1 when NUL-terminated. */
+domcaps_doc *domcaps_doc_new_from_xml(const char *data, gssize len, GError **err);
+domcaps_doc *domcaps_doc_new_from_file(const char *path, GError **err);
+
+/* The capabilities a libvirt domain definition needs: the query's NULL
+ * emulator, arch, machine and virttype are the domain's (<emulator>,
+ * <os><type arch machine>, <domain type>); then as domcaps_get(). */
+domcaps_doc *domcaps_get_for_domain(const domcaps_options *opts, const char *domain_xml, gssize len,
+                                    GError **err);
+
+/* One value of a domain definition the capabilities do not allow. */
+typedef struct {
+    char *location;  /* XPath-like: "/domain/devices/video[2]/model/@type" */
+    char *value;     /* what the domain asks for: "qxl" */
+    char **allowed;  /* what the capabilities offer instead (may be empty) */
+    char *message;   /* the whole finding as one line: "LOCATION: 'VALUE' ... (allowed: ...)" */
+} domcaps_problem;
+
+void domcaps_problem_free(domcaps_problem *problem);
+
+/**
+ * domcaps_check_domain:
+ * @doc: the capabilities
+ * @domain_xml, @len: a libvirt <domain> definition (@len -1: NUL-terminated)
+ * @problems: (out): every value @doc does not allow, in document order
+ *   (domcaps_problem, freed with the array); empty when all is supported
+ *
+ * Returns: FALSE with @err set when the definition cannot be read.
+ */
+gboolean domcaps_check_domain(const domcaps_doc *doc, const char *domain_xml, gssize len, GPtrArray **problems,
+                              GError **err);
+
+/**
+ * domcaps_check_domain_probe:
+ * @opts: the query; its NULL emulator, arch, machine and virttype are the domain's
+ * @doc: (out) (optional): the capabilities checked against, or NULL when none could be had
+ *
+ * Get the capabilities the domain needs (domcaps_get_for_domain()) and
+ * check it against them. When the domain's own type, arch, machine or
+ * emulator cannot be served here (no KVM, no such machine...), that is its
+ * one problem rather than an error.
+ * Returns: FALSE with @err set on errors (unreadable definition, probe failure).
+ */
+gboolean domcaps_check_domain_probe(const domcaps_options *opts, const char *domain_xml, gssize len,
+                                    domcaps_doc **doc, GPtrArray **problems, GError **err);
+
+/* What every one of @docs allows, as a document (enums intersected,
+ * supported and-ed, vcpu max the smallest, custom CPU models listed by all
+ * and usable only if usable everywhere, host-model only if identical).
+ * Documents for different arches or domain types: DOMCAPS_ERROR_INVALID_ARG. */
+domcaps_doc *domcaps_intersect(const domcaps_doc *const *docs, guint n, GError **err);
+
+/* What changed from @a to @b, one line each ("- PATH: VALUE" removed,
+ * "+ PATH: VALUE" added, "~ PATH: OLD -> NEW" changed; PATH relative to
+ * <domainCapabilities>), "" when nothing; *n_changes (may be NULL) counts them. */
+char *domcaps_diff(const domcaps_doc *a, const domcaps_doc *b, guint *n_changes);
+
+typedef enum {
+    DOMCAPS_TABLE_TEXT = 0,              /* aligned columns for a terminal */
+    DOMCAPS_TABLE_HTML = 1 << 0,         /* a self-contained HTML page */
+    DOMCAPS_TABLE_DIFFERENCES = 1 << 1,  /* only the rows that are not the same everywhere */
+} domcaps_table_flags;
+
+/* One row per capability (feature, enum value, CPU model...), one column
+ * per document; @labels (may be NULL, or hold NULLs) names the columns,
+ * else the arch (and machine) does. *n_rows (may be NULL): rows shown. */
+char *domcaps_table(const domcaps_doc *const *docs, const char *const *labels, guint n,
+                    domcaps_table_flags flags, guint *n_rows);
 
 G_END_DECLS
 

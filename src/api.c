@@ -382,3 +382,20 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     doc->virttype = g_strdup(virttype);
     return doc;
 }
+
+/* For the other public entry points (src/analyze/api.c): a document from a
+ * tree read elsewhere, and the tree of a document. */
+domcaps_doc *dc_doc_new_take(DcNode *root)
+{
+    domcaps_doc *doc = g_new0(domcaps_doc, 1);
+    static const char *const fields[] = { "path", "arch", "machine", "domain" };
+    char **slots[] = { &doc->emulator, &doc->arch, &doc->machine, &doc->virttype };
+    for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+        const DcNode *n = dc_node_child(root, fields[i], NULL);
+        *slots[i] = g_strdup(n ? n->text : NULL);
+    }
+    doc->root = root;
+    return doc;
+}
+
+const DcNode *dc_doc_root(const domcaps_doc *doc) { return doc->root; }

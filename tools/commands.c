@@ -1,7 +1,18 @@
 #include "commands.h"
 
+int dc_cmd_check(int argc, char **argv);
+int dc_cmd_intersect(int argc, char **argv);
+int dc_cmd_diff(int argc, char **argv);
+int dc_cmd_matrix(int argc, char **argv);
+int dc_cmd_compare(int argc, char **argv);
+
 /* Add a subcommand: declare its run function here and add a row. */
 static const DcCommand commands[] = {
+    { "check", "check a domain definition against the capabilities", dc_cmd_check },
+    { "intersect", "what every given capabilities document allows, as one document", dc_cmd_intersect },
+    { "compare", "the capabilities that differ between documents, as a table", dc_cmd_compare },
+    { "diff", "what changed from one capabilities document to another", dc_cmd_diff },
+    { "matrix", "every installed emulator's capabilities in one table (text or HTML)", dc_cmd_matrix },
     { NULL, NULL, NULL },
 };
 

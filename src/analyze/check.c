@@ -1,0 +1,525 @@
+/* domcaps check: a domain definition against a capabilities document. */
+#include "analyze/check.h"
+#include <stdlib.h>
+
+typedef enum {
+    CHECK_SUPPORTED,  /* the domain element needs the capability element to say supported='yes' */
+    CHECK_ENUM,       /* the value is one of the capability element's <enum name=ARG> values */
+    CHECK_VALUES,     /* the value is one of the capability element's own <value>s (when it lists any) */
+    CHECK_MAX,        /* a number no greater than the capability element's attribute ARG */
+    CHECK_EQUAL,      /* the value is the capability element's text */
+    CHECK_MACHINE,    /* like EQUAL, but a machine alias names its versioned type */
+    CHECK_CPU_MODE,   /* the capability element has <mode name=VALUE supported='yes'> */
+    CHECK_CPU_MODEL,  /* a <model> of the capability element, not usable='no' */
+} DcCheckKind;
+
+/* One row: which domain element, which of its values, and the capability
+ * that allows it.
+ *   element  path from <domain>; "*" matches any element, [@a=v] and
+ *            [@a!=v] test an attribute (implied values count), "." is <domain>
+ *   value    "@attr", "text()" or "name()", optionally behind one child
+ *            element ("driver/@name"); an element that leaves it out asks
+ *            for nothing, unless the format implies a value (implied[])
+ *   caps     path from <domainCapabilities>, [@name=v] selects
+ *   arg      ENUM: the enum's name; MAX: the attribute holding the maximum
+ * An element whose @state is 'off' (or @enabled 'no') asks for nothing.
+ * A capability element (or enum) the document lacks is not checked: older
+ * and newer documents describe less or more. */
+typedef struct {
+    DcCheckKind kind;
+    const char *element;
+    const char *value;
+    const char *caps;
+    const char *arg;
+} DcCheckRule;
+
+static const DcCheckRule dc_check_rules[] = {
+    /* what the capabilities were asked for */
+    { CHECK_EQUAL,     ".",                                   "@type",         "domain", NULL },
+    { CHECK_EQUAL,     "os/type",                             "@arch",         "arch", NULL },
+    { CHECK_MACHINE,   "os/type",                             "@machine",      "machine", NULL },
+    { CHECK_EQUAL,     "devices/emulator",                    "text()",        "path", NULL },
+    { CHECK_MAX,       "vcpu",                                "text()",        "vcpu", "max" },
+    { CHECK_SUPPORTED, "iothreads",                           NULL,            "iothreads", NULL },
+    /* firmware */
+    { CHECK_ENUM,      "os",                                  "@firmware",     "os", "firmware" },
+    { CHECK_SUPPORTED, "os/loader",                           NULL,            "os/loader", NULL },
+    { CHECK_VALUES,    "os/loader",                           "text()",        "os/loader", NULL },
+    { CHECK_ENUM,      "os/loader",                           "@type",         "os/loader", "type" },
+    { CHECK_ENUM,      "os/loader",                           "@readonly",     "os/loader", "readonly" },
+    { CHECK_ENUM,      "os/loader",                           "@secure",       "os/loader", "secure" },
+    /* CPU */
+    { CHECK_CPU_MODE,  "cpu",                                 "@mode",         "cpu", NULL },
+    { CHECK_CPU_MODEL, "cpu[@mode=custom]/model",             "text()",        "cpu/mode[@name=custom]", NULL },
+    { CHECK_ENUM,      "cpu[@mode=host-passthrough]",         "@migratable",   "cpu/mode[@name=host-passthrough]",
+                                                                                             "hostPassthroughMigratable" },
+    { CHECK_ENUM,      "cpu[@mode=maximum]",                  "@migratable",   "cpu/mode[@name=maximum]",
+                                                                                             "maximumMigratable" },
+    /* memory */
+    { CHECK_SUPPORTED, "memoryBacking/source",                NULL,            "memoryBacking", NULL },
+    { CHECK_ENUM,      "memoryBacking/source",                "@type",         "memoryBacking", "sourceType" },
+    /* devices */
+    { CHECK_SUPPORTED, "devices/disk",                        NULL,            "devices/disk", NULL },
+    { CHECK_ENUM,      "devices/disk",                        "@device",       "devices/disk", "diskDevice" },
+    { CHECK_ENUM,      "devices/disk/target",                 "@bus",          "devices/disk", "bus" },
+    { CHECK_ENUM,      "devices/disk",                        "@model",        "devices/disk", "model" },
+    { CHECK_SUPPORTED, "devices/graphics",                    NULL,            "devices/graphics", NULL },
+    { CHECK_ENUM,      "devices/graphics",                    "@type",         "devices/graphics", "type" },
+    { CHECK_SUPPORTED, "devices/video",                       NULL,            "devices/video", NULL },
+    { CHECK_ENUM,      "devices/video/model",                 "@type",         "devices/video", "modelType" },
+    { CHECK_SUPPORTED, "devices/hostdev",                     NULL,            "devices/hostdev", NULL },
+    { CHECK_ENUM,      "devices/hostdev",                     "@mode",         "devices/hostdev", "mode" },
+    { CHECK_ENUM,      "devices/hostdev/source",              "@startupPolicy", "devices/hostdev", "startupPolicy" },
+    { CHECK_ENUM,      "devices/hostdev[@mode=subsystem]",    "@type",         "devices/hostdev", "subsysType" },
+    { CHECK_ENUM,      "devices/hostdev[@mode=capabilities]", "@type",         "devices/hostdev", "capsType" },
+    { CHECK_ENUM,      "devices/hostdev[@type=pci]",          "driver/@name",  "devices/hostdev", "pciBackend" },
+    { CHECK_SUPPORTED, "devices/rng",                         NULL,            "devices/rng", NULL },
+    { CHECK_ENUM,      "devices/rng",                         "@model",        "devices/rng", "model" },
+    { CHECK_ENUM,      "devices/rng/backend",                 "@model",        "devices/rng", "backendModel" },
+    { CHECK_SUPPORTED, "devices/filesystem",                  NULL,            "devices/filesystem", NULL },
+    { CHECK_ENUM,      "devices/filesystem/driver",           "@type",         "devices/filesystem", "driverType" },
+    { CHECK_SUPPORTED, "devices/tpm",                         NULL,            "devices/tpm", NULL },
+    { CHECK_ENUM,      "devices/tpm",                         "@model",        "devices/tpm", "model" },
+    { CHECK_ENUM,      "devices/tpm/backend",                 "@type",         "devices/tpm", "backendModel" },
+    { CHECK_ENUM,      "devices/tpm/backend",                 "@version",      "devices/tpm", "backendVersion" },
+    { CHECK_SUPPORTED, "devices/redirdev",                    NULL,            "devices/redirdev", NULL },
+    { CHECK_ENUM,      "devices/redirdev",                    "@bus",          "devices/redirdev", "bus" },
+    { CHECK_SUPPORTED, "devices/channel",                     NULL,            "devices/channel", NULL },
+    { CHECK_ENUM,      "devices/channel",                     "@type",         "devices/channel", "type" },
+    { CHECK_SUPPORTED, "devices/console",                     NULL,            "devices/console", NULL },
+    { CHECK_ENUM,      "devices/console",                     "@type",         "devices/console", "type" },
+    { CHECK_SUPPORTED, "devices/crypto",                      NULL,            "devices/crypto", NULL },
+    { CHECK_ENUM,      "devices/crypto",                      "@model",        "devices/crypto", "model" },
+    { CHECK_ENUM,      "devices/crypto",                      "@type",         "devices/crypto", "type" },
+    { CHECK_ENUM,      "devices/crypto/backend",              "@model",        "devices/crypto", "backendModel" },
+    { CHECK_ENUM,      "devices/interface/backend",           "@type",         "devices/interface", "backendType" },
+    /* features */
+    { CHECK_SUPPORTED, "features/gic",                        NULL,            "features/gic", NULL },
+    { CHECK_ENUM,      "features/gic",                        "@version",      "features/gic", "version" },
+    { CHECK_SUPPORTED, "features/vmcoreinfo",                 NULL,            "features/vmcoreinfo", NULL },
+    { CHECK_SUPPORTED, "genid",                               NULL,            "features/genid", NULL },
+    { CHECK_SUPPORTED, "launchSecurity[@type=sev]",           NULL,            "features/sev", NULL },
+    { CHECK_SUPPORTED, "launchSecurity[@type=s390-pv]",       NULL,            "features/s390-pv", NULL },
+    { CHECK_SUPPORTED, "devices/memory[@model=sgx-epc]",      NULL,            "features/sgx", NULL },
+    { CHECK_SUPPORTED, "features/hyperv",                     NULL,            "features/hyperv", NULL },
+    { CHECK_ENUM,      "features/hyperv/*",                   "name()",        "features/hyperv", "features" },
+    { CHECK_SUPPORTED, "features/async-teardown",             NULL,            "features/async-teardown", NULL },
+};
+
+/* Values the domain format implies when an element (of that parent, when
+ * one is named) leaves them out, or is left out itself. */
+static const struct {
+    const char *parent, *element, *attr, *value;
+} implied[] = {
+    { NULL, "disk", "device", "disk" },
+    { NULL, "hostdev", "mode", "subsystem" },
+    { NULL, "cpu", "mode", "custom" },
+    { "hostdev", "driver", "name", "vfio" },
+};
+
+static const char *implied_value(const char *parent, const char *element, const char *attr)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(implied); i++)
+        if ((!implied[i].parent || g_strcmp0(implied[i].parent, parent) == 0) &&
+            strcmp(implied[i].element, element) == 0 && strcmp(implied[i].attr, attr) == 0)
+            return implied[i].value;
+    return NULL;
+}
+
+static const char *dom_attr(const DcNode *parent, const DcNode *n, const char *attr)
+{
+    const char *v = dc_node_get_attr(n, attr);
+    return v ? v : implied_value(parent ? parent->name : NULL, n->name, attr);
+}
+
+/* One step of a path: a name ("*" for any) and an optional attribute test. */
+typedef struct {
+    char *name;
+    char *attr;
+    char *value;
+    gboolean negate;
+} Step;
+
+static void step_clear(Step *s)
+{
+    g_free(s->name);
+    g_free(s->attr);
+    g_free(s->value);
+}
+
+static GArray *parse_path(const char *path)
+{
+    GArray *steps = g_array_new(FALSE, TRUE, sizeof(Step));
+    g_array_set_clear_func(steps, (GDestroyNotify)step_clear);
+    if (strcmp(path, ".") == 0)
+        return steps;
+    g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+    for (char **p = parts; *p; p++) {
+        Step s = { 0 };
+        char *br = strchr(*p, '[');
+        if (br) {
+            s.name = g_strndup(*p, br - *p);
+            g_autofree char *pred = g_strndup(br + 2, strlen(br + 2) - 1); /* "[@" ... "]" */
+            char *eq = strchr(pred, '=');
+            s.negate = eq > pred && eq[-1] == '!';
+            s.attr = g_strndup(pred, eq - pred - (s.negate ? 1 : 0));
+            s.value = g_strdup(eq + 1);
+        } else {
+            s.name = g_strdup(*p);
+        }
+        g_array_append_val(steps, s);
+    }
+    return steps;
+}
+
+/* @parent is set for domain elements, whose implied values count. */
+static gboolean step_matches(const Step *s, const DcNode *parent, const DcNode *n)
+{
+    if (strcmp(s->name, "*") != 0 && strcmp(s->name, n->name) != 0)
+        return FALSE;
+    if (!s->attr)
+        return TRUE;
+    const char *v = parent ? dom_attr(parent, n, s->attr) : dc_node_get_attr(n, s->attr);
+    return (g_strcmp0(v, s->value) == 0) != s->negate;
+}
+
+/* A domain element matched by a rule, with its location. */
+typedef struct {
+    const DcNode *parent;
+    const DcNode *node;
+    char *loc;
+} Match;
+
+static void match_clear(Match *m)
+{
+    g_free(m->loc);
+}
+
+static void collect(const DcNode *parent, const DcNode *node, const char *loc, GArray *steps, guint i, GArray *out)
+{
+    if (i == steps->len) {
+        Match m = { parent, node, g_strdup(loc) };
+        g_array_append_val(out, m);
+        return;
+    }
+    const Step *s = &g_array_index(steps, Step, i);
+    for (guint c = 0; c < node->children->len; c++) {
+        const DcNode *child = node->children->pdata[c];
+        if (!step_matches(s, node, child))
+            continue;
+        /* XPath position among same-named siblings, shown when there are several. */
+        guint pos = 0, count = 0;
+        for (guint k = 0; k < node->children->len; k++) {
+            const DcNode *sib = node->children->pdata[k];
+            if (strcmp(sib->name, child->name) == 0) {
+                count++;
+                if (k <= c)
+                    pos++;
+            }
+        }
+        g_autofree char *here = count > 1 ? g_strdup_printf("%s/%s[%u]", loc, child->name, pos)
+                                          : g_strdup_printf("%s/%s", loc, child->name);
+        collect(node, child, here, steps, i + 1, out);
+    }
+}
+
+static const DcNode *caps_find(const DcNode *caps, const char *path)
+{
+    g_autoptr(GArray) steps = parse_path(path);
+    const DcNode *n = caps;
+    for (guint i = 0; n && i < steps->len; i++) {
+        const Step *s = &g_array_index(steps, Step, i);
+        const DcNode *next = NULL;
+        for (guint c = 0; !next && c < n->children->len; c++)
+            if (step_matches(s, NULL, n->children->pdata[c]))
+                next = n->children->pdata[c];
+        n = next;
+    }
+    return n;
+}
+
+static gboolean caps_supported(const DcNode *n)
+{
+    return g_strcmp0(dc_node_get_attr(n, "supported"), "no") != 0;
+}
+
+/* The texts of @n's <value> children. */
+static GPtrArray *child_values(const DcNode *n, const char *child_name)
+{
+    GPtrArray *v = g_ptr_array_new();
+    for (guint i = 0; n && i < n->children->len; i++) {
+        const DcNode *c = n->children->pdata[i];
+        if (strcmp(c->name, child_name) == 0 && c->text)
+            g_ptr_array_add(v, c->text);
+    }
+    return v;
+}
+
+static gboolean contains(GPtrArray *list, const char *v)
+{
+    for (guint i = 0; i < list->len; i++)
+        if (strcmp(list->pdata[i], v) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, const char *loc, const char *value,
+                        GPtrArray *allowed, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
+
+typedef struct {
+    domcaps_problem pub;
+    guint order;  /* document position of the element, then table order */
+    guint seq;
+} Problem;
+
+static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, const char *loc, const char *value,
+                        GPtrArray *allowed, const char *fmt, ...)
+{
+    Problem *p = g_new0(Problem, 1);
+    p->pub.location = g_strdup(loc);
+    p->pub.value = g_strdup(value);
+    GStrvBuilder *b = g_strv_builder_new();
+    for (guint i = 0; allowed && i < allowed->len; i++)
+        g_strv_builder_add(b, allowed->pdata[i]);
+    p->pub.allowed = g_strv_builder_end(b);
+    g_strv_builder_unref(b);
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *reason = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    GString *msg = g_string_new(loc);
+    g_string_append(msg, ": ");
+    g_string_append(msg, reason);
+    if (allowed) {
+        g_autofree char *list = g_strjoinv(", ", p->pub.allowed);
+        g_string_append_printf(msg, " (allowed: %s)", allowed->len ? list : "nothing");
+    }
+    p->pub.message = g_string_free(msg, FALSE);
+    p->order = GPOINTER_TO_UINT(g_hash_table_lookup(order, where));
+    p->seq = out->len;
+    g_ptr_array_add(out, p);
+}
+
+static void number_nodes(const DcNode *n, GHashTable *order)
+{
+    g_hash_table_insert(order, (gpointer)n, GUINT_TO_POINTER(g_hash_table_size(order) + 1));
+    for (guint i = 0; i < n->children->len; i++)
+        number_nodes(n->children->pdata[i], order);
+}
+
+/* The value a rule reads from a matched element, where it is, and
+ * whether the domain leaves it out (*implied_out: the format's default). */
+static const char *rule_value(const DcCheckRule *r, const Match *m, char **value_loc, gboolean *implied_out)
+{
+    const char *spec = r->value;
+    const char *slash = strchr(spec, '/');
+    const DcNode *parent = m->parent, *src = m->node;
+    g_autofree char *child = slash ? g_strndup(spec, slash - spec) : NULL;
+    g_autofree char *base = child ? g_strdup_printf("%s/%s", m->loc, child) : g_strdup(m->loc);
+    *implied_out = FALSE;
+    if (child) {
+        parent = m->node;
+        src = dc_node_child(m->node, child, NULL);
+        spec = slash + 1;
+    }
+    if (spec[0] == '@') {
+        *value_loc = g_strdup_printf("%s/%s", base, spec);
+        const char *given = src ? dc_node_get_attr(src, spec + 1) : NULL;
+        if (given)
+            return given;
+        /* what the format implies counts, even for an element left out */
+        const char *v = implied_value(parent ? parent->name : NULL, src ? src->name : child, spec + 1);
+        *implied_out = v != NULL;
+        return v;
+    }
+    *value_loc = g_steal_pointer(&base);
+    if (strcmp(spec, "text()") == 0)
+        return src ? src->text : NULL;
+    return m->node->name; /* name() */
+}
+
+static gboolean is_off(const DcNode *n)
+{
+    return g_strcmp0(dc_node_get_attr(n, "state"), "off") == 0 ||
+           g_strcmp0(dc_node_get_attr(n, "enabled"), "no") == 0;
+}
+
+static gboolean machine_version(const char *s)
+{
+    if (!g_ascii_isdigit(*s))
+        return FALSE;
+    for (; *s; s++)
+        if (!g_ascii_isdigit(*s) && *s != '.')
+            return FALSE;
+    return TRUE;
+}
+
+gboolean dc_check_machine_matches(const char *asked, const char *offered)
+{
+    if (!asked || !offered)
+        return FALSE;
+    if (strcmp(asked, offered) == 0)
+        return TRUE;
+    /* An alias names a versioned machine type: pc -> pc-i440fx-7.2,
+     * q35 -> pc-q35-7.2, virt -> virt-7.2, pseries -> pseries-7.2. */
+    const char *base = strcmp(asked, "pc") == 0 ? "pc-i440fx" : strcmp(asked, "q35") == 0 ? "pc-q35" : asked;
+    gsize n = strlen(base);
+    return strncmp(offered, base, n) == 0 && offered[n] == '-' && machine_version(offered + n + 1);
+}
+
+static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *domain, GHashTable *order,
+                       GPtrArray *out)
+{
+    const DcNode *cap = caps_find(caps, r->caps);
+    if (!cap)
+        return; /* the document does not describe it */
+    g_autoptr(GArray) steps = parse_path(r->element);
+    g_autoptr(GArray) matches = g_array_new(FALSE, TRUE, sizeof(Match));
+    g_array_set_clear_func(matches, (GDestroyNotify)match_clear);
+    collect(NULL, domain, "/domain", steps, 0, matches);
+    for (guint i = 0; i < matches->len; i++) {
+        const Match *m = &g_array_index(matches, Match, i);
+        if (is_off(m->node))
+            continue;
+        if (r->kind == CHECK_SUPPORTED) {
+            if (!caps_supported(cap))
+                problem_add(out, order, m->node, m->loc, m->node->name, NULL, "not supported (%s supported='no')",
+                            r->caps);
+            continue;
+        }
+        g_autofree char *loc = NULL;
+        gboolean implied = FALSE;
+        const char *v = rule_value(r, m, &loc, &implied);
+        if (!v)
+            continue;
+        const char *note = implied ? " (the default)" : "";
+        switch (r->kind) {
+        case CHECK_ENUM: {
+            const DcNode *e = caps_supported(cap) ? dc_node_child(cap, "enum", r->arg) : NULL;
+            if (!e)
+                break;
+            g_autoptr(GPtrArray) allowed = child_values(e, "value");
+            if (!contains(allowed, v))
+                problem_add(out, order, m->node, loc, v, allowed, "'%s'%s is not supported", v, note);
+            break;
+        }
+        case CHECK_VALUES: {
+            g_autoptr(GPtrArray) allowed = child_values(cap, "value");
+            if (caps_supported(cap) && allowed->len && !contains(allowed, v))
+                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not a firmware image known here", v);
+            break;
+        }
+        case CHECK_MAX: {
+            const char *max = dc_node_get_attr(cap, r->arg);
+            if (!max)
+                break;
+            char *end = NULL;
+            guint64 n = g_ascii_strtoull(v, &end, 10);
+            guint64 limit = g_ascii_strtoull(max, NULL, 10);
+            g_autoptr(GPtrArray) allowed = g_ptr_array_new_with_free_func(g_free);
+            g_ptr_array_add(allowed, g_strdup_printf("1-%s", max));
+            if (!g_ascii_isdigit(*v) || *end)
+                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not a number", v);
+            else if (n > limit)
+                problem_add(out, order, m->node, loc, v, allowed, "'%s' is more than the maximum", v);
+            break;
+        }
+        case CHECK_EQUAL:
+        case CHECK_MACHINE: {
+            if (!cap->text)
+                break;
+            gboolean ok = r->kind == CHECK_EQUAL ? strcmp(v, cap->text) == 0
+                                                 : dc_check_machine_matches(v, cap->text);
+            g_autoptr(GPtrArray) allowed = g_ptr_array_new();
+            g_ptr_array_add(allowed, cap->text);
+            if (!ok)
+                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not what the capabilities describe", v);
+            break;
+        }
+        case CHECK_CPU_MODE: {
+            /* custom mode without a model asks for no CPU in particular */
+            if (strcmp(v, "custom") == 0 && !dc_node_child(m->node, "model", NULL))
+                break;
+            const DcNode *mode = NULL;
+            g_autoptr(GPtrArray) allowed = g_ptr_array_new();
+            for (guint k = 0; k < cap->children->len; k++) {
+                const DcNode *c = cap->children->pdata[k];
+                const char *name = dc_node_get_attr(c, "name");
+                if (strcmp(c->name, "mode") != 0 || !name)
+                    continue;
+                if (caps_supported(c))
+                    g_ptr_array_add(allowed, (gpointer)name);
+                if (strcmp(name, v) == 0)
+                    mode = c;
+            }
+            if (!mode || !caps_supported(mode))
+                problem_add(out, order, m->node, loc, v, allowed, "'%s'%s is not supported", v, note);
+            break;
+        }
+        case CHECK_CPU_MODEL: {
+            if (!caps_supported(cap))
+                break; /* the mode itself was reported */
+            const DcNode *model = NULL;
+            g_autoptr(GPtrArray) usable = g_ptr_array_new();
+            for (guint k = 0; k < cap->children->len; k++) {
+                const DcNode *c = cap->children->pdata[k];
+                if (strcmp(c->name, "model") != 0 || !c->text)
+                    continue;
+                if (g_strcmp0(dc_node_get_attr(c, "usable"), "no") != 0)
+                    g_ptr_array_add(usable, c->text);
+                if (strcmp(c->text, v) == 0)
+                    model = c;
+            }
+            if (!model)
+                problem_add(out, order, m->node, loc, v, usable, "'%s' is not a CPU model of this emulator", v);
+            else if (g_strcmp0(dc_node_get_attr(model, "usable"), "no") == 0)
+                problem_add(out, order, m->node, loc, v, usable, "'%s' is not usable on this host", v);
+            break;
+        }
+        case CHECK_SUPPORTED:
+            break;
+        }
+    }
+}
+
+static gint problem_cmp(gconstpointer a, gconstpointer b)
+{
+    const Problem *pa = *(Problem *const *)a, *pb = *(Problem *const *)b;
+    if (pa->order != pb->order)
+        return pa->order < pb->order ? -1 : 1;
+    return pa->seq < pb->seq ? -1 : pa->seq > pb->seq;
+}
+
+GPtrArray *dc_check(const DcNode *caps, const DcNode *domain)
+{
+    g_autoptr(GHashTable) order = g_hash_table_new(NULL, NULL);
+    number_nodes(domain, order);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_problem_free);
+    for (gsize i = 0; i < G_N_ELEMENTS(dc_check_rules); i++)
+        check_rule(&dc_check_rules[i], caps, domain, order, out);
+    g_ptr_array_sort(out, problem_cmp);
+    return out;
+}
+
+void dc_check_domain_query(const DcNode *domain, const char **virttype, const char **arch, const char **machine,
+                           const char **emulator)
+{
+    const DcNode *os = dc_node_child(domain, "os", NULL);
+    const DcNode *type = os ? dc_node_child(os, "type", NULL) : NULL;
+    const DcNode *devices = dc_node_child(domain, "devices", NULL);
+    const DcNode *emu = devices ? dc_node_child(devices, "emulator", NULL) : NULL;
+    *virttype = dc_node_get_attr(domain, "type");
+    *arch = type ? dc_node_get_attr(type, "arch") : NULL;
+    *machine = type ? dc_node_get_attr(type, "machine") : NULL;
+    *emulator = emu ? emu->text : NULL;
+}
+
+domcaps_problem *dc_problem_new(const char *location, const char *value, const char *reason)
+{
+    domcaps_problem *p = g_new0(domcaps_problem, 1);
+    p->location = g_strdup(location);
+    p->value = g_strdup(value);
+    p->allowed = g_new0(char *, 1);
+    p->message = g_strdup_printf("%s: '%s' is not supported (%s)", location, value, reason);
+    return p;
+}

@@ -1,0 +1,530 @@
+/* Facts of capability documents: diff (two documents) and the table of
+ * many (domcaps matrix, domcaps compare), as text or as an HTML page. */
+#include "analyze/compare.h"
+#include "config.h"
+#include "domcaps.h"
+
+void dc_fact_free(DcFact *f)
+{
+    if (!f)
+        return;
+    g_free(f->path);
+    g_free(f->member);
+    g_free(f->value);
+    g_free(f->key);
+    g_free(f->section);
+    g_free(f->label);
+    g_free(f);
+}
+
+/* The top-level elements that say which emulator a document is about: in
+ * the column headings rather than rows, unless the columns are named
+ * otherwise (compare: file names). */
+static const char *const identity[] = { "path", "domain", "machine", "arch" };
+/* Other top-level elements that are one row each, grouped as "general". */
+static const char *const general[] = { "path", "domain", "machine", "arch", "vcpu", "iothreads" };
+
+static gboolean in_list(const char *const *list, gsize n, const char *s)
+{
+    for (gsize i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Split a path at the slashes outside predicates. */
+static GPtrArray *path_steps(const char *path)
+{
+    GPtrArray *steps = g_ptr_array_new_with_free_func(g_free);
+    const char *start = path;
+    char quote = 0;
+    for (const char *p = path;; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+            else if (!*p)
+                break;
+            continue;
+        }
+        if (*p == '\'')
+            quote = *p;
+        if (*p == '/' || !*p) {
+            g_ptr_array_add(steps, g_strndup(start, p - start));
+            if (!*p)
+                break;
+            start = p + 1;
+        }
+    }
+    return steps;
+}
+
+/* "devices/disk/enum[@name='bus']" + "sata" -> section "devices", label "disk bus: sata". */
+static void describe(DcFact *f)
+{
+    g_autoptr(GPtrArray) steps = path_steps(f->path);
+    g_autofree char *first = g_strdup(steps->len ? (char *)steps->pdata[0] : "");
+    char *br = strchr(first, '[');
+    if (br)
+        *br = '\0';
+    gboolean is_general = in_list(general, G_N_ELEMENTS(general), first);
+    f->section = g_strdup(is_general ? "general" : first);
+    GString *label = g_string_new(NULL);
+    for (guint i = is_general ? 0 : 1; i < steps->len; i++) {
+        const char *s = steps->pdata[i];
+        g_autofree char *piece = NULL;
+        const char *named = strstr(s, "[@name='");
+        const char *texted = strstr(s, "[.='");
+        if (strcmp(s, "@supported") == 0)
+            continue;
+        if (s[0] == '@')
+            piece = g_strdup(s + 1);
+        else if (named)
+            piece = g_strndup(named + 8, strlen(named + 8) - 2);
+        else if (texted)
+            piece = g_strdup_printf("%.*s %.*s", (int)(texted - s), s, (int)strlen(texted + 4) - 2, texted + 4);
+        else
+            piece = g_strdup(s);
+        if (label->len)
+            g_string_append_c(label, ' ');
+        g_string_append(label, piece);
+    }
+    if (!label->len)
+        g_string_append(label, f->section);
+    if (f->member)
+        g_string_append_printf(label, ": %s", f->member);
+    f->label = g_string_free(label, FALSE);
+}
+
+static void add_fact(GPtrArray *out, GHashTable *seen, const char *path, const char *member, const char *value)
+{
+    DcFact *f = g_new0(DcFact, 1);
+    f->path = g_strdup(path);
+    f->member = g_strdup(member);
+    f->value = g_strdup(value);
+    f->key = g_strdup_printf("%s\n%s", path, member ? member : "");
+    if (g_hash_table_contains(seen, f->key)) { /* a repeated member: keep the key unique */
+        for (guint k = 2;; k++) {
+            g_autofree char *again = g_strdup_printf("%s\n%s\n%u", path, member ? member : "", k);
+            if (!g_hash_table_contains(seen, again)) {
+                g_free(f->key);
+                f->key = g_steal_pointer(&again);
+                break;
+            }
+        }
+    }
+    g_hash_table_add(seen, f->key);
+    f->detail = member == NULL && g_str_has_suffix(path, "/@vendor") && strstr(path, "mode[@name='custom']/model[");
+    describe(f);
+    g_ptr_array_add(out, f);
+}
+
+static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
+{
+    return strcmp(n->name, "value") == 0 ||
+           (strcmp(n->name, "model") == 0 && g_strcmp0(dc_node_get_attr(parent, "name"), "custom") == 0);
+}
+
+static void walk(const DcNode *n, const char *path, GPtrArray *out, GHashTable *seen)
+{
+    g_autoptr(GHashTable) step_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < n->children->len; i++) {
+        const DcNode *c = n->children->pdata[i];
+        if (keyed_by_text(n, c) && c->text) {
+            add_fact(out, seen, path, c->text, NULL);
+            for (guint a = 0; a < c->attr_names->len; a++) {
+                g_autofree char *p = g_strdup_printf("%s/%s[.='%s']/@%s", path, c->name, c->text,
+                                                     (const char *)c->attr_names->pdata[a]);
+                add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
+            }
+            continue;
+        }
+        const char *name_attr = dc_node_get_attr(c, "name");
+        g_autofree char *step = name_attr ? g_strdup_printf("%s[@name='%s']", c->name, name_attr) : g_strdup(c->name);
+        /* a repeated step gets its position */
+        guint count = GPOINTER_TO_UINT(g_hash_table_lookup(step_seen, step)) + 1;
+        g_hash_table_insert(step_seen, g_strdup(step), GUINT_TO_POINTER(count));
+        if (count > 1) {
+            char *again = g_strdup_printf("%s[%u]", step, count);
+            g_free(step);
+            step = again;
+        }
+        g_autofree char *cpath = *path ? g_strdup_printf("%s/%s", path, step) : g_strdup(step);
+        for (guint a = 0; a < c->attr_names->len; a++) {
+            const char *an = c->attr_names->pdata[a];
+            if (name_attr && strcmp(an, "name") == 0)
+                continue;
+            g_autofree char *p = g_strdup_printf("%s/@%s", cpath, an);
+            add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
+        }
+        if (c->text)
+            add_fact(out, seen, cpath, NULL, c->text);
+        walk(c, cpath, out, seen);
+    }
+}
+
+GPtrArray *dc_facts_of(const DcNode *doc)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)dc_fact_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    walk(doc, "", out, seen);
+    return out;
+}
+
+/* Merge the keys of @facts into @order (const char * keys, @present the
+ * set): a new key goes right after the key that precedes it in @facts. */
+static void merge_order(GPtrArray *order, GHashTable *present, GPtrArray *facts)
+{
+    guint anchor = 0;
+    for (guint i = 0; i < facts->len; i++) {
+        const DcFact *f = facts->pdata[i];
+        if (g_hash_table_contains(present, f->key)) {
+            for (guint k = 0; k < order->len; k++)
+                if (strcmp(order->pdata[k], f->key) == 0) {
+                    anchor = k + 1;
+                    break;
+                }
+            continue;
+        }
+        g_ptr_array_insert(order, (gint)anchor++, f->key);
+        g_hash_table_add(present, f->key);
+    }
+}
+
+static GHashTable *index_facts(GPtrArray *facts)
+{
+    GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < facts->len; i++)
+        g_hash_table_insert(h, ((DcFact *)facts->pdata[i])->key, facts->pdata[i]);
+    return h;
+}
+
+static void fact_line(GString *out, char sign, const DcFact *f)
+{
+    g_string_append_printf(out, "%c %s: %s\n", sign, f->path, f->member ? f->member : f->value);
+}
+
+char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
+{
+    g_autoptr(GPtrArray) fa = dc_facts_of(a);
+    g_autoptr(GPtrArray) fb = dc_facts_of(b);
+    g_autoptr(GHashTable) ha = index_facts(fa);
+    g_autoptr(GHashTable) hb = index_facts(fb);
+    g_autoptr(GPtrArray) order = g_ptr_array_new();
+    g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
+    merge_order(order, present, fa);
+    merge_order(order, present, fb);
+    GString *out = g_string_new(NULL);
+    guint n = 0;
+    for (guint i = 0; i < order->len; i++) {
+        const DcFact *x = g_hash_table_lookup(ha, order->pdata[i]);
+        const DcFact *y = g_hash_table_lookup(hb, order->pdata[i]);
+        if (x && y) {
+            if (g_strcmp0(x->value, y->value) == 0)
+                continue;
+            g_string_append_printf(out, "~ %s: %s -> %s\n", x->path, x->value, y->value);
+        } else {
+            fact_line(out, x ? '-' : '+', x ? x : y);
+        }
+        n++;
+    }
+    if (n_changes)
+        *n_changes = n;
+    return g_string_free(out, FALSE);
+}
+
+/* ---- the table ---- */
+
+typedef struct {
+    const DcFact *fact;     /* the first document's with this key */
+    const char **cells;     /* per document: value, "yes" for a member, NULL when absent */
+    gboolean differs;
+} Row;
+
+static const char *doc_text(const DcNode *doc, const char *name)
+{
+    const DcNode *n = dc_node_child(doc, name, NULL);
+    return n && n->text ? n->text : "";
+}
+
+/* "qemu-system-ppc64le" -> "ppc64le"; NULL for other names. */
+static char *target_of(const DcNode *doc)
+{
+    g_autofree char *base = g_path_get_basename(doc_text(doc, "path"));
+    return g_str_has_prefix(base, "qemu-system-") && base[12] ? g_strdup(base + 12) : NULL;
+}
+
+static char *column_label(const DcNode *doc, int scheme, guint index)
+{
+    g_autofree char *target = target_of(doc);
+    const char *arch = doc_text(doc, "arch"), *machine = doc_text(doc, "machine"), *domain = doc_text(doc, "domain");
+    switch (scheme) {
+    case 0: return target ? g_steal_pointer(&target) : g_strdup(arch);
+    case 1: return g_strdup(arch);
+    case 2: return g_strdup_printf("%s %s", arch, machine);
+    case 3: return g_strdup_printf("%s %s %s", arch, machine, domain);
+    case 4: return g_strdup_printf("%s %s %s", target ? target : arch, machine, domain);
+    default: return g_strdup_printf("%u %s", index + 1, arch);
+    }
+}
+
+/* Given labels, or the first naming scheme that tells all columns apart:
+ * the QEMU target ("ppc64le", "x86_64-microvm"), the arch, then with the
+ * machine, the domain type, and at last the column number. */
+static char **column_labels(const DcNode *const *docs, const char *const *labels, guint n)
+{
+    char **out = g_new0(char *, n + 1);
+    for (int scheme = 0; scheme <= 5; scheme++) {
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+        gboolean unique = TRUE;
+        for (guint i = 0; i < n; i++) {
+            g_free(out[i]);
+            out[i] = labels && labels[i] ? g_strdup(labels[i]) : column_label(docs[i], scheme, i);
+            unique &= g_hash_table_add(seen, out[i]);
+        }
+        if (unique)
+            break;
+    }
+    return out;
+}
+
+static void pad(GString *out, const char *s, guint width)
+{
+    g_string_append(out, s);
+    for (glong k = g_utf8_strlen(s, -1); k < (glong)width; k++)
+        g_string_append_c(out, ' ');
+}
+
+static void render_text(GString *out, const DcNode *const *docs, char **cols, guint n, GPtrArray *rows)
+{
+    for (guint i = 0; i < n; i++)
+        g_string_append_printf(out, "%s: %s, %s, %s\n", cols[i], doc_text(docs[i], "path"),
+                               doc_text(docs[i], "machine"), doc_text(docs[i], "domain"));
+    guint label_w = 0;
+    g_autofree guint *w = g_new0(guint, n);
+    for (guint i = 0; i < n; i++)
+        w[i] = g_utf8_strlen(cols[i], -1);
+    for (guint r = 0; r < rows->len; r++) {
+        const Row *row = rows->pdata[r];
+        label_w = MAX(label_w, 2 + (guint)g_utf8_strlen(row->fact->label, -1));
+        for (guint i = 0; i < n; i++)
+            if (row->cells[i])
+                w[i] = MAX(w[i], (guint)g_utf8_strlen(row->cells[i], -1));
+    }
+    g_string_append_c(out, '\n');
+    pad(out, "", label_w);
+    for (guint i = 0; i < n; i++) {
+        g_string_append(out, "  ");
+        pad(out, cols[i], i + 1 < n ? w[i] : 0);
+    }
+    g_string_append_c(out, '\n');
+    const char *section = NULL;
+    for (guint r = 0; r < rows->len; r++) {
+        const Row *row = rows->pdata[r];
+        if (g_strcmp0(section, row->fact->section) != 0) {
+            section = row->fact->section;
+            g_string_append_printf(out, "%s\n", section);
+        }
+        g_string_append(out, "  ");
+        pad(out, row->fact->label, label_w - 2);
+        for (guint i = 0; i < n; i++) {
+            g_string_append(out, "  ");
+            pad(out, row->cells[i] ? row->cells[i] : "-", i + 1 < n ? w[i] : 0);
+        }
+        g_string_append_c(out, '\n');
+    }
+}
+
+static void html_escaped(GString *out, const char *s)
+{
+    g_autofree char *e = g_markup_escape_text(s, -1);
+    g_string_append(out, e);
+}
+
+static const char html_head[] =
+    "<!DOCTYPE html>\n"
+    "<html lang=\"en\">\n"
+    "<head>\n"
+    "<meta charset=\"utf-8\">\n"
+    "<meta name=\"generator\" content=\"domcaps %s\">\n"
+    "<title>Domain capabilities</title>\n"
+    "<style>\n"
+    "body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1b1f23; background: #fff; }\n"
+    "h1 { font-size: 1.4em; margin: 0 0 .3em; }\n"
+    "p.summary { margin: 0 0 1em; color: #57606a; }\n"
+    ".controls { margin: 0 0 1em; }\n"
+    ".controls input[type=search] { width: 18em; padding: .2em .4em; }\n"
+    "table { border-collapse: collapse; }\n"
+    "th, td { border: 1px solid #d0d7de; padding: .15em .6em; }\n"
+    "thead th { position: sticky; top: 0; background: #f6f8fa; vertical-align: bottom; }\n"
+    "thead th small { display: block; font-weight: normal; color: #57606a; }\n"
+    "tbody th { text-align: left; font-weight: normal; white-space: nowrap; }\n"
+    "tr.section th { background: #ddf4ff; font-weight: bold; text-transform: capitalize; }\n"
+    "td { text-align: center; white-space: nowrap; }\n"
+    "td.yes { background: #dafbe1; color: #116329; }\n"
+    "td.no { background: #ffebe9; color: #a40e26; }\n"
+    "td.absent { color: #8c959f; }\n"
+    "td.value { font-family: ui-monospace, monospace; }\n"
+    "tr.differs th { border-left: 3px solid #bf8700; }\n"
+    "tr[hidden] { display: none; }\n"
+    "</style>\n"
+    "</head>\n"
+    "<body>\n";
+
+/* The page works without it; with it, rows can be filtered. */
+static const char html_script[] =
+    "<script>\n"
+    "(function () {\n"
+    "  var search = document.getElementById('filter'), only = document.getElementById('differs');\n"
+    "  var rows = document.querySelectorAll('#matrix tbody tr');\n"
+    "  function apply() {\n"
+    "    var q = search.value.toLowerCase(), shown = 0, header = null, inSection = 0;\n"
+    "    for (var i = 0; i < rows.length; i++) {\n"
+    "      var r = rows[i];\n"
+    "      if (r.classList.contains('section')) {\n"
+    "        if (header) header.hidden = inSection === 0;\n"
+    "        header = r; inSection = 0; continue;\n"
+    "      }\n"
+    "      var ok = (!only.checked || r.classList.contains('differs')) &&\n"
+    "               r.textContent.toLowerCase().indexOf(q) >= 0;\n"
+    "      r.hidden = !ok;\n"
+    "      if (ok) { shown++; inSection++; }\n"
+    "    }\n"
+    "    if (header) header.hidden = inSection === 0;\n"
+    "    document.getElementById('shown').textContent = shown;\n"
+    "  }\n"
+    "  search.addEventListener('input', apply);\n"
+    "  only.addEventListener('change', apply);\n"
+    "  apply();\n"
+    "  document.body.setAttribute('data-ready', 'yes');\n"
+    "})();\n"
+    "</script>\n";
+
+static void render_html(GString *out, const DcNode *const *docs, char **cols, guint n, GPtrArray *rows)
+{
+    g_string_append_printf(out, html_head, DOMCAPS_VERSION);
+    guint differing = 0;
+    for (guint r = 0; r < rows->len; r++)
+        differing += ((const Row *)rows->pdata[r])->differs;
+    g_string_append(out, "<h1>Domain capabilities</h1>\n");
+    g_string_append_printf(out,
+                           "<p class=\"summary\"><span id=\"targets\">%u</span> targets, "
+                           "<span id=\"rows\">%u</span> capabilities, "
+                           "<span id=\"differing\">%u</span> not shared by all; "
+                           "<span id=\"shown\">%u</span> shown.</p>\n",
+                           n, rows->len, differing, rows->len);
+    g_string_append(out, "<div class=\"controls\"><input id=\"filter\" type=\"search\" "
+                         "placeholder=\"filter rows (e.g. virtio)\"> <label><input id=\"differs\" "
+                         "type=\"checkbox\"> only rows that differ</label></div>\n");
+    g_string_append(out, "<table id=\"matrix\">\n<thead>\n<tr><th>capability</th>");
+    for (guint i = 0; i < n; i++) {
+        g_string_append(out, "<th scope=\"col\" title=\"");
+        html_escaped(out, doc_text(docs[i], "path"));
+        g_string_append(out, "\">");
+        html_escaped(out, cols[i]);
+        g_string_append(out, "<small>");
+        html_escaped(out, doc_text(docs[i], "machine"));
+        g_string_append(out, "</small><small>");
+        html_escaped(out, doc_text(docs[i], "domain"));
+        g_string_append(out, "</small></th>");
+    }
+    g_string_append(out, "</tr>\n</thead>\n<tbody>\n");
+    const char *section = NULL;
+    for (guint r = 0; r < rows->len; r++) {
+        const Row *row = rows->pdata[r];
+        if (g_strcmp0(section, row->fact->section) != 0) {
+            section = row->fact->section;
+            g_string_append_printf(out, "<tr class=\"section\"><th colspan=\"%u\">", n + 1);
+            html_escaped(out, section);
+            g_string_append(out, "</th></tr>\n");
+        }
+        g_string_append_printf(out, "<tr%s><th scope=\"row\" title=\"", row->differs ? " class=\"differs\"" : "");
+        html_escaped(out, row->fact->path);
+        g_string_append(out, "\">");
+        html_escaped(out, row->fact->label);
+        g_string_append(out, "</th>");
+        for (guint i = 0; i < n; i++) {
+            const char *c = row->cells[i];
+            if (!c)
+                g_string_append(out, "<td class=\"absent\">&#183;</td>");
+            else if (strcmp(c, "yes") == 0)
+                g_string_append(out, "<td class=\"yes\">&#10003;</td>");
+            else if (strcmp(c, "no") == 0)
+                g_string_append(out, "<td class=\"no\">&#10007;</td>");
+            else {
+                g_string_append(out, "<td class=\"value\">");
+                html_escaped(out, c);
+                g_string_append(out, "</td>");
+            }
+        }
+        g_string_append(out, "</tr>\n");
+    }
+    g_string_append(out, "</tbody>\n</table>\n");
+    g_string_append(out, html_script);
+    g_string_append(out, "</body>\n</html>\n");
+}
+
+static void row_free(Row *r)
+{
+    g_free(r->cells);
+    g_free(r);
+}
+
+char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, DcTableFlags flags, guint *n_rows)
+{
+    GPtrArray **facts = g_new0(GPtrArray *, n);
+    GHashTable **index = g_new0(GHashTable *, n);
+    g_autoptr(GPtrArray) order = g_ptr_array_new();
+    g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < n; i++) {
+        facts[i] = dc_facts_of(docs[i]);
+        index[i] = index_facts(facts[i]);
+        merge_order(order, present, facts[i]);
+    }
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)row_free);
+    for (guint k = 0; k < order->len; k++) {
+        Row *row = g_new0(Row, 1);
+        row->cells = g_new0(const char *, n);
+        for (guint i = 0; i < n; i++) {
+            const DcFact *f = g_hash_table_lookup(index[i], order->pdata[k]);
+            if (f && !row->fact)
+                row->fact = f;
+            row->cells[i] = !f ? NULL : f->member ? "yes" : f->value;
+            if (i > 0 && g_strcmp0(row->cells[i], row->cells[0]) != 0)
+                row->differs = TRUE;
+        }
+        gboolean is_identity = !strchr(row->fact->path, '/') &&
+                               in_list(identity, G_N_ELEMENTS(identity), row->fact->path);
+        if ((is_identity && !labels) || ((flags & DC_TABLE_DIFFERENCES) && !row->differs) || row->fact->detail) {
+            row_free(row);
+            continue;
+        }
+        g_ptr_array_add(rows, row);
+    }
+    /* Group rows by section, keeping their order within it. */
+    g_autoptr(GPtrArray) sections = g_ptr_array_new();
+    for (guint r = 0; r < rows->len; r++) {
+        const char *s = ((Row *)rows->pdata[r])->fact->section;
+        if (!g_ptr_array_find_with_equal_func(sections, s, g_str_equal, NULL))
+            g_ptr_array_add(sections, (gpointer)s);
+    }
+    g_autoptr(GPtrArray) grouped = g_ptr_array_new();
+    for (guint s = 0; s < sections->len; s++)
+        for (guint r = 0; r < rows->len; r++)
+            if (strcmp(((Row *)rows->pdata[r])->fact->section, sections->pdata[s]) == 0)
+                g_ptr_array_add(grouped, rows->pdata[r]);
+    g_auto(GStrv) cols = column_labels(docs, labels, n);
+    GString *out = g_string_new(NULL);
+    if (flags & DC_TABLE_HTML)
+        render_html(out, docs, cols, n, grouped);
+    else
+        render_text(out, docs, cols, n, grouped);
+    if (n_rows)
+        *n_rows = grouped->len;
+    for (guint i = 0; i < n; i++) {
+        g_hash_table_unref(index[i]);
+        g_ptr_array_unref(facts[i]);
+    }
+    g_free(index);
+    g_free(facts);
+    return g_string_free(out, FALSE);
+}

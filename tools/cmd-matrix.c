@@ -1,0 +1,155 @@
+/* domcaps matrix: one table of the capabilities of every installed QEMU
+ * (or of the given emulators, or capability documents): rows are features
+ * and enum values, columns are targets. Text for a terminal, or a
+ * self-contained HTML page (--html FILE).
+ * Exit: 0 printed, 1 error (an emulator that is no libvirt target is
+ * skipped with a note, as with --all). */
+#include "cmd-util.h"
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int dc_cmd_matrix(int argc, char **argv);
+
+static char *opt_html;
+static char **opt_caps;
+static gboolean opt_differences;
+
+static GOptionEntry entries[] = {
+    { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html, "write a self-contained HTML page to FILE (- for standard "
+      "output) instead of the text table", "FILE" },
+    { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a column from this domainCapabilities XML instead "
+      "of a probe (repeatable)", "FILE" },
+    { "differences", 0, 0, G_OPTION_ARG_NONE, &opt_differences, "only the rows that are not the same for all", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+};
+
+typedef struct {
+    char *emulator;
+    domcaps_doc *doc;
+    GError *err;
+} Job;
+
+static domcaps_options base;
+
+static void run_job(gpointer data, gpointer user_data)
+{
+    Job *job = data;
+    domcaps_options o = base;
+    o.emulator = job->emulator;
+    job->doc = domcaps_get(&o, &job->err);
+}
+
+static gint by_path(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* qemu-system-* in $PATH, /usr/local/bin and /usr/bin, first found wins. */
+static GPtrArray *installed(void)
+{
+    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const char *path = g_getenv("PATH");
+    g_autofree char *dirs = g_strdup_printf("%s:/usr/local/bin:/usr/bin", path ? path : "");
+    g_auto(GStrv) parts = g_strsplit(dirs, ":", -1);
+    for (char **d = parts; *d; d++) {
+        if (**d != '/')
+            continue;
+        g_autoptr(GDir) dir = g_dir_open(*d, 0, NULL);
+        const char *name;
+        while (dir && (name = g_dir_read_name(dir))) {
+            if (!g_str_has_prefix(name, "qemu-system-") || g_hash_table_contains(seen, name))
+                continue;
+            g_autofree char *full = g_build_filename(*d, name, NULL);
+            if (!g_file_test(full, G_FILE_TEST_IS_EXECUTABLE))
+                continue;
+            g_hash_table_add(seen, g_strdup(name));
+            g_ptr_array_add(found, g_steal_pointer(&full));
+        }
+    }
+    g_ptr_array_sort(found, by_path);
+    return found;
+}
+
+/* Probe @emulators in parallel; the documents go to @docs in order. */
+static int probe_all(GPtrArray *emulators, GPtrArray *docs)
+{
+    Job *jobs = g_new0(Job, emulators->len);
+    GThreadPool *pool = g_thread_pool_new(run_job, NULL, (gint)g_get_num_processors(), FALSE, NULL);
+    for (guint i = 0; i < emulators->len; i++) {
+        jobs[i].emulator = emulators->pdata[i];
+        g_thread_pool_push(pool, &jobs[i], NULL);
+    }
+    g_thread_pool_free(pool, FALSE, TRUE);
+    int rc = 0;
+    for (guint i = 0; i < emulators->len; i++) {
+        if (jobs[i].doc) {
+            g_ptr_array_add(docs, jobs[i].doc);
+            continue;
+        }
+        /* Not a target libvirt (so domcaps) serves: left out, not a failure. */
+        gboolean skip = jobs[i].err->code == DOMCAPS_ERROR_NOT_QEMU || jobs[i].err->code == DOMCAPS_ERROR_INVALID_ARG;
+        fprintf(stderr, "domcaps: %s %s: %s\n", skip ? "skipped" : "failed", jobs[i].emulator, jobs[i].err->message);
+        if (!skip)
+            rc = 1;
+        g_error_free(jobs[i].err);
+    }
+    g_free(jobs);
+    return rc;
+}
+
+int dc_cmd_matrix(int argc, char **argv)
+{
+    g_autoptr(GOptionContext) ctx = g_option_context_new("[EMULATOR...]");
+    g_option_context_set_summary(ctx,
+        "One table of the domain capabilities of every installed qemu-system-*\n"
+        "(or of the EMULATORs given, or of --caps documents): a row per feature,\n"
+        "enum value and CPU model, a column per target, each with its default\n"
+        "machine and kvm where usable (--virttype qemu for TCG everywhere).\n"
+        "Documents of chosen machines (domcaps --machine virt ... > FILE) can be\n"
+        "given with --caps.\n\n"
+        "Exit status: 0 printed, 1 error.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_group(ctx, dc_cli_probe_group());
+    if (!dc_cli_parse(ctx, &argc, &argv))
+        return 1;
+    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
+    dc_cli_probe_options(&opts);
+    if (opts.emulator || opts.replay || opts.arch || opts.machine) {
+        fprintf(stderr, "domcaps: matrix takes emulator paths as arguments, not --emulatorbin/--arch/--machine/"
+                        "--replay\n");
+        return 1;
+    }
+    g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
+    int rc = 0;
+    if (opt_caps) {
+        g_autoptr(GPtrArray) read = dc_cli_load_docs(opt_caps, (int)g_strv_length(opt_caps));
+        if (!read)
+            return 1;
+        while (read->len)
+            g_ptr_array_add(docs, g_ptr_array_steal_index(read, 0));
+    }
+    if (argc > 1 || !opt_caps) {
+        g_autoptr(GPtrArray) emulators = NULL;
+        if (argc > 1) {
+            emulators = g_ptr_array_new_with_free_func(g_free);
+            for (int i = 1; i < argc; i++)
+                g_ptr_array_add(emulators, g_strdup(argv[i]));
+        } else {
+            emulators = installed();
+        }
+        base = opts;
+        rc = probe_all(emulators, docs);
+    }
+    if (docs->len == 0) {
+        fprintf(stderr, "domcaps: no emulator to show\n");
+        return 1;
+    }
+    guint flags = (opt_html ? DOMCAPS_TABLE_HTML : DOMCAPS_TABLE_TEXT) |
+                  (opt_differences ? DOMCAPS_TABLE_DIFFERENCES : 0);
+    g_autofree char *out = domcaps_table((const domcaps_doc *const *)docs->pdata, NULL, docs->len, flags, NULL);
+    if (!dc_cli_write(opt_html ? opt_html : "-", out))
+        return 1;
+    return rc;
+}

@@ -1,0 +1,121 @@
+#include "cmd-util.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static char *p_emulator, *p_arch, *p_machine, *p_virttype, *p_root, *p_replay, *p_cpu_map, *p_cache_dir;
+static int p_timeout;
+static gboolean p_no_cache;
+
+static GOptionEntry probe_entries[] = {
+    { "emulatorbin", 0, 0, G_OPTION_ARG_FILENAME, &p_emulator, "QEMU binary to probe", "PATH" },
+    { "arch", 0, 0, G_OPTION_ARG_STRING, &p_arch, "guest architecture (libvirt name)", "ARCH" },
+    { "machine", 0, 0, G_OPTION_ARG_STRING, &p_machine, "machine type or alias", "MACHINE" },
+    { "virttype", 0, 0, G_OPTION_ARG_STRING, &p_virttype, "virtualization type: kvm or qemu (TCG)", "TYPE" },
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &p_root, "read every host fact under this directory", "DIR" },
+    { "replay", 0, 0, G_OPTION_ARG_FILENAME, &p_replay, "answer QMP from a recorded transcript", "FILE" },
+    { "cpu-map", 0, 0, G_OPTION_ARG_FILENAME, &p_cpu_map, "libvirt CPU map directory", "DIR" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &p_timeout, "probe deadline in milliseconds", "MS" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &p_cache_dir, "probe cache directory", "DIR" },
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &p_no_cache, "neither read nor write the probe cache", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+};
+
+GOptionGroup *dc_cli_probe_group(void)
+{
+    GOptionGroup *g = g_option_group_new("probe", "Probe options (as for `domcaps domcapabilities`):",
+                                         "Show the probe options", NULL, NULL);
+    g_option_group_add_entries(g, probe_entries);
+    return g;
+}
+
+void dc_cli_probe_options(domcaps_options *opts)
+{
+    opts->emulator = p_emulator;
+    opts->arch = p_arch;
+    opts->machine = p_machine;
+    opts->virttype = p_virttype;
+    opts->root = p_root;
+    opts->replay = p_replay;
+    opts->cpu_map_dir = p_cpu_map;
+    opts->timeout_ms = p_timeout;
+    opts->cache_dir = p_cache_dir;
+    opts->cache = p_no_cache ? DOMCAPS_CACHE_OFF : DOMCAPS_CACHE_USE;
+}
+
+gboolean dc_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
+{
+    GError *err = NULL;
+    if (!g_option_context_parse(ctx, argc, argv, &err)) {
+        fprintf(stderr, "domcaps: %s\n", err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+GPtrArray *dc_cli_load_docs(char **files, int n)
+{
+    GPtrArray *docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
+    for (int i = 0; i < n; i++) {
+        GError *err = NULL;
+        domcaps_doc *doc = domcaps_doc_new_from_file(files[i], &err);
+        if (!doc) {
+            fprintf(stderr, "domcaps: %s\n", err->message);
+            g_error_free(err);
+            g_ptr_array_unref(docs);
+            return NULL;
+        }
+        g_ptr_array_add(docs, doc);
+    }
+    return docs;
+}
+
+GMappedFile *dc_cli_map(const char *path)
+{
+    GError *err = NULL;
+    GMappedFile *m = g_mapped_file_new(path, FALSE, &err);
+    if (!m) {
+        fprintf(stderr, "domcaps: %s\n", err->message);
+        g_error_free(err);
+    }
+    return m;
+}
+
+gboolean dc_cli_write(const char *path, const char *text)
+{
+    if (strcmp(path, "-") == 0) {
+        if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
+            fprintf(stderr, "domcaps: cannot write output\n");
+            return FALSE;
+        }
+        return TRUE;
+    }
+    GError *err = NULL;
+    if (!g_file_set_contents(path, text, -1, &err)) {
+        fprintf(stderr, "domcaps: %s\n", err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+void dc_cli_json_string(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '"': g_string_append(out, "\\\""); break;
+        case '\\': g_string_append(out, "\\\\"); break;
+        case '\n': g_string_append(out, "\\n"); break;
+        case '\t': g_string_append(out, "\\t"); break;
+        case '\r': g_string_append(out, "\\r"); break;
+        default:
+            if (*p < 0x20)
+                g_string_append_printf(out, "\\u%04x", *p);
+            else
+                g_string_append_c(out, (char)*p);
+        }
+    }
+    g_string_append_c(out, '"');
+}

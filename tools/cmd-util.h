@@ -1,0 +1,27 @@
+/* Helpers shared by the subcommands that read, check and compare
+ * documents (cmd-check.c, cmd-intersect.c, cmd-diff.c, cmd-compare.c,
+ * cmd-matrix.c). Public API only. */
+#pragma once
+#include "domcaps.h"
+
+/* The probe options of `domcaps` (--emulatorbin, --arch, --machine,
+ * --virttype, --root, --replay, --cpu-map, --timeout, --cache-dir,
+ * --no-cache), to add to a subcommand's option context; read back with
+ * dc_cli_probe_options(). */
+GOptionGroup *dc_cli_probe_group(void);
+void dc_cli_probe_options(domcaps_options *opts);
+
+/* Parse a subcommand's options: prints the error and returns FALSE. */
+gboolean dc_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
+
+/* Read capability documents from files; on an error prints it and returns NULL. */
+GPtrArray *dc_cli_load_docs(char **files, int n);
+
+/* The contents of a file as a read-only mapping (NULL + message printed). */
+GMappedFile *dc_cli_map(const char *path);
+
+/* Write @text to @path ("-": standard output); prints the error. */
+gboolean dc_cli_write(const char *path, const char *text);
+
+/* Append @s as a JSON string literal. */
+void dc_cli_json_string(GString *out, const char *s);
