@@ -3,8 +3,10 @@
 #   scripts/setup.sh              optimized build
 #   scripts/setup.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer (what CI runs)
 # Installs (as root, with apt): the compiler and libraries, QEMU for every
-# target, OVMF/AAVMF firmware, and libvirt 9.0 (the reference the live tests
-# compare against) through ../shared/oracle/libvirt-domcaps when present.
+# target, OVMF/AAVMF firmware, the packaging tools (scdoc for the man pages,
+# debhelper and lintian for tests/install/debian.sh), and libvirt 9.0 (the
+# reference the live tests compare against) through
+# ../shared/oracle/libvirt-domcaps when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitize=0
@@ -12,7 +14,8 @@ sanitize=0
 
 pkgs="build-essential meson ninja-build pkg-config python3 libglib2.0-dev libjson-c-dev libxml2-dev
       libxml2-utils clang qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc
-      ovmf qemu-efi-aarch64 libvirt0"
+      ovmf qemu-efi-aarch64 libvirt0
+      scdoc man-db debhelper lintian"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -1,0 +1,226 @@
+#!/bin/bash
+# The installation a distribution ships, checked as a user meets it: build the
+# Debian packages from this tree (dpkg-buildpackage -us -uc -b), check them
+# with lintian, install them with apt, then check the installed result:
+#   - the installed domcaps prints the host's document (the same as the build
+#     tree's) and --version;
+#   - the README's C example compiles against the installed domcaps.pc and runs;
+#   - man domcaps and man 3 libdomcaps render;
+#   - bash completion completes a subcommand, an option and an architecture;
+#   - reinstalling qemu-system-x86 runs the dpkg trigger, which leaves a
+#     valid entry for the new binary in /var/cache/domcaps;
+#   - the installed library exports only domcaps_* (nm -D).
+# The packages are purged at the end so they never shadow the build tree.
+#
+# Run as root on Debian, from .ci/run after the main tests, or by hand:
+#   bash tests/install/debian.sh [BUILD_DIR]     (BUILD_DIR: default ./build)
+# Prints TAP-like lines and ends with "install: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+src=$PWD
+build_dir=${1:-build}
+work=$(mktemp -d /tmp/domcaps-install.XXXXXX)
+passed=0
+failed=0
+installed=0
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | tail -n 40
+    return 0
+}
+finish() {
+    if [ "$installed" = 1 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq domcaps libdomcaps0 libdomcaps-dev \
+            >"$work/purge.log" 2>&1 || { echo "# purge failed:"; sed 's/^/#   /' "$work/purge.log"; }
+        if dpkg-query -W -f='${Status}\n' domcaps 2>/dev/null | grep -q installed; then
+            not_ok "packages purged"
+        fi
+    fi
+    echo "install: $passed passed, $failed failed"
+    rm -rf "$work"
+    [ "$failed" = 0 ]
+}
+trap 'finish; exit $?' EXIT
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install test: needs root (apt-get install)" >&2
+    not_ok "running as root"
+    exit 1
+fi
+
+# --- build the packages from a copy of the tree (never the tree itself) ---
+mkdir -p "$work/src/domcaps"
+if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
+    git -C "$src" ls-files -co --exclude-standard -z | tar -C "$src" -cf - --null -T - | tar -xf - -C "$work/src/domcaps"
+else
+    tar -C "$src" -cf - --exclude='./build*' --exclude=./.git . | tar -xf - -C "$work/src/domcaps"
+fi
+start=$(date +%s)
+if (cd "$work/src/domcaps" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
+    ok "dpkg-buildpackage -us -uc -b ($(($(date +%s) - start)) s)"
+else
+    not_ok "dpkg-buildpackage -us -uc -b" "$work/build.log"
+    exit 1
+fi
+debs=()
+for p in domcaps libdomcaps0 libdomcaps-dev; do
+    debs+=("$(ls "$work"/src/${p}_*.deb)")
+done
+
+# lintian: no errors (warnings are printed, not fatal).
+if lintian --fail-on error "$work"/src/domcaps_*.changes >"$work/lintian.log" 2>&1; then
+    ok "lintian: no errors ($(grep -c '^W:' "$work/lintian.log" || true) warnings)"
+    grep -E '^[WE]:' "$work/lintian.log" | sed 's/^/# /'
+else
+    not_ok "lintian: no errors" "$work/lintian.log"
+fi
+
+# --- install with apt ---
+if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --reinstall "${debs[@]}" \
+    >"$work/apt.log" 2>&1; then
+    installed=1
+    ok "apt-get install ${debs[*]##*/}"
+else
+    installed=1
+    not_ok "apt-get install" "$work/apt.log"
+    exit 1
+fi
+
+# --- the installed CLI ---
+if [ "$(command -v domcaps)" = /usr/bin/domcaps ] && ldd /usr/bin/domcaps | grep -Eq "libdomcaps.so.0 => (/usr)?/lib/"; then
+    ok "domcaps is /usr/bin/domcaps, linked to the installed libdomcaps.so.0"
+else
+    ldd /usr/bin/domcaps >"$work/ldd.log" 2>&1
+    not_ok "domcaps is /usr/bin/domcaps, linked to the installed libdomcaps.so.0" "$work/ldd.log"
+fi
+
+/usr/bin/domcaps --version >"$work/version.out" 2>&1
+if grep -qx "domcaps [0-9][0-9.]*" "$work/version.out" && grep -q "^output format [0-9]" "$work/version.out" &&
+    grep -q "^matches libvirt [0-9]" "$work/version.out"; then
+    ok "domcaps --version: $(tr '\n' ';' <"$work/version.out")"
+else
+    not_ok "domcaps --version" "$work/version.out"
+fi
+
+# The host's document: the default query, as root (so through the system
+# cache); the build tree's CLI, without any cache, must print the same.
+if /usr/bin/domcaps >"$work/host.xml" 2>"$work/host.err" && grep -q "^<domainCapabilities>" "$work/host.xml" &&
+    grep -q "<path>/" "$work/host.xml" && xmllint --noout "$work/host.xml" 2>>"$work/host.err"; then
+    if [ -x "$build_dir/tools/domcaps" ]; then
+        if "$build_dir/tools/domcaps" --no-cache >"$work/tree.xml" 2>>"$work/host.err" &&
+            cmp -s "$work/host.xml" "$work/tree.xml"; then
+            ok "installed domcaps prints the host's document ($(sed -n 's:.*<machine>\(.*\)</machine>.*:\1:p' "$work/host.xml")), as the build tree does"
+        else
+            diff "$work/tree.xml" "$work/host.xml" >>"$work/host.err"
+            not_ok "installed domcaps prints the same document as the build tree" "$work/host.err"
+        fi
+    else
+        ok "installed domcaps prints the host's document"
+    fi
+else
+    not_ok "installed domcaps prints the host's document" "$work/host.err"
+fi
+
+# --- the README's C example against the installed domcaps.pc ---
+sed -n '/^## Using the library/,/^## /p' README.md | sed -n '/^```c$/,/^```$/p' | sed '1d;$d' >"$work/example.c"
+if [ ! -s "$work/example.c" ]; then
+    not_ok "README has a C example under '## Using the library'"
+elif (cd "$work" && cc -Wall -Werror -o example example.c $(pkg-config --cflags --libs domcaps)) >"$work/cc.log" 2>&1; then
+    if "$work/example" >"$work/example.out" 2>>"$work/cc.log" && grep -q "^<domainCapabilities>" "$work/example.out" &&
+        xmllint --noout "$work/example.out" 2>>"$work/cc.log"; then
+        ok "README's C example compiles with pkg-config --cflags --libs domcaps and prints a document"
+    else
+        not_ok "README's C example runs" "$work/cc.log"
+    fi
+else
+    not_ok "README's C example compiles with pkg-config --cflags --libs domcaps" "$work/cc.log"
+fi
+
+# --- man pages ---
+if MANWIDTH=80 man domcaps 2>"$work/man.err" | grep -q "domcaps --all" &&
+    MANWIDTH=80 man 3 libdomcaps 2>>"$work/man.err" | grep -q "domcaps_get"; then
+    ok "man domcaps and man 3 libdomcaps render"
+else
+    not_ok "man domcaps and man 3 libdomcaps render" "$work/man.err"
+fi
+
+# --- bash completion: the installed file, sourced on its own ---
+comp=/usr/share/bash-completion/completions/domcaps
+complete_words() { # WORD... -> the completions of the last word
+    bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _domcaps; printf "%s\n" "${COMPREPLY[@]}"' \
+        _ "$comp" "$@"
+}
+# Every subcommand --help lists, from its first three letters.
+commands="domcapabilities $(LC_ALL=C domcaps --help | sed -n '/^Other commands/,/^$/{s/^  \([a-z][a-z0-9-]*\) .*/\1/p}' | tr '\n' ' ')"
+comp_ok=1
+for c in $commands; do
+    complete_words domcaps "${c:0:3}" | grep -qx "$c" || comp_ok=0
+done
+if [ $comp_ok = 1 ] &&
+    complete_words domcaps --virt | grep -qx -- --virttype &&
+    complete_words domcaps --arch x86 | grep -qx x86_64; then
+    ok "bash completion: subcommands ($commands), option (--virt), architecture (--arch x86 -> x86_64)"
+else
+    {
+        for c in $commands; do echo "${c:0:3}: $(complete_words domcaps "${c:0:3}" | tr '\n' ' ')"; done
+        echo "--virt: $(complete_words domcaps --virt | tr '\n' ' ')"
+        echo "--arch x86: $(complete_words domcaps --arch x86 | tr '\n' ' ')"
+    } >"$work/comp.log" 2>&1
+    not_ok "bash completion" "$work/comp.log"
+fi
+
+# --- the dpkg trigger: reinstalling QEMU refreshes the system cache ---
+emu=/usr/bin/qemu-system-x86_64
+rm -f /var/cache/domcaps/qemu-system-x86_64-*.json
+before=$(stat -c %Z "$emu")
+log_lines=$(wc -l </var/log/dpkg.log 2>/dev/null || echo 0)
+sleep 1
+if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall qemu-system-x86 >"$work/qemu.log" 2>&1 ||
+    { ls /var/cache/apt/archives/qemu-system-x86_*.deb >/dev/null 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive dpkg -i /var/cache/apt/archives/qemu-system-x86_"$(dpkg-query -W -f='${Version}' qemu-system-x86 | sed 's/:/%3a/')"_*.deb >>"$work/qemu.log" 2>&1; }; then
+    after=$(stat -c %Z "$emu")
+    entry=$(ls /var/cache/domcaps/qemu-system-x86_64-*.json 2>/dev/null | head -n1)
+    if [ "$after" = "$before" ]; then
+        not_ok "reinstalling qemu-system-x86 replaced $emu" "$work/qemu.log"
+    elif ! tail -n +"$((log_lines + 1))" /var/log/dpkg.log | grep -q "trigproc domcaps:"; then
+        tail -n +"$((log_lines + 1))" /var/log/dpkg.log >"$work/trig.log"
+        not_ok "reinstalling qemu-system-x86 activated the domcaps trigger (dpkg.log)" "$work/trig.log"
+    elif [ -z "$entry" ]; then
+        grep -i trig "$work/qemu.log" >"$work/trig.log"
+        not_ok "the trigger made a cache entry for $emu in /var/cache/domcaps" "$work/trig.log"
+    elif python3 - "$entry" "$emu" >"$work/entry.log" 2>&1 <<'EOF'
+# The entry is valid for the binary as it is now: its key names this binary's
+# size, times and inode, and it holds probed facts with machine types.
+import json, os, sys
+entry, emu = sys.argv[1], sys.argv[2]
+d = json.load(open(entry))
+key, facts = d["key"], d["facts"]
+st = os.stat(emu)
+stamp = lambda ns: "%d.%09d" % (ns // 10**9, ns % 10**9)
+assert key["emulator"] == emu, key["emulator"]
+assert key["binary"]["size"] == st.st_size, (key["binary"], st.st_size)
+assert key["binary"]["mtime"] == stamp(st.st_mtime_ns), (key["binary"]["mtime"], stamp(st.st_mtime_ns))
+assert key["binary"]["ctime"] == stamp(st.st_ctime_ns), (key["binary"]["ctime"], stamp(st.st_ctime_ns))
+machines = [m["name"] for a in facts["accel"].values() for m in a.get("machines", [])]
+assert machines, "no machines in the entry"
+print("%d machine entries, key matches the new binary" % len(machines))
+EOF
+    then
+        ok "reinstalling qemu-system-x86 ran the trigger: $(cat "$work/entry.log") (${entry##*/})"
+    else
+        not_ok "the trigger's cache entry is valid for the new $emu" "$work/entry.log"
+    fi
+else
+    not_ok "apt-get install --reinstall qemu-system-x86" "$work/qemu.log"
+fi
+
+# --- the installed library exports only the public API ---
+lib=$(ls /usr/lib/*/libdomcaps.so.0 2>/dev/null | head -n1)
+if [ -n "$lib" ] && bash tests/install/check-exports.sh "$lib" >"$work/nm.log" 2>&1; then
+    ok "$(cat "$work/nm.log")"
+else
+    not_ok "nm -D $lib: only domcaps_* symbols" "$work/nm.log"
+fi
