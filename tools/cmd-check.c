@@ -59,7 +59,7 @@ static void print_json(const char *file, const domcaps_doc *doc, GPtrArray *prob
 
 int dc_cmd_check(int argc, char **argv)
 {
-    g_autoptr(GOptionContext) ctx = g_option_context_new("DOMAIN.xml");
+    g_autoptr(GOptionContext) ctx = g_option_context_new("DOMAIN.xml|-");
     g_option_context_set_summary(ctx,
         "Check a libvirt domain definition against the domain capabilities: every\n"
         "value it asks for that they do not offer is one line, with where it is\n"
@@ -86,11 +86,12 @@ int dc_cmd_check(int argc, char **argv)
         fprintf(stderr, "domcaps: --caps gives the capabilities; it takes no probe options\n");
         return 1;
     }
-    g_autoptr(GMappedFile) map = dc_cli_map(argv[1]);
-    if (!map)
+    g_autoptr(GBytes) input = dc_cli_read(argv[1]);
+    if (!input)
         return 1;
-    const char *xml = g_mapped_file_get_contents(map);
-    gssize len = (gssize)g_mapped_file_get_length(map);
+    gsize size = 0;
+    const char *xml = g_bytes_get_data(input, &size);
+    gssize len = (gssize)size;
 
     g_autoptr(domcaps_doc) doc = NULL;
     g_autoptr(GPtrArray) problems = NULL;

@@ -71,15 +71,29 @@ GPtrArray *dc_cli_load_docs(char **files, int n)
     return docs;
 }
 
-GMappedFile *dc_cli_map(const char *path)
+GBytes *dc_cli_read(const char *path)
 {
-    GError *err = NULL;
-    GMappedFile *m = g_mapped_file_new(path, FALSE, &err);
-    if (!m) {
-        fprintf(stderr, "domcaps: %s\n", err->message);
-        g_error_free(err);
+    const gsize limit = (8u << 20) + 1;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "domcaps: cannot open %s: %s\n", path, g_strerror(errno));
+        return NULL;
     }
-    return m;
+    GByteArray *buf = g_byte_array_new();
+    guint8 chunk[65536];
+    size_t got;
+    while (buf->len < limit && (got = fread(chunk, 1, MIN(sizeof chunk, limit - buf->len), f)) > 0)
+        g_byte_array_append(buf, chunk, (guint)got);
+    gboolean failed = ferror(f);
+    int saved = errno;
+    if (f != stdin)
+        fclose(f);
+    if (failed) {
+        fprintf(stderr, "domcaps: cannot read %s: %s\n", path, g_strerror(saved));
+        g_byte_array_unref(buf);
+        return NULL;
+    }
+    return g_byte_array_free_to_bytes(buf);
 }
 
 gboolean dc_cli_write(const char *path, const char *text)

@@ -17,8 +17,10 @@ gboolean dc_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 /* Read capability documents from files; on an error prints it and returns NULL. */
 GPtrArray *dc_cli_load_docs(char **files, int n);
 
-/* The contents of a file as a read-only mapping (NULL + message printed). */
-GMappedFile *dc_cli_map(const char *path);
+/* The contents of a file ("-": standard input), at most one byte more than
+ * the library accepts (so that it can tell what is too large); NULL and a
+ * message printed when it cannot be read. */
+GBytes *dc_cli_read(const char *path);
 
 /* Write @text to @path ("-": standard output); prints the error. */
 gboolean dc_cli_write(const char *path, const char *text);

@@ -1,5 +1,6 @@
 /* domcaps check: a domain definition against a capabilities document. */
 #include "analyze/check.h"
+#include "analyze/compare.h"
 #include <stdlib.h>
 
 typedef enum {
@@ -287,12 +288,16 @@ static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, 
     va_start(ap, fmt);
     g_autofree char *reason = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    GString *msg = g_string_new(loc);
+    /* one line, whatever the documents hold */
+    GString *msg = g_string_new(NULL);
+    dc_append_one_line(msg, loc);
     g_string_append(msg, ": ");
-    g_string_append(msg, reason);
+    dc_append_one_line(msg, reason);
     if (allowed) {
         g_autofree char *list = g_strjoinv(", ", p->pub.allowed);
-        g_string_append_printf(msg, " (allowed: %s)", allowed->len ? list : "nothing");
+        g_string_append(msg, " (allowed: ");
+        dc_append_one_line(msg, allowed->len ? list : "nothing");
+        g_string_append_c(msg, ')');
     }
     p->pub.message = g_string_free(msg, FALSE);
     p->order = GPOINTER_TO_UINT(g_hash_table_lookup(order, where));
@@ -520,6 +525,9 @@ domcaps_problem *dc_problem_new(const char *location, const char *value, const c
     p->location = g_strdup(location);
     p->value = g_strdup(value);
     p->allowed = g_new0(char *, 1);
-    p->message = g_strdup_printf("%s: '%s' is not supported (%s)", location, value, reason);
+    g_autofree char *line = g_strdup_printf("%s: '%s' is not supported (%s)", location, value, reason);
+    GString *msg = g_string_new(NULL);
+    dc_append_one_line(msg, line);
+    p->message = g_string_free(msg, FALSE);
     return p;
 }

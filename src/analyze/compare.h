@@ -4,6 +4,10 @@
 #pragma once
 #include "util/node.h"
 
+/* @s with control characters written as \n, \t, \xNN: one line of output
+ * whatever a document holds. Appended to @out. */
+void dc_append_one_line(GString *out, const char *s);
+
 /* The document every one of @docs (<domainCapabilities> trees, n >= 1)
  * allows: enums and value lists intersected, supported='yes' only where all
  * say yes (a section that is not keeps no content), vcpu max the smallest,

@@ -4,6 +4,20 @@
 #include "config.h"
 #include "domcaps.h"
 
+void dc_append_one_line(GString *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n')
+            g_string_append(out, "\\n");
+        else if (*p == '\t')
+            g_string_append(out, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            g_string_append_printf(out, "\\x%02x", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+}
+
 void dc_fact_free(DcFact *f)
 {
     if (!f)
@@ -198,9 +212,17 @@ static GHashTable *index_facts(GPtrArray *facts)
     return h;
 }
 
-static void fact_line(GString *out, char sign, const DcFact *f)
+static void fact_line(GString *out, char sign, const DcFact *f, const char *new_value)
 {
-    g_string_append_printf(out, "%c %s: %s\n", sign, f->path, f->member ? f->member : f->value);
+    g_string_append_printf(out, "%c ", sign);
+    dc_append_one_line(out, f->path);
+    g_string_append(out, ": ");
+    dc_append_one_line(out, f->member ? f->member : f->value);
+    if (new_value) {
+        g_string_append(out, " -> ");
+        dc_append_one_line(out, new_value);
+    }
+    g_string_append_c(out, '\n');
 }
 
 char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
@@ -221,9 +243,9 @@ char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
         if (x && y) {
             if (g_strcmp0(x->value, y->value) == 0)
                 continue;
-            g_string_append_printf(out, "~ %s: %s -> %s\n", x->path, x->value, y->value);
+            fact_line(out, '~', x, y->value);
         } else {
-            fact_line(out, x ? '-' : '+', x ? x : y);
+            fact_line(out, x ? '-' : '+', x ? x : y, NULL);
         }
         n++;
     }
@@ -287,28 +309,52 @@ static char **column_labels(const DcNode *const *docs, const char *const *labels
     return out;
 }
 
+/* The heading of a group of rows. */
+static const char *section_title(const char *section)
+{
+    static const char *const titles[][2] = {
+        { "general", "General" }, { "os", "OS and firmware" }, { "cpu", "CPU" },
+        { "memoryBacking", "Memory backing" }, { "devices", "Devices" }, { "features", "Features" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(titles); i++)
+        if (strcmp(titles[i][0], section) == 0)
+            return titles[i][1];
+    return section;
+}
+
 static void pad(GString *out, const char *s, guint width)
 {
-    g_string_append(out, s);
-    for (glong k = g_utf8_strlen(s, -1); k < (glong)width; k++)
+    gsize before = out->len;
+    dc_append_one_line(out, s);
+    for (glong k = g_utf8_strlen(out->str + before, -1); k < (glong)width; k++)
         g_string_append_c(out, ' ');
+}
+
+static guint line_width(const char *s)
+{
+    g_autoptr(GString) line = g_string_new(NULL);
+    dc_append_one_line(line, s);
+    return (guint)g_utf8_strlen(line->str, -1);
 }
 
 static void render_text(GString *out, const DcNode *const *docs, char **cols, guint n, GPtrArray *rows)
 {
-    for (guint i = 0; i < n; i++)
-        g_string_append_printf(out, "%s: %s, %s, %s\n", cols[i], doc_text(docs[i], "path"),
-                               doc_text(docs[i], "machine"), doc_text(docs[i], "domain"));
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *legend = g_strdup_printf("%s: %s, %s, %s", cols[i], doc_text(docs[i], "path"),
+                                                  doc_text(docs[i], "machine"), doc_text(docs[i], "domain"));
+        dc_append_one_line(out, legend);
+        g_string_append_c(out, '\n');
+    }
     guint label_w = 0;
     g_autofree guint *w = g_new0(guint, n);
     for (guint i = 0; i < n; i++)
-        w[i] = g_utf8_strlen(cols[i], -1);
+        w[i] = line_width(cols[i]);
     for (guint r = 0; r < rows->len; r++) {
         const Row *row = rows->pdata[r];
-        label_w = MAX(label_w, 2 + (guint)g_utf8_strlen(row->fact->label, -1));
+        label_w = MAX(label_w, 2 + line_width(row->fact->label));
         for (guint i = 0; i < n; i++)
             if (row->cells[i])
-                w[i] = MAX(w[i], (guint)g_utf8_strlen(row->cells[i], -1));
+                w[i] = MAX(w[i], line_width(row->cells[i]));
     }
     g_string_append_c(out, '\n');
     pad(out, "", label_w);
@@ -322,7 +368,8 @@ static void render_text(GString *out, const DcNode *const *docs, char **cols, gu
         const Row *row = rows->pdata[r];
         if (g_strcmp0(section, row->fact->section) != 0) {
             section = row->fact->section;
-            g_string_append_printf(out, "%s\n", section);
+            dc_append_one_line(out, section_title(section));
+            g_string_append_c(out, '\n');
         }
         g_string_append(out, "  ");
         pad(out, row->fact->label, label_w - 2);
@@ -358,7 +405,7 @@ static const char html_head[] =
     "thead th { position: sticky; top: 0; background: #f6f8fa; vertical-align: bottom; }\n"
     "thead th small { display: block; font-weight: normal; color: #57606a; }\n"
     "tbody th { text-align: left; font-weight: normal; white-space: nowrap; }\n"
-    "tr.section th { background: #ddf4ff; font-weight: bold; text-transform: capitalize; }\n"
+    "tr.section th { background: #ddf4ff; font-weight: bold; }\n"
     "td { text-align: center; white-space: nowrap; }\n"
     "td.yes { background: #dafbe1; color: #116329; }\n"
     "td.no { background: #ffebe9; color: #a40e26; }\n"
@@ -370,7 +417,8 @@ static const char html_head[] =
     "</head>\n"
     "<body>\n";
 
-/* The page works without it; with it, rows can be filtered. */
+/* The page works without it; with it, rows can be filtered (also from the
+ * address: page.html#filter=virtio&differs). */
 static const char html_script[] =
     "<script>\n"
     "(function () {\n"
@@ -392,6 +440,9 @@ static const char html_script[] =
     "    if (header) header.hidden = inSection === 0;\n"
     "    document.getElementById('shown').textContent = shown;\n"
     "  }\n"
+    "  var h = location.hash, m = /[#&]filter=([^&]*)/.exec(h);\n"
+    "  if (m) search.value = decodeURIComponent(m[1]);\n"
+    "  if (/[#&]differs(&|$)/.test(h)) only.checked = true;\n"
     "  search.addEventListener('input', apply);\n"
     "  only.addEventListener('change', apply);\n"
     "  apply();\n"
@@ -421,11 +472,16 @@ static void render_html(GString *out, const DcNode *const *docs, char **cols, gu
         html_escaped(out, doc_text(docs[i], "path"));
         g_string_append(out, "\">");
         html_escaped(out, cols[i]);
-        g_string_append(out, "<small>");
-        html_escaped(out, doc_text(docs[i], "machine"));
-        g_string_append(out, "</small><small>");
-        html_escaped(out, doc_text(docs[i], "domain"));
-        g_string_append(out, "</small></th>");
+        /* the machine and domain type, unless the heading says them already */
+        const char *more[] = { doc_text(docs[i], "machine"), doc_text(docs[i], "domain") };
+        for (gsize k = 0; k < G_N_ELEMENTS(more); k++) {
+            if (!*more[k] || strstr(cols[i], more[k]))
+                continue;
+            g_string_append(out, "<small>");
+            html_escaped(out, more[k]);
+            g_string_append(out, "</small>");
+        }
+        g_string_append(out, "</th>");
     }
     g_string_append(out, "</tr>\n</thead>\n<tbody>\n");
     const char *section = NULL;
@@ -434,7 +490,7 @@ static void render_html(GString *out, const DcNode *const *docs, char **cols, gu
         if (g_strcmp0(section, row->fact->section) != 0) {
             section = row->fact->section;
             g_string_append_printf(out, "<tr class=\"section\"><th colspan=\"%u\">", n + 1);
-            html_escaped(out, section);
+            html_escaped(out, section_title(section));
             g_string_append(out, "</th></tr>\n");
         }
         g_string_append_printf(out, "<tr%s><th scope=\"row\" title=\"", row->differs ? " class=\"differs\"" : "");
