@@ -178,9 +178,18 @@ rm -f /var/cache/domcaps/qemu-system-x86_64-*.json
 before=$(stat -c %Z "$emu")
 log_lines=$(wc -l </var/log/dpkg.log 2>/dev/null || echo 0)
 sleep 1
-if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall qemu-system-x86 >"$work/qemu.log" 2>&1 ||
-    { ls /var/cache/apt/archives/qemu-system-x86_*.deb >/dev/null 2>&1 &&
-        DEBIAN_FRONTEND=noninteractive dpkg -i /var/cache/apt/archives/qemu-system-x86_"$(dpkg-query -W -f='${Version}' qemu-system-x86 | sed 's/:/%3a/')"_*.deb >>"$work/qemu.log" 2>&1; }; then
+# The installed version from the archive; else the .deb apt kept; else, when
+# the mirror has moved on, an upgrade to its version (the apt upgrade case).
+reinstall_qemu() {
+    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -qq)
+    local kept
+    kept=/var/cache/apt/archives/qemu-system-x86_$(dpkg-query -W -f='${Version}' qemu-system-x86 | sed 's/:/%3a/')_$(dpkg --print-architecture).deb
+    "${apt[@]}" install --reinstall qemu-system-x86 && return 0
+    [ -f "$kept" ] && dpkg -i "$kept" && return 0
+    "${apt[@]}" update && "${apt[@]}" install --reinstall qemu-system-x86 && return 0
+    "${apt[@]}" install --only-upgrade qemu-system-x86
+}
+if reinstall_qemu >"$work/qemu.log" 2>&1; then
     after=$(stat -c %Z "$emu")
     entry=$(ls /var/cache/domcaps/qemu-system-x86_64-*.json 2>/dev/null | head -n1)
     if [ "$after" = "$before" ]; then
