@@ -39,9 +39,11 @@ typedef struct {
     int timeout_ms;            /* whole probe deadline; 0: 30000 */
     const char *cache_dir;     /* NULL: $XDG_CACHE_HOME/domcaps, or /var/cache/domcaps for root */
     domcaps_cache_mode cache;  /* DOMCAPS_CACHE_USE by default */
+    const char *user;          /* when running as root, run QEMU as this user (name or uid, its
+                                  groups plus /dev/kvm's); NULL: as the caller (docs/security.md) */
 } domcaps_options;
 
-#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, DOMCAPS_CACHE_USE }
+#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, DOMCAPS_CACHE_USE, NULL }
 
 /* The domain capabilities of one emulator/arch/machine/virttype. */
 typedef struct domcaps_doc domcaps_doc;

@@ -261,6 +261,12 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         g_error_free(inner);
         return NULL;
     }
+    g_auto(DcQmpCreds) creds = { 0 };
+    if (opts->user && !replay && !dc_qmp_creds_lookup(opts->user, &creds, &inner)) {
+        g_set_error_literal(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, inner->message);
+        g_error_free(inner);
+        return NULL;
+    }
     g_autoptr(GString) record = opts->record ? g_string_new(NULL) : NULL;
     g_autofree char *probe_path = dc_host_path(host, emulator);
     DcProbeRequest preq = {
@@ -269,6 +275,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         .timeout_ms = opts->timeout_ms,
         .replay = replay,
         .record = record,
+        .creds = creds.name ? &creds : NULL,
     };
     /* Replays and recordings always talk QMP; everything else may be cached. */
     gboolean use_cache = !replay && !record && opts->cache != DOMCAPS_CACHE_OFF;
@@ -276,7 +283,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     g_autoptr(json_object) cache_key = use_cache ? dc_cache_key_new(host, emulator, probe_path) : NULL;
     g_autoptr(json_object) facts_json = NULL;
     DcProcEntry *proc = cache_key ? proc_entry(cache_dir, emulator) : NULL;
-    g_autoptr(GMutexLocker) proc_locker = proc ? g_mutex_locker_new(&proc->lock) : NULL;
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) proc_locker = proc ? g_mutex_locker_new(&proc->lock) : NULL;
     if (proc && opts->cache != DOMCAPS_CACHE_REFRESH && proc->key && json_object_equal(proc->key, cache_key))
         facts_json = json_object_get(proc->facts);
     else if (cache_key && opts->cache != DOMCAPS_CACHE_REFRESH)
@@ -284,8 +291,11 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     gboolean dirty = FALSE;
     if (!facts_json || !json_has_accel(facts_json, accel)) {
         json_object *fresh = dc_probe_run(&preq, &inner);
-        if (!fresh && !opts->virttype && strcmp(accel, "kvm") == 0) {
-            /* KVM guessed but this emulator cannot use it: fall back to TCG. */
+        if (!fresh && !opts->virttype && strcmp(accel, "kvm") == 0 &&
+            g_error_matches(inner, DC_QMP_ERROR, DC_QMP_ERROR_EOF)) {
+            /* KVM guessed but this emulator cannot use it (QEMU exits when
+             * KVM fails to start): fall back to TCG. A hang or garbage would
+             * be the same with TCG, and must not cost a second deadline. */
             g_clear_error(&inner);
             virttype = "qemu";
             accel = "tcg";

@@ -17,6 +17,7 @@ static int opt_timeout_ms;
 static gboolean opt_version, opt_no_cache, opt_refresh, opt_all, opt_stats;
 static char *opt_output_dir;
 static char *opt_cache_dir;
+static char *opt_user;
 
 static GOptionEntry entries[] = {
     { "emulatorbin", 0, 0, G_OPTION_ARG_FILENAME, &opt_emulator, "QEMU binary to probe", "PATH" },
@@ -30,6 +31,7 @@ static GOptionEntry entries[] = {
     { "cpu-map", 0, 0, G_OPTION_ARG_FILENAME, &opt_cpu_map, "libvirt CPU map directory (default /usr/share/libvirt/cpu_map)", "DIR" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout_ms, "probe deadline in milliseconds (default 30000)", "MS" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache_dir, "probe cache directory (default $XDG_CACHE_HOME/domcaps, /var/cache/domcaps for root)", "DIR" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &opt_user, "when run as root, run QEMU as this user (default $DOMCAPS_USER)", "NAME" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &opt_no_cache, "neither read nor write the probe cache", NULL },
     { "refresh", 0, 0, G_OPTION_ARG_NONE, &opt_refresh, "probe again and replace the cache entry", NULL },
     { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "every installed qemu-system-* (in parallel), one document each", NULL },
@@ -231,6 +233,9 @@ int main(int argc, char **argv)
     opts.timeout_ms = opt_timeout_ms;
     opts.cache_dir = opt_cache_dir;
     opts.cache = opt_no_cache ? DOMCAPS_CACHE_OFF : opt_refresh ? DOMCAPS_CACHE_REFRESH : DOMCAPS_CACHE_USE;
+    opts.user = opt_user ? opt_user : g_getenv("DOMCAPS_USER");
+    if (opts.user && !*opts.user)
+        opts.user = NULL;
 
     if (opt_all) {
         if (opt_emulator || opt_arch || opt_machine) {

@@ -39,6 +39,7 @@ MAX_RSS_MB = 200
 RSS_LIMIT_MB = {"reply-100MB": 64}
 
 # name, how to make the emulator, probe timeout (ms), stderr pattern, max seconds (None: timeout + slack)
+# [, options: {"virttype": None} to leave --virttype out (default qemu)]
 CASES = [
     ("hang-before-greeting", ("fake", "hang-greeting"), 1500, r"did not answer the QMP greeting within 1500 ms", None),
     ("hang-mid-exchange", ("fake", "hang-mid"), 1500, r"did not answer query-target within 1500 ms", None),
@@ -68,6 +69,10 @@ CASES = [
     ("forks-and-hangs", ("fake", "fork-hang"), 1500, r"did not answer query-target within 1500 ms", None),
     ("forks-and-exits", ("fake", "fork-exit"), 1500, r"did not answer the QMP greeting within 1500 ms", None),
     ("ignores-signals", ("fake", "ignore-signals"), 1500, r"did not answer query-version within 1500 ms", None),
+    # No --virttype: KVM may be guessed, and a hang must not cost a second
+    # deadline for the TCG fallback.
+    ("hang-virttype-guessed", ("fake", "hang-mid"), 1500, r"did not answer query-target within 1500 ms", None,
+     {"virttype": None}),
     ("not-executable", ("file", 0o644, b"#!/bin/sh\nexit 0\n"), 10000, r"emulator '[^']*' is not an executable file", FAST),
     ("not-a-program", ("file", 0o755, b"\x7fELF garbage"), 10000, r"cannot execute [^:]*: Exec format error", FAST),
     ("directory", ("dir",), 10000, r"emulator '[^']*' is not an executable file", FAST),
@@ -184,7 +189,8 @@ def cli_knows(domcaps, option):
 
 
 def run_case(domcaps, fake, case, has_cache_dir):
-    name, how, timeout_ms, pattern, max_s = case
+    name, how, timeout_ms, pattern, max_s = case[:5]
+    virttype = (case[5] if len(case) > 5 else {}).get("virttype", "qemu")
     work = tempfile.mkdtemp(prefix=f"domcaps-misbehave-{name}-")
     try:
         piddir = os.path.join(work, "pids")
@@ -195,7 +201,9 @@ def run_case(domcaps, fake, case, has_cache_dir):
         emulator, extra, env_extra = make_emulator(how, work, fake)
         if emulator is None:
             return "skip", f"{how[1]} not installed"
-        cmd = [domcaps, "--emulatorbin", emulator, "--virttype", "qemu", "--timeout", str(timeout_ms)] + extra
+        cmd = [domcaps, "--emulatorbin", emulator, "--timeout", str(timeout_ms)] + extra
+        if virttype:
+            cmd += ["--virttype", virttype]
         # Hook for the probe cache: when the CLI has --cache-dir, probes must
         # leave that directory empty.
         if has_cache_dir:
