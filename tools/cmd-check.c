@@ -59,6 +59,7 @@ static void print_json(const char *file, const domcaps_doc *doc, GPtrArray *prob
 
 int dc_cmd_check(int argc, char **argv)
 {
+    g_set_prgname("domcaps check");
     g_autoptr(GOptionContext) ctx = g_option_context_new("DOMAIN.xml|-");
     g_option_context_set_summary(ctx,
         "Check a libvirt domain definition against the domain capabilities: every\n"

@@ -45,6 +45,7 @@ static char **file_labels(char **files, int n)
 
 int dc_cmd_compare(int argc, char **argv)
 {
+    g_set_prgname("domcaps compare");
     g_autoptr(GOptionContext) ctx = g_option_context_new("CAPS.xml CAPS.xml...");
     g_option_context_set_summary(ctx,
         "Compare domain capabilities documents (from several hosts, or QEMU versions):\n"

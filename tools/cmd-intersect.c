@@ -18,6 +18,7 @@ static GOptionEntry entries[] = {
 
 int dc_cmd_intersect(int argc, char **argv)
 {
+    g_set_prgname("domcaps intersect");
     g_autoptr(GOptionContext) ctx = g_option_context_new("CAPS.xml...");
     g_option_context_set_summary(ctx,
         "Print what every given domain capabilities document allows, as one document:\n"

@@ -101,6 +101,7 @@ static int probe_all(GPtrArray *emulators, GPtrArray *docs)
 
 int dc_cmd_matrix(int argc, char **argv)
 {
+    g_set_prgname("domcaps matrix");
     g_autoptr(GOptionContext) ctx = g_option_context_new("[EMULATOR...]");
     g_option_context_set_summary(ctx,
         "One table of the domain capabilities of every installed qemu-system-*\n"

@@ -171,7 +171,9 @@ gboolean domcaps_check_domain_probe(const domcaps_options *opts, const char *dom
         int which = -1;
         switch (inner->code) {
         case DOMCAPS_ERROR_NO_KVM: which = 0; break;
-        case DOMCAPS_ERROR_INVALID_ARG: which = q[1].from_domain && g_strstr_len(inner->message, -1, "arch") ? 1 : -1; break;
+        case DOMCAPS_ERROR_INVALID_ARG: /* the one invalid value a domain can bring is its arch */
+            which = q[1].from_domain && strstr(inner->message, "architecture") ? 1 : -1;
+            break;
         case DOMCAPS_ERROR_ARCH_MISMATCH: which = 1; break;
         case DOMCAPS_ERROR_UNKNOWN_MACHINE: which = 2; break;
         case DOMCAPS_ERROR_NO_EMULATOR:

@@ -53,9 +53,9 @@ static const DcCheckRule dc_check_rules[] = {
     { CHECK_CPU_MODE,  "cpu",                                 "@mode",         "cpu", NULL },
     { CHECK_CPU_MODEL, "cpu[@mode=custom]/model",             "text()",        "cpu/mode[@name=custom]", NULL },
     { CHECK_ENUM,      "cpu[@mode=host-passthrough]",         "@migratable",   "cpu/mode[@name=host-passthrough]",
-                                                                                             "hostPassthroughMigratable" },
+                                                                             "hostPassthroughMigratable" },
     { CHECK_ENUM,      "cpu[@mode=maximum]",                  "@migratable",   "cpu/mode[@name=maximum]",
-                                                                                             "maximumMigratable" },
+                                                                             "maximumMigratable" },
     /* memory */
     { CHECK_SUPPORTED, "memoryBacking/source",                NULL,            "memoryBacking", NULL },
     { CHECK_ENUM,      "memoryBacking/source",                "@type",         "memoryBacking", "sourceType" },
@@ -343,6 +343,13 @@ static const char *rule_value(const DcCheckRule *r, const Match *m, char **value
     return m->node->name; /* name() */
 }
 
+/* Element text as the domain means it: without the white space around it
+ * (a pretty-printed <emulator>, <vcpu>, <model>). */
+static char *trimmed(const char *v)
+{
+    return v ? g_strstrip(g_strdup(v)) : NULL;
+}
+
 static gboolean is_off(const DcNode *n)
 {
     return g_strcmp0(dc_node_get_attr(n, "state"), "off") == 0 ||
@@ -394,7 +401,8 @@ static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *d
         }
         g_autofree char *loc = NULL;
         gboolean implied = FALSE;
-        const char *v = rule_value(r, m, &loc, &implied);
+        const char *raw = rule_value(r, m, &loc, &implied);
+        g_autofree char *v = g_str_has_suffix(r->value, "text()") ? trimmed(raw) : g_strdup(raw);
         if (!v)
             continue;
         const char *note = implied ? " (the default)" : "";

@@ -296,7 +296,7 @@ static void assert_problem(GPtrArray *problems, guint i, const char *location, c
 static void test_check_supported(void)
 {
     g_autoptr(GPtrArray) p = check(small_caps,
-        "<domain type='kvm'><vcpu>16</vcpu>"
+        "<domain type='kvm'><vcpu>\n  16\n</vcpu>"
         "<os><type arch='x86_64' machine='q35'>hvm</type></os>"
         "<cpu mode='custom'><model>Penryn</model></cpu>"
         "<features><hyperv><relaxed state='on'/><vapic state='off'/></hyperv></features>"
@@ -347,7 +347,8 @@ static void test_check_cpu_modes(void)
     g_autoptr(GPtrArray) c = check(small_caps, "<domain><cpu mode='custom'><model>Zen9</model></cpu></domain>");
     assert_problem(c, 0, "/domain/cpu/model", "Zen9", NULL);
     g_assert_nonnull(strstr(((domcaps_problem *)c->pdata[0])->message, "not a CPU model of this emulator"));
-    g_autoptr(GPtrArray) d = check(small_caps, "<domain><cpu mode='host-passthrough'><model>Haswell</model></cpu></domain>");
+    g_autoptr(GPtrArray) d = check(small_caps,
+                                   "<domain><cpu mode='host-passthrough'><model>Haswell</model></cpu></domain>");
     g_assert_cmpuint(d->len, ==, 0); /* a model under host-passthrough is not a custom model */
 }
 
