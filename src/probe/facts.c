@@ -92,7 +92,9 @@ const char *dc_facts_emulator(const DcFacts *f) { return dc_json_str(f->obj, "em
 int dc_facts_version(const DcFacts *f)
 {
     json_object *q = dc_facts_member(f, "qemu");
-    return (int)(dc_json_int(q, "major", 0) * 1000000 + dc_json_int(q, "minor", 0) * 1000 + dc_json_int(q, "micro", 0));
+    /* Clamped: a hostile query-version (or cache entry) must not overflow. */
+    return (int)(CLAMP(dc_json_int(q, "major", 0), 0, 2000) * 1000000 + CLAMP(dc_json_int(q, "minor", 0), 0, 999) * 1000 +
+                 CLAMP(dc_json_int(q, "micro", 0), 0, 999));
 }
 
 gboolean dc_facts_kvm_present(const DcFacts *f)
