@@ -2,7 +2,7 @@
 """The matrix as an HTML page, in headless Chromium (Debian's chromium).
 
 Builds `domcaps matrix --html` from capability documents probed from the
-recorded transcripts (tests/cases/*/expected.xml), loads it in Chromium,
+recorded transcripts (tests/data/analyze/caps/), loads it in Chromium,
 and checks what the browser shows: the DOM after the page's script ran
 (--dump-dom: columns, rows, the check marks of known capabilities, the
 row filter taken from the address) and a screenshot (--screenshot: the
@@ -21,7 +21,7 @@ import tempfile
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CASES = os.path.join(os.path.dirname(HERE), "cases")
+CAPS = os.path.join(os.path.dirname(HERE), "data", "analyze", "caps")
 TARGETS = ["x86_64-tcg-q35", "x86_64-kvm-default", "aarch64-tcg-virt", "s390x-tcg-default",
            "ppc64-tcg-default", "riscv64-tcg-virt"]
 
@@ -164,7 +164,7 @@ def main():
         page = os.path.join(out, "matrix.html")
         args = [domcaps, "matrix", "--html", page]
         for t in TARGETS:
-            args += ["--caps", os.path.join(CASES, t, "expected.xml")]
+            args += ["--caps", os.path.join(CAPS, t + ".xml")]
         proc = subprocess.run(args, capture_output=True, text=True, timeout=60)
         ok(proc.returncode == 0 and os.path.getsize(page) > 1000, f"domcaps matrix --html: {proc.stderr.strip()}")
         source = open(page, encoding="utf-8").read()

@@ -79,7 +79,7 @@ static void test_roundtrip(void)
 
 static void test_doc_fields(void)
 {
-    g_autoptr(domcaps_doc) doc = load_doc("../cases/x86_64-tcg-q35/expected.xml");
+    g_autoptr(domcaps_doc) doc = load_doc("analyze/caps/x86_64-tcg-q35.xml");
     g_assert_cmpstr(domcaps_doc_emulator(doc), ==, "/usr/bin/qemu-system-x86_64");
     g_assert_cmpstr(domcaps_doc_arch(doc), ==, "x86_64");
     g_assert_cmpstr(domcaps_doc_machine(doc), ==, "pc-q35-7.2");
@@ -192,7 +192,7 @@ static void test_hostile(gconstpointer data)
 {
     const Hostile *h = data;
     g_autofree char *xml = h->make();
-    g_autoptr(domcaps_doc) caps = load_doc("../cases/x86_64-tcg-q35/expected.xml");
+    g_autoptr(domcaps_doc) caps = load_doc("analyze/caps/x86_64-tcg-q35.xml");
     gint64 start = g_get_monotonic_time();
     GPtrArray *problems = NULL;
     GError *err = NULL;
@@ -439,8 +439,8 @@ static void test_domain_query_refused(void)
 
 static void test_intersect_pc_q35(void)
 {
-    g_autoptr(domcaps_doc) pc = load_doc("../cases/x86_64-tcg-pc/expected.xml");
-    g_autoptr(domcaps_doc) q35 = load_doc("../cases/x86_64-tcg-q35/expected.xml");
+    g_autoptr(domcaps_doc) pc = load_doc("analyze/caps/x86_64-tcg-pc.xml");
+    g_autoptr(domcaps_doc) q35 = load_doc("analyze/caps/x86_64-tcg-q35.xml");
     g_autofree char *want = read_data("analyze/intersect-x86_64-pc-q35.xml");
     const domcaps_doc *ab[] = { pc, q35 }, *ba[] = { q35, pc };
     GError *err = NULL;
@@ -504,7 +504,7 @@ static void test_intersect_rules(void)
         "  </devices>\n"
         "</domainCapabilities>\n");
 
-    g_autoptr(domcaps_doc) arm = load_doc("../cases/aarch64-tcg-default/expected.xml");
+    g_autoptr(domcaps_doc) arm = load_doc("analyze/caps/aarch64-tcg-default.xml");
     const domcaps_doc *mixed[] = { a, arm };
     g_assert_null(domcaps_intersect(mixed, 2, &err));
     g_assert_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG);
@@ -517,8 +517,8 @@ static void test_intersect_rules(void)
 
 static void test_diff(void)
 {
-    g_autoptr(domcaps_doc) pc = load_doc("../cases/x86_64-tcg-pc/expected.xml");
-    g_autoptr(domcaps_doc) q35 = load_doc("../cases/x86_64-tcg-q35/expected.xml");
+    g_autoptr(domcaps_doc) pc = load_doc("analyze/caps/x86_64-tcg-pc.xml");
+    g_autoptr(domcaps_doc) q35 = load_doc("analyze/caps/x86_64-tcg-q35.xml");
     guint n = 0;
     g_autofree char *d = domcaps_diff(pc, q35, &n);
     g_assert_cmpstr(d, ==,
@@ -536,9 +536,9 @@ static void test_diff(void)
 
 static void test_table(void)
 {
-    g_autoptr(domcaps_doc) pc = load_doc("../cases/x86_64-tcg-pc/expected.xml");
-    g_autoptr(domcaps_doc) q35 = load_doc("../cases/x86_64-tcg-q35/expected.xml");
-    g_autoptr(domcaps_doc) arm = load_doc("../cases/aarch64-tcg-virt/expected.xml");
+    g_autoptr(domcaps_doc) pc = load_doc("analyze/caps/x86_64-tcg-pc.xml");
+    g_autoptr(domcaps_doc) q35 = load_doc("analyze/caps/x86_64-tcg-q35.xml");
+    g_autoptr(domcaps_doc) arm = load_doc("analyze/caps/aarch64-tcg-virt.xml");
     const domcaps_doc *docs[] = { pc, q35, arm };
     guint rows = 0, all = 0;
     g_autofree char *diff = domcaps_table(docs, NULL, 3, DOMCAPS_TABLE_DIFFERENCES, &rows);
