@@ -3,7 +3,8 @@
 # build without sanitizers (ASan and valgrind do not mix).
 #   scripts/valgrind.sh         the `valgrind` meson suite: unit tests, a few
 #                               replay cases per arch family, misbehaving
-#                               emulators, the cache tests (~4 min)
+#                               emulators, the cache and check/diff/...
+#                               CLI tests (~4 min)
 #   scripts/valgrind.sh --all   and every replay case under tests/cases
 # A definite or indirect leak, or any memory error, fails the run.
 set -euo pipefail
