@@ -41,9 +41,15 @@ typedef struct {
     domcaps_cache_mode cache;  /* DOMCAPS_CACHE_USE by default */
     const char *user;          /* when running as root, run QEMU as this user (name or uid, its
                                   groups plus /dev/kvm's); NULL: as the caller (docs/security.md) */
+    const char *schema;        /* print as this libvirt release did: "9.0" or "11.3" (DOMCAPS_SCHEMAS);
+                                  NULL: the newest format */
 } domcaps_options;
 
-#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, DOMCAPS_CACHE_USE, NULL }
+#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, DOMCAPS_CACHE_USE, NULL, NULL }
+
+/* The libvirt releases whose output format domcaps_options.schema can pin,
+ * newest first; the newest is the default. */
+#define DOMCAPS_SCHEMAS "11.3, 9.0"
 
 /* The domain capabilities of one emulator/arch/machine/virttype. */
 typedef struct domcaps_doc domcaps_doc;

@@ -5,6 +5,7 @@
 #include "caps/arch.h"
 #include "caps/caps.h"
 #include "cache/cache.h"
+#include "format/releases.h"
 #include "format/format.h"
 #include "probe/probe.h"
 #include <errno.h>
@@ -158,6 +159,59 @@ static char *resolve_machine(json_object *machines, const char *arch, const char
     return NULL;
 }
 
+/* x86 documents list the Hyper-V enlightenments KVM offers, whatever the
+ * domain type (libvirt keeps them with the emulator): a TCG query on a host
+ * whose KVM can run the guest probes KVM too, first, as libvirt does. The
+ * guest arch is guessed before the probe: asked, the binary's name, the host's. */
+static gboolean wants_kvm_probe_too(const DcHost *host, const domcaps_options *opts, const char *emulator,
+                                    const char *accel)
+{
+    if (strcmp(accel, "tcg") != 0 || !kvm_usable(host))
+        return FALSE;
+    const char *arch = opts->arch;
+    g_autofree char *base = g_path_get_basename(emulator);
+    if (!arch)
+        arch = g_str_equal(base, "qemu-system-x86_64") ? "x86_64"
+             : g_str_equal(base, "qemu-system-i386") ? "i686"
+             : opts->emulator ? NULL : dc_host_arch(host);
+    return arch && dc_arch_is_x86(arch) && dc_arch_is_native(arch, dc_host_arch(host));
+}
+
+/* Probe what the query needs: a recording with several passes (libvirt's
+ * KVM then TCG) is replayed whole; a live TCG probe that wants KVM's facts
+ * too probes KVM first (its failure only costs those facts). */
+static json_object *probe_passes(DcProbeRequest *preq, DcQmp *replay, gboolean kvm_too, GError **err)
+{
+    const char *accel = preq->accel;
+    if ((replay && dc_qmp_replay_n_passes(replay) >= 2) || kvm_too) {
+        gsize mark = preq->record ? preq->record->len : 0;
+        preq->accel = "kvm";
+        if (replay)
+            dc_qmp_replay_use_pass(replay, 0);
+        g_autoptr(GError) kvm_err = NULL;
+        json_object *kvm = dc_probe_run(preq, &kvm_err);
+        if (!kvm && preq->record)
+            g_string_truncate(preq->record, mark);
+        preq->accel = "tcg";
+        if (replay)
+            dc_qmp_replay_use_pass(replay, 1);
+        json_object *tcg = dc_probe_run(preq, err);
+        preq->accel = accel;
+        if (!tcg) {
+            if (kvm)
+                json_object_put(kvm);
+            return NULL;
+        }
+        if (kvm) {
+            dc_probe_merge_accel(kvm, tcg);
+            json_object_put(tcg);
+            return kvm;
+        }
+        return tcg;
+    }
+    return dc_probe_run(preq, err);
+}
+
 /* In-process memory of the cache: a program that asks again (a daemon, the
  * Python binding) gets its answer without reading the entry file again. One
  * entry per emulator (keyed by the cache directory too); its lock is held
@@ -218,6 +272,12 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     if (opts->virttype && strcmp(opts->virttype, "kvm") != 0 && strcmp(opts->virttype, "qemu") != 0) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG,
                     "unknown virttype '%s' (domcaps knows 'kvm' and 'qemu')", opts->virttype);
+        return NULL;
+    }
+    g_autoptr(GError) schema_err = NULL;
+    guint release = dc_release_parse(opts->schema, &schema_err);
+    if (!release) {
+        g_set_error_literal(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, schema_err->message);
         return NULL;
     }
     if (opts->arch && !dc_arch_is_known(opts->arch)) {
@@ -290,7 +350,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         facts_json = dc_cache_load(cache_dir, emulator, cache_key, NULL);
     gboolean dirty = FALSE;
     if (!facts_json || !json_has_accel(facts_json, accel)) {
-        json_object *fresh = dc_probe_run(&preq, &inner);
+        json_object *fresh = probe_passes(&preq, replay, wants_kvm_probe_too(host, opts, emulator, accel), &inner);
         if (!fresh && !opts->virttype && strcmp(accel, "kvm") == 0 &&
             g_error_matches(inner, DC_QMP_ERROR, DC_QMP_ERROR_EOF)) {
             /* KVM guessed but this emulator cannot use it (QEMU exits when
@@ -377,6 +437,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         .machine = machine,
         .virttype = virttype,
         .cpu_map_dir = opts->cpu_map_dir ? opts->cpu_map_dir : DC_DEFAULT_CPU_MAP,
+        .release = release,
     };
     gboolean memo_changed = FALSE;
     DcNode *root = dc_caps_assemble(facts, host, &q, memo, &memo_changed, err);

@@ -18,6 +18,7 @@ static gboolean opt_version, opt_no_cache, opt_refresh, opt_all, opt_stats;
 static char *opt_output_dir;
 static char *opt_cache_dir;
 static char *opt_user;
+static char *opt_schema;
 
 static GOptionEntry entries[] = {
     { "emulatorbin", 0, 0, G_OPTION_ARG_FILENAME, &opt_emulator, "QEMU binary to probe", "PATH" },
@@ -37,6 +38,7 @@ static GOptionEntry entries[] = {
     { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "every installed qemu-system-* (in parallel), one document each", NULL },
     { "output-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_output_dir, "with --all: write ARCH.xml/.json files here instead of one stream", "DIR" },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &opt_stats, "print wall time and peak memory on stderr", NULL },
+    { "schema", 0, 0, G_OPTION_ARG_STRING, &opt_schema, "print as this libvirt release does (" DOMCAPS_SCHEMAS "; default the newest)", "RELEASE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
@@ -233,6 +235,7 @@ int main(int argc, char **argv)
     opts.timeout_ms = opt_timeout_ms;
     opts.cache_dir = opt_cache_dir;
     opts.cache = opt_no_cache ? DOMCAPS_CACHE_OFF : opt_refresh ? DOMCAPS_CACHE_REFRESH : DOMCAPS_CACHE_USE;
+    opts.schema = opt_schema;
     opts.user = opt_user ? opt_user : g_getenv("DOMCAPS_USER");
     if (opts.user && !*opts.user)
         opts.user = NULL;

@@ -3,18 +3,23 @@
  * tables.c, the others from the sections' own small rules. */
 #include "caps/caps.h"
 #include "caps/sections.h"
+#include "format/releases.h"
 #include <sys/stat.h>
 
 static const char *const device_elements[] = {
-    "disk", "graphics", "video", "hostdev", "rng", "filesystem", "tpm", "redirdev", "channel", NULL,
+    "disk", "graphics", "video", "hostdev", "rng", "filesystem", "tpm", "redirdev", "channel",
+    "crypto", "interface", "panic", NULL,
 };
 
-/* Whether a <devices> child is supported at all; its enums are printed only then. */
-static gboolean device_supported(const DcCapsCtx *ctx, const char *element)
+/* Whether a <devices> child is supported at all (its enums are printed only
+ * then): TPM and panic devices need at least one model, redirection QEMU's
+ * usb-redir; the rest always are. */
+static gboolean device_supported(const DcCapsCtx *ctx, const char *element, DcNode *dev)
 {
-    if (strcmp(element, "tpm") == 0)
-        return dc_facts_in_list(ctx->facts, "tpm-types", "passthrough") ||
-               dc_facts_in_list(ctx->facts, "tpm-types", "emulator");
+    if (strcmp(element, "tpm") == 0 || strcmp(element, "panic") == 0) {
+        DcNode *models = dc_node_child(dev, "enum", "model");
+        return models && models->children->len > 0;
+    }
     if (strcmp(element, "redirdev") == 0)
         return dc_facts_has_type(ctx->facts, "usb-redir");
     return TRUE;
@@ -25,19 +30,27 @@ static void assemble_devices(const DcCapsCtx *ctx, DcNode *root)
     DcNode *devices = dc_node_add(root, "devices");
     for (const char *const *el = device_elements; *el; el++) {
         DcNode *dev = dc_node_add(devices, *el);
-        gboolean supported = device_supported(ctx, *el);
-        dc_node_set_supported(dev, supported);
-        if (!supported)
-            continue;
+        dc_node_set_supported(dev, TRUE);
         DcNode *cur_enum = NULL;
+        gboolean cur_omit_empty = FALSE;
         for (gsize i = 0; i < dc_device_enum_rows_len; i++) {
             const DcEnumRow *row = &dc_device_enum_rows[i];
             if (strcmp(row->element, *el) != 0)
                 continue;
-            if (!cur_enum || strcmp(dc_node_get_attr(cur_enum, "name"), row->enum_name) != 0)
+            if (!cur_enum || strcmp(dc_node_get_attr(cur_enum, "name"), row->enum_name) != 0) {
+                if (cur_enum && cur_omit_empty && cur_enum->children->len == 0)
+                    g_ptr_array_remove(dev->children, cur_enum);
                 cur_enum = dc_node_add_enum(dev, row->enum_name);
+                cur_omit_empty = dc_enum_omit_empty(row->element, row->enum_name);
+            }
             if (row->value && dc_cond_holds(&row->cond, ctx))
                 dc_node_enum_add_value(cur_enum, row->value);
+        }
+        if (cur_enum && cur_omit_empty && cur_enum->children->len == 0)
+            g_ptr_array_remove(dev->children, cur_enum);
+        if (!device_supported(ctx, *el, dev)) {
+            dc_node_set_supported(dev, FALSE);
+            g_ptr_array_set_size(dev->children, 0);
         }
     }
 }
@@ -69,10 +82,13 @@ static void assemble_features(const DcCapsCtx *ctx, DcNode *root)
     add_supported(features, "backingStoreInput", dc_facts_has_schema(f, "blockdev-add"));
     add_supported(features, "backup", dc_facts_has_schema(f, "block-dirty-bitmap-merge") &&
                                           dc_facts_has_schema(f, "blockdev-backup"));
+    add_supported(features, "async-teardown", dc_facts_in_list(f, "cmdline", "run-with.async-teardown"));
     dc_caps_add_s390_pv(ctx, features);
+    dc_caps_add_ps2(ctx, features);
     dc_caps_add_sev(ctx, features);
     dc_caps_add_sgx(ctx, features);
     dc_caps_add_hyperv(ctx, features);
+    dc_caps_add_launch_security(ctx, features);
 }
 
 static guint machine_max_cpus(const DcCapsCtx *ctx)
@@ -99,7 +115,8 @@ static gboolean add_cpu_memoized(const DcCapsCtx *ctx, DcNode *root, json_object
     struct stat d, i;
     if (stat(dir, &d) < 0 || stat(index, &i) < 0)
         return dc_caps_add_cpu(ctx, root, err);
-    g_autofree char *key = g_strdup_printf("cpu|%s|%s|%s|%s|%ld.%09ld|%ld.%09ld|%ld", ctx->accel, ctx->query->arch,
+    g_autofree char *key = g_strdup_printf("cpu|%u|%s|%s|%s|%s|%ld.%09ld|%ld.%09ld|%ld", ctx->query->release,
+                                           ctx->accel, ctx->query->arch,
                                            dc_host_arch(ctx->host), ctx->query->cpu_map_dir, (long)d.st_mtim.tv_sec,
                                            (long)d.st_mtim.tv_nsec, (long)i.st_mtim.tv_sec, (long)i.st_mtim.tv_nsec,
                                            (long)i.st_ino);
@@ -152,5 +169,6 @@ DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQ
     assemble_memory_backing(&ctx, root);
     assemble_devices(&ctx, root);
     assemble_features(&ctx, root);
+    dc_release_prune(root, query->release);
     return g_steal_pointer(&root);
 }

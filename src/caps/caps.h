@@ -11,6 +11,7 @@ typedef struct {
     const char *machine;    /* resolved (canonical) machine name */
     const char *virttype;   /* "kvm" or "qemu" */
     const char *cpu_map_dir;/* libvirt CPU map directory (host path), may be NULL */
+    guint release;          /* the libvirt release whose format to print (format/releases.h) */
 } DcCapsQuery;
 
 /* Everything a table condition may look at. */
@@ -50,6 +51,9 @@ typedef struct {
     const char *value;     /* "ide" */
     DcCond cond;
 } DcEnumRow;
+
+/* Enums libvirt prints only when some value holds (tpm backendVersion). */
+gboolean dc_enum_omit_empty(const char *element, const char *enum_name);
 
 extern const DcEnumRow dc_device_enum_rows[];
 extern const gsize dc_device_enum_rows_len;

@@ -4,6 +4,7 @@
 #include "caps/sections.h"
 #include "caps/arch.h"
 #include "cpu/cpu.h"
+#include "format/releases.h"
 
 static gboolean has_cpu_definition(const DcCapsCtx *ctx, const char *name)
 {
@@ -43,6 +44,13 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
     dc_node_set_attr(model, "fallback", hm->fallback ? hm->fallback : "forbid");
     if (hm->vendor)
         dc_node_add_text(mode, "vendor", hm->vendor);
+    /* libvirt >= 9.3: KVM guests see the host's physical address bits. */
+    guint bits = strcmp(ctx->accel, "kvm") == 0 ? dc_host_phys_addr_bits(ctx->host) : 0;
+    if (bits > 0) {
+        DcNode *pa = dc_node_add(mode, "maxphysaddr");
+        dc_node_set_attr(pa, "mode", "passthrough");
+        dc_node_set_attr_printf(pa, "limit", "%u", bits);
+    }
     for (guint i = 0; i < hm->features->len; i++) {
         const DcCpuFeature *f = hm->features->pdata[i];
         DcNode *fn = dc_node_add(mode, "feature");
@@ -59,6 +67,32 @@ static gboolean has_cpu_driver(const char *arch)
            g_strcmp0(arch, "armv7b") == 0;
 }
 
+static gint cmp_model_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(const DcCustomModel *const *)a)->name, (*(const DcCustomModel *const *)b)->name);
+}
+
+static gint cmp_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* <blockers model='M'>: the features QEMU lacks for M, sorted, once each. */
+static void add_blockers(DcNode *mode, const DcCustomModel *m)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    for (char **b = m->blockers; *b; b++)
+        g_ptr_array_add(names, *b);
+    g_ptr_array_sort(names, cmp_strings);
+    DcNode *bl = dc_node_add(mode, "blockers");
+    dc_node_set_attr(bl, "model", m->name);
+    for (guint i = 0; i < names->len; i++) {
+        if (i > 0 && strcmp(names->pdata[i], names->pdata[i - 1]) == 0)
+            continue;
+        dc_node_set_attr(dc_node_add(bl, "feature"), "name", names->pdata[i]);
+    }
+}
+
 static void add_custom(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
 {
     DcNode *mode = dc_node_add(cpu, "mode");
@@ -68,12 +102,20 @@ static void add_custom(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
     if (defs && has_cpu_driver(ctx->query->arch))
         models = dc_cpu_custom_models(map, defs, NULL);
     dc_node_set_supported(mode, models && models->len > 0);
+    if (models && dc_release_has(ctx->query->release, "~sorted-cpu-models"))
+        g_ptr_array_sort(models, cmp_model_names);
     for (guint i = 0; models && i < models->len; i++) {
         const DcCustomModel *m = models->pdata[i];
         DcNode *mn = dc_node_add_text(mode, "model", m->name);
         dc_node_set_attr(mn, "usable", m->usable);
+        if (m->deprecated)
+            dc_node_set_attr(mn, "deprecated", "yes");
         if (m->vendor)
             dc_node_set_attr(mn, "vendor", m->vendor);
+        if (m->canonical)
+            dc_node_set_attr(mn, "canonical", m->canonical);
+        if (m->blockers && g_strcmp0(m->usable, "no") == 0)
+            add_blockers(mode, m);
     }
 }
 

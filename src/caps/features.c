@@ -59,31 +59,102 @@ void dc_caps_add_gic(const DcCapsCtx *ctx, DcNode *features)
         dc_node_enum_add_value(e, "3");
 }
 
+/* AMD SEV: QEMU's sev-guest and its query-sev-capabilities answer; the
+ * guest limits come from the host CPU (CPUID 0x8000001F: ECX the highest
+ * SEV ASID, EDX the lowest non-SEV-ES one). */
 void dc_caps_add_sev(const DcCapsCtx *ctx, DcNode *features)
 {
     DcNode *sev = dc_node_add(features, "sev");
     json_object *caps = dc_facts_member(ctx->facts, "sev");
-    gboolean yes = caps && dc_facts_has_type(ctx->facts, "sev-guest") && strcmp(ctx->accel, "kvm") == 0;
+    gboolean yes = caps && (dc_facts_has_type(ctx->facts, "sev-guest") ||
+                            dc_facts_has_type(ctx->facts, "sev-snp-guest"));
     dc_node_set_supported(sev, yes);
     if (!yes)
         return;
-    g_autofree char *cbitpos = g_strdup_printf("%" G_GINT64_FORMAT, dc_json_int(caps, "cbitpos", 0));
-    g_autofree char *rpb = g_strdup_printf("%" G_GINT64_FORMAT, dc_json_int(caps, "reduced-phys-bits", 0));
-    dc_node_add_text(sev, "cbitpos", cbitpos);
-    dc_node_add_text(sev, "reducedPhysBits", rpb);
+    guint32 r[4] = { 0 };
+    gint64 max_guests = 0, max_es_guests = 0;
+    if (dc_host_cpuid(ctx->host, 0x8000001F, r) && r[2] != 0 && r[3] != 0) {
+        max_guests = (gint64)r[2] - (gint64)r[3] + 1;
+        max_es_guests = (gint64)r[3] - 1;
+    }
+    const struct { const char *el; gint64 v; } nums[] = {
+        { "cbitpos", dc_json_int(caps, "cbitpos", 0) },
+        { "reducedPhysBits", dc_json_int(caps, "reduced-phys-bits", 0) },
+        { "maxGuests", max_guests },
+        { "maxESGuests", max_es_guests },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(nums); i++) {
+        g_autofree char *text = g_strdup_printf("%" G_GINT64_FORMAT, nums[i].v);
+        dc_node_add_text(sev, nums[i].el, text);
+    }
+    if (dc_json_str(caps, "cpu0-id"))
+        dc_node_add_text(sev, "cpu0Id", dc_json_str(caps, "cpu0-id"));
 }
 
+/* Intel SGX: query-sgx-capabilities, sizes in KiB; the section size is the
+ * sum of the EPC sections unless QEMU still reports it. */
 void dc_caps_add_sgx(const DcCapsCtx *ctx, DcNode *features)
 {
     DcNode *sgx = dc_node_add(features, "sgx");
     json_object *caps = dc_facts_member(ctx->facts, "sgx");
-    gboolean yes = caps && dc_facts_has_type(ctx->facts, "sgx-epc") && strcmp(ctx->accel, "kvm") == 0;
+    gboolean yes = caps && dc_facts_has_type(ctx->facts, "sgx-epc");
     dc_node_set_supported(sgx, yes);
     if (!yes)
         return;
     dc_node_add_text(sgx, "flc", dc_json_bool(caps, "flc", FALSE) ? "yes" : "no");
     dc_node_add_text(sgx, "sgx1", dc_json_bool(caps, "sgx1", FALSE) ? "yes" : "no");
     dc_node_add_text(sgx, "sgx2", dc_json_bool(caps, "sgx2", FALSE) ? "yes" : "no");
+    json_object *sections = NULL;
+    guint64 sum = 0;
+    gboolean has_sections = json_object_object_get_ex(caps, "sections", &sections) &&
+                            json_object_is_type(sections, json_type_array);
+    for (size_t i = 0; has_sections && i < json_object_array_length(sections); i++)
+        sum += (guint64)dc_json_int(json_object_array_get_idx(sections, i), "size", 0) / 1024;
+    guint64 size = json_object_object_get_ex(caps, "section-size", NULL)
+                       ? (guint64)dc_json_int(caps, "section-size", 0) / 1024 : sum;
+    g_autofree char *size_text = g_strdup_printf("%" G_GUINT64_FORMAT, size);
+    dc_node_set_attr(dc_node_add_text(sgx, "section_size", size_text), "unit", "KiB");
+    if (!has_sections || json_object_array_length(sections) == 0)
+        return;
+    DcNode *list = dc_node_add(sgx, "sections");
+    for (size_t i = 0; i < json_object_array_length(sections); i++) {
+        json_object *sec = json_object_array_get_idx(sections, i);
+        DcNode *n = dc_node_add(list, "section");
+        dc_node_set_attr_printf(n, "node", "%" G_GINT64_FORMAT, dc_json_int(sec, "node", 0));
+        dc_node_set_attr_printf(n, "size", "%" G_GUINT64_FORMAT, (guint64)dc_json_int(sec, "size", 0) / 1024);
+        dc_node_set_attr(n, "unit", "KiB");
+    }
+}
+
+/* The i8042 (PS/2) controller can be switched off on PC machines whose QEMU
+ * has the generic-pc machine's i8042 property. */
+void dc_caps_add_ps2(const DcCapsCtx *ctx, DcNode *features)
+{
+    const char *m = ctx->query->machine;
+    gboolean pc = dc_arch_is_x86(ctx->query->arch) &&
+                  (dc_machine_is_i440fx(m) || dc_machine_is_q35(m) || g_strcmp0(m, "isapc") == 0 ||
+                   g_strcmp0(m, "xenfv") == 0 || g_str_has_prefix(m ? m : "", "xenfv-"));
+    dc_node_set_supported(dc_node_add(features, "ps2"),
+                          pc && dc_facts_has_prop(ctx->facts, "generic-pc-machine.i8042"));
+}
+
+/* Launch security types QEMU offers: SEV, SEV-SNP, s390 protected
+ * virtualization (which needs confidential-guest-support on machines). */
+void dc_caps_add_launch_security(const DcCapsCtx *ctx, DcNode *features)
+{
+    const DcFacts *f = ctx->facts;
+    DcNode *ls = dc_node_add(features, "launchSecurity");
+    g_autoptr(DcNode) e = dc_node_new("enum");
+    dc_node_set_attr(e, "name", "sectype");
+    if (dc_facts_has_type(f, "sev-guest") && dc_facts_member(f, "sev"))
+        dc_node_enum_add_value(e, "sev");
+    if (dc_facts_has_type(f, "sev-snp-guest") && dc_facts_member(f, "sev"))
+        dc_node_enum_add_value(e, "sev-snp");
+    if (dc_facts_has_type(f, "s390-pv-guest") && dc_facts_has_prop(f, "none-machine.confidential-guest-support"))
+        dc_node_enum_add_value(e, "s390-pv");
+    dc_node_set_supported(ls, e->children->len > 0);
+    if (e->children->len > 0)
+        g_ptr_array_add(ls->children, g_steal_pointer(&e));
 }
 
 /* Protected virtualization: s390 guests only (other arches get no element).
@@ -102,15 +173,42 @@ void dc_caps_add_s390_pv(const DcCapsCtx *ctx, DcNode *features)
     dc_node_set_supported(dc_node_add(features, "s390-pv"), yes);
 }
 
-/* libvirt 9.0 offers the two Hyper-V settings it handles itself on x86;
- * other arches get no <hyperv> element at all. */
+/* Hyper-V enlightenments: the hv-* properties KVM turns on in QEMU's full
+ * expansion of "host" with hv-passthrough, in libvirt's order. libvirt keeps
+ * them with the emulator, not the accelerator, so a TCG document shows what
+ * the KVM probe found; without a KVM probe there is no <hyperv>. */
+static const char *const hyperv_names[] = {
+    "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer", "reset", "vendor_id",
+    "frequencies", "reenlightenment", "tlbflush", "ipi", "evmcs", "avic", "emsr_bitmap", "xmm_input", NULL,
+};
+
 void dc_caps_add_hyperv(const DcCapsCtx *ctx, DcNode *features)
 {
-    if (!dc_arch_is_x86(ctx->query->arch))
+    json_object *exp = dc_facts_accel(ctx->facts, "kvm", "cpu-expansion-hyperv");
+    json_object *model = NULL, *props = NULL;
+    if (!exp || !json_object_object_get_ex(exp, "model", &model) ||
+        !json_object_object_get_ex(model, "props", &props) || !json_object_is_type(props, json_type_object))
+        return;
+    gboolean on[G_N_ELEMENTS(hyperv_names)] = { FALSE };
+    gboolean any = FALSE;
+    json_object_object_foreach(props, key, val) {
+        if (!g_str_has_prefix(key, "hv-"))
+            continue;
+        g_autofree char *name = g_strdup(key + 3);
+        g_strdelimit(name, "-", '_');
+        gboolean set = json_object_is_type(val, json_type_boolean) ? json_object_get_boolean(val)
+                       : json_object_is_type(val, json_type_int) ? json_object_get_int64(val) > 0
+                       : json_object_is_type(val, json_type_string);
+        for (gsize i = 0; hyperv_names[i]; i++)
+            if (set && strcmp(hyperv_names[i], name) == 0)
+                on[i] = any = TRUE;
+    }
+    if (!any)
         return;
     DcNode *hv = dc_node_add(features, "hyperv");
     dc_node_set_supported(hv, TRUE);
     DcNode *e = dc_node_add_enum(hv, "features");
-    dc_node_enum_add_value(e, "spinlocks");
-    dc_node_enum_add_value(e, "vendor_id");
+    for (gsize i = 0; hyperv_names[i]; i++)
+        if (on[i])
+            dc_node_enum_add_value(e, hyperv_names[i]);
 }

@@ -63,10 +63,11 @@ static gboolean pred_has_floppy(const DcCapsCtx *c)
     return !(dc_arch_is_ppc64(c->query->arch) && dc_machine_is_pseries(c->query->machine));
 }
 
-/* VFIO needs the host's /dev/vfio/vfio and QEMU's vfio-pci device. */
+/* VFIO needs a host IOMMU, the host's /dev/vfio/vfio and QEMU's vfio-pci. */
 static gboolean pred_vfio(const DcCapsCtx *c)
 {
-    return dc_host_exists(c->host, "/dev/vfio/vfio") && dc_facts_has_type(c->facts, "vfio-pci");
+    return dc_host_has_iommu(c->host) && dc_host_exists(c->host, "/dev/vfio/vfio") &&
+           dc_facts_has_type(c->facts, "vfio-pci");
 }
 
 static gboolean pred_virtio_transitional(const DcCapsCtx *c)
@@ -91,11 +92,50 @@ static gboolean pred_virtio_gpu(const DcCapsCtx *c)
            dc_facts_has_type(c->facts, "virtio-gpu-device");
 }
 
-/* swtpm on the host makes the emulator back end usable. */
+/* swtpm on the host makes the emulator (and external) back ends usable. */
 static gboolean pred_tpm_emulator(const DcCapsCtx *c)
 {
-    return dc_facts_in_list(c->facts, "tpm-types", "emulator") &&
-           (dc_host_exists(c->host, "/usr/bin/swtpm") || dc_host_exists(c->host, "/usr/local/bin/swtpm"));
+    return dc_facts_in_list(c->facts, "tpm-types", "emulator") && dc_host_swtpm(c->host, NULL);
+}
+
+/* TPM versions swtpm_setup reports, whether or not QEMU has the emulator. */
+static gboolean pred_swtpm_1_2(const DcCapsCtx *c)
+{
+    guint v = 0;
+    return dc_host_swtpm(c->host, &v) && (v & 1);
+}
+
+static gboolean pred_swtpm_2_0(const DcCapsCtx *c)
+{
+    guint v = 0;
+    return dc_host_swtpm(c->host, &v) && (v & 2);
+}
+
+/* RDP is D-Bus display plus the qemu-rdp helper on the host. */
+static gboolean pred_rdp(const DcCapsCtx *c)
+{
+    g_autofree char *helper = dc_host_find_program(c->host, "qemu-rdp");
+    return dc_facts_has_schema(c->facts, "query-display-options/ret-type/+dbus") && helper;
+}
+
+static gboolean pred_virtio_crypto(const DcCapsCtx *c)
+{
+    return dc_facts_has_type(c->facts, "virtio-crypto-pci") || dc_facts_has_type(c->facts, "virtio-crypto-device");
+}
+
+static gboolean pred_panic_s390(const DcCapsCtx *c)
+{
+    return dc_arch_is_s390(c->query->arch);
+}
+
+static gboolean pred_panic_hyperv(const DcCapsCtx *c)
+{
+    return dc_arch_is_x86(c->query->arch);
+}
+
+static gboolean pred_panic_pseries(const DcCapsCtx *c)
+{
+    return dc_arch_is_ppc64(c->query->arch) && dc_machine_is_pseries(c->query->machine);
 }
 
 #define ALWAYS { DC_COND_ALWAYS, NULL, NULL }
@@ -125,6 +165,7 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "graphics", "type", "spice", SCHEMA("query-spice") },
     { "graphics", "type", "egl-headless", SCHEMA("query-display-options/ret-type/+egl-headless") },
     { "graphics", "type", "dbus", SCHEMA("query-display-options/ret-type/+dbus") },
+    { "graphics", "type", "rdp", PRED(pred_rdp) },
 
     { "video", "modelType", "vga", TYPE("VGA") },
     { "video", "modelType", "cirrus", TYPE("cirrus-vga") },
@@ -164,14 +205,36 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "tpm", "model", "spapr-tpm-proxy", TYPE("spapr-tpm-proxy") },
     { "tpm", "backendModel", "passthrough", TPM_TYPE("passthrough") },
     { "tpm", "backendModel", "emulator", PRED(pred_tpm_emulator) },
+    { "tpm", "backendModel", "external", PRED(pred_tpm_emulator) },
+    { "tpm", "backendVersion", "1.2", PRED(pred_swtpm_1_2) },
+    { "tpm", "backendVersion", "2.0", PRED(pred_swtpm_2_0) },
 
     { "redirdev", "bus", "usb", TYPE("usb-redir") },
 
     { "channel", "type", "pty", ALWAYS },
     { "channel", "type", "unix", ALWAYS },
     { "channel", "type", "spicevmc", SCHEMA("query-spice") },
+
+    { "crypto", "model", "virtio", PRED(pred_virtio_crypto) },
+    { "crypto", "type", "qemu", ALWAYS },
+    { "crypto", "backendModel", "builtin", ALWAYS },
+    { "crypto", "backendModel", "lkcf", TYPE("cryptodev-backend-lkcf") },
+
+    { "interface", "backendType", "default", SCHEMA("netdev_add/arg-type/+user") },
+    { "interface", "backendType", "passt", SCHEMA("netdev_add/arg-type/+stream") },
+
+    { "panic", "model", "isa", TYPE("pvpanic") },
+    { "panic", "model", "pseries", PRED(pred_panic_pseries) },
+    { "panic", "model", "hyperv", PRED(pred_panic_hyperv) },
+    { "panic", "model", "s390", PRED(pred_panic_s390) },
+    { "panic", "model", "pvpanic", TYPE("pvpanic-pci") },
 };
 const gsize dc_device_enum_rows_len = G_N_ELEMENTS(dc_device_enum_rows);
+
+gboolean dc_enum_omit_empty(const char *element, const char *enum_name)
+{
+    return strcmp(element, "tpm") == 0 && strcmp(enum_name, "backendVersion") == 0;
+}
 
 gboolean dc_cond_holds(const DcCond *cond, const DcCapsCtx *ctx)
 {

@@ -74,6 +74,10 @@ typedef struct {
     char *name;
     char *usable;   /* "yes", "no" or "unknown" */
     char *vendor;   /* map vendor of the model, "unknown" when none */
+    char *canonical;/* x86: the model it is an alias of, NULL when none */
+    gboolean deprecated;
+    char **blockers;/* QEMU's unavailable-features in the map's spelling, QEMU's
+                     * order (NULL when usable or unknown) */
 } DcCustomModel;
 
 void dc_custom_model_free(DcCustomModel *model);
@@ -88,6 +92,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcCustomModel, dc_custom_model_free)
  * query-cpu-model-expansion libvirt 9.0 sends for the host CPU.
  */
 json_object *dc_cpu_x86_expansion_args(gboolean kvm, gboolean migratable);
+
+/* The "arguments" of the full expansion of "host" with hv-passthrough that
+ * tells which Hyper-V enlightenments KVM offers (the "hv-*" properties). */
+json_object *dc_cpu_x86_hyperv_expansion_args(void);
 
 /**
  * dc_cpu_x86_full_expansion_args:
@@ -146,5 +154,8 @@ DcHostModel *dc_cpu_x86_host_model(const DcCpuMap *map,
 GPtrArray *dc_cpu_custom_models(const DcCpuMap *map,
                                 json_object *definitions,
                                 GError **err);
+
+/* The map's spelling of a feature QEMU names canonically ("lahf-lm" -> "lahf_lm"). */
+const char *dc_cpu_x86_feature_name(const char *qemu_name);
 
 G_END_DECLS

@@ -9,12 +9,14 @@
 
 #include "cpu/cpu.h"
 #include "cpu/cpumap.h"
+#include "probe/facts.h"
 
 G_DEFINE_QUARK(dc-cpu-error-quark, dc_cpu_error)
 
 typedef struct {
     char *name;
     char *vendor;   /* NULL when the model names none (nor does its ancestor) */
+    char *canonical;/* x86: the versioned model that is this one unchanged (libvirt >= 10) */
 } DcMapModel;
 
 struct _DcCpuMap {
@@ -72,6 +74,7 @@ map_model_free(gpointer p)
 
     g_free(m->name);
     g_free(m->vendor);
+    g_free(m->canonical);
     g_free(m);
 }
 
@@ -146,6 +149,12 @@ map_add_model(DcCpuMap *map, xmlNode *node, const char *name,
             return FALSE;
         }
         vendor = g_strdup(a->vendor);
+        /* A model that only names its ancestor (no signature, vendor or
+         * feature of its own) is the ancestor's canonical name:
+         * <model name='Broadwell-v1'><model name='Broadwell'/></model>. */
+        if (map->family == DC_CPU_FAMILY_X86 && !node_child(node, "signature") &&
+            !node_child(node, "vendor") && !node_child(node, "feature") && !a->canonical)
+            a->canonical = g_strdup(name);
     }
 
     if ((child = node_child(node, "vendor"))) {
@@ -294,6 +303,20 @@ map_load_include(DcCpuMap *map, const char *dir, xmlNode *inc, GError **err)
     return ok;
 }
 
+/* Includes of an <arch> in document order; newer maps (libvirt >= 10.x)
+ * put them in <group> elements, which only label them. */
+static gboolean
+map_load_includes(DcCpuMap *map, const char *dir, xmlNode *parent, GError **err)
+{
+    for (xmlNode *c = parent->children; c; c = c->next) {
+        if (node_is(c, "include") && !map_load_include(map, dir, c, err))
+            return FALSE;
+        if (node_is(c, "group") && !map_load_includes(map, dir, c, err))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 DcCpuMap *
 dc_cpu_map_load(const char *dir, const char *arch, GError **err)
 {
@@ -342,11 +365,8 @@ dc_cpu_map_load(const char *dir, const char *arch, GError **err)
     }
 
     /* Elements written in index.xml itself come before the included files. */
-    ok = map_add_elements(map, archnode, "index.xml", err);
-    for (xmlNode *c = archnode->children; ok && c; c = c->next) {
-        if (node_is(c, "include"))
-            ok = map_load_include(map, dir, c, err);
-    }
+    ok = map_add_elements(map, archnode, "index.xml", err) &&
+         map_load_includes(map, dir, archnode, err);
     xmlFreeDoc(doc);
 
     if (!ok)
@@ -387,6 +407,14 @@ dc_cpu_map_model_vendor(const DcCpuMap *map, const char *name)
     return m ? m->vendor : NULL;
 }
 
+const char *
+dc_cpu_map_model_canonical(const DcCpuMap *map, const char *name)
+{
+    DcMapModel *m = map ? g_hash_table_lookup(map->by_name, name) : NULL;
+
+    return m ? m->canonical : NULL;
+}
+
 DcX86Map *
 dc_cpu_map_x86(const DcCpuMap *map)
 {
@@ -401,6 +429,8 @@ dc_custom_model_free(DcCustomModel *model)
     g_free(model->name);
     g_free(model->usable);
     g_free(model->vendor);
+    g_free(model->canonical);
+    g_strfreev(model->blockers);
     g_free(model);
 }
 
@@ -471,6 +501,19 @@ dc_cpu_custom_models(const DcCpuMap *map, json_object *definitions,
             m->usable = g_strdup("unknown");
         m->vendor = g_strdup(filter && dc_cpu_map_model_vendor(map, name) ?
                              dc_cpu_map_model_vendor(map, name) : "unknown");
+        m->canonical = filter ? g_strdup(dc_cpu_map_model_canonical(map, name)) : NULL;
+        m->deprecated = dc_json_bool(def, "deprecated", FALSE);
+        if (unavail && json_object_is_type(unavail, json_type_array) &&
+            json_object_array_length(unavail) > 0) {
+            g_autoptr(GPtrArray) b = g_ptr_array_new();
+            for (size_t k = 0; k < json_object_array_length(unavail); k++) {
+                const char *f = json_object_get_string(json_object_array_get_idx(unavail, k));
+                if (f)
+                    g_ptr_array_add(b, g_strdup(family == DC_CPU_FAMILY_X86 ? dc_cpu_x86_feature_name(f) : f));
+            }
+            g_ptr_array_add(b, NULL);
+            m->blockers = (char **)g_ptr_array_steal(b, NULL);
+        }
         g_ptr_array_add(list, m);
     }
 

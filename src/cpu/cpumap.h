@@ -79,6 +79,10 @@ gboolean dc_cpu_map_has_model(const DcCpuMap *map, const char *name);
  */
 const char *dc_cpu_map_model_vendor(const DcCpuMap *map, const char *name);
 
+/* x86: the versioned model @name is an alias of ("Broadwell" -> "Broadwell-v1"),
+ * NULL when none (maps before libvirt 10 have none). */
+const char *dc_cpu_map_model_canonical(const DcCpuMap *map, const char *name);
+
 /* ---- Internal to src/cpu/: the x86 part of the map, implemented in x86.c.
  * The loader hands every vendor, feature and model element of the x86
  * family to these functions, in map order. */

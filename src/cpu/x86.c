@@ -635,6 +635,12 @@ feature_from_qemu(const char *name, gboolean canonical)
     return name;
 }
 
+const char *
+dc_cpu_x86_feature_name(const char *qemu_name)
+{
+    return feature_from_qemu(qemu_name, TRUE);
+}
+
 /* The map feature QEMU calls @name in any of its spellings. */
 static const X86Feature *
 feature_find_qemu(const DcX86Map *map, const char *name)
@@ -1080,6 +1086,22 @@ dc_cpu_x86_expansion_args(gboolean kvm, gboolean migratable)
         json_object_object_add(model, "props", props);
     }
     json_object_object_add(args, "type", json_object_new_string("static"));
+    json_object_object_add(args, "model", model);
+    return args;
+}
+
+json_object *
+dc_cpu_x86_hyperv_expansion_args(void)
+{
+    json_object *args = json_object_new_object();
+    json_object *model = json_object_new_object();
+    json_object *props = json_object_new_object();
+
+    json_object_object_add(props, "migratable", json_object_new_boolean(FALSE));
+    json_object_object_add(props, "hv-passthrough", json_object_new_boolean(TRUE));
+    json_object_object_add(model, "name", json_object_new_string("host"));
+    json_object_object_add(model, "props", props);
+    json_object_object_add(args, "type", json_object_new_string("full"));
     json_object_object_add(args, "model", model);
     return args;
 }

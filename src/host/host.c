@@ -1,11 +1,16 @@
 #include "host/host.h"
 #include <sys/utsname.h>
+#include <json-c/json.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <unistd.h>
 
 DcHost *dc_host_new(const char *root, gboolean privileged, const char *xdg_config_home)
 {
     DcHost *host = g_new0(DcHost, 1);
     host->root = g_strdup(root && *root ? root : "/");
+    host->swtpm = -1;
     host->privileged = privileged;
     host->xdg_config_home = privileged ? NULL : g_strdup(xdg_config_home);
     return host;
@@ -64,4 +69,105 @@ const char *dc_host_arch(const DcHost *host)
         }
     ((DcHost *)host)->arch = g_steal_pointer(&m);
     return host->arch;
+}
+
+gboolean dc_host_cpuid(const DcHost *host, guint32 leaf, guint32 regs[4])
+{
+    if (strcmp(host->root, "/") == 0) {
+#if defined(__x86_64__) || defined(__i386__)
+        unsigned int a, b, c, d;
+        if (!__get_cpuid_count(leaf, 0, &a, &b, &c, &d))
+            return FALSE;
+        regs[0] = a, regs[1] = b, regs[2] = c, regs[3] = d;
+        return TRUE;
+#else
+        return FALSE;
+#endif
+    }
+    g_autofree char *text = NULL;
+    if (!dc_host_read_file(host, DC_HOST_FIXTURE_DIR "/cpuid", &text, NULL, NULL))
+        return FALSE;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        g_auto(GStrv) f = g_strsplit_set(g_strstrip(*l), " \t", -1);
+        if (g_strv_length(f) != 5 || (guint32)g_ascii_strtoull(f[0], NULL, 16) != leaf)
+            continue;
+        for (int i = 0; i < 4; i++)
+            regs[i] = (guint32)g_ascii_strtoull(f[i + 1], NULL, 16);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+guint dc_host_phys_addr_bits(const DcHost *host)
+{
+    g_autofree char *text = NULL;
+    if (!dc_host_read_file(host, "/proc/cpuinfo", &text, NULL, NULL))
+        return 0;
+    const char *p = strstr(text, "address sizes");
+    if (!p || !(p = strchr(p, ':')))
+        return 0;
+    return (guint)g_ascii_strtoull(p + 1, NULL, 10);
+}
+
+char *dc_host_find_program(const DcHost *host, const char *name)
+{
+    const char *env_path = strcmp(host->root, "/") == 0 ? g_getenv("PATH") : NULL;
+    g_autofree char *dirs = g_strdup_printf("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin", env_path ? env_path : "");
+    g_auto(GStrv) parts = g_strsplit(dirs, ":", -1);
+    for (char **d = parts; *d; d++) {
+        if (**d != '/')
+            continue;
+        g_autofree char *abs = g_build_filename(*d, name, NULL);
+        g_autofree char *p = dc_host_path(host, abs);
+        if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(p, G_FILE_TEST_IS_DIR))
+            return g_steal_pointer(&p);
+    }
+    return NULL;
+}
+
+static gboolean dir_has_entry(const DcHost *host, const char *abs)
+{
+    g_autofree char *p = dc_host_path(host, abs);
+    g_autoptr(GDir) d = g_dir_open(p, 0, NULL);
+    return d && g_dir_read_name(d) != NULL;
+}
+
+gboolean dc_host_has_iommu(const DcHost *host)
+{
+    return dir_has_entry(host, "/sys/kernel/iommu_groups") || dir_has_entry(host, "/sys/class/iommu");
+}
+
+gboolean dc_host_swtpm(const DcHost *host, guint *versions)
+{
+    DcHost *h = (DcHost *)host;
+    if (h->swtpm < 0 || h->swtpm > 1) {
+        g_autofree char *swtpm = dc_host_find_program(host, "swtpm");
+        g_autofree char *setup = dc_host_find_program(host, "swtpm_setup");
+        g_autofree char *ioctl_ = dc_host_find_program(host, "swtpm_ioctl");
+        h->swtpm = swtpm && setup && ioctl_;
+        h->swtpm_versions = 0;
+        g_autofree char *out = NULL;
+        const char *argv[] = { setup, "--print-capabilities", NULL };
+        /* A fixture's swtpm_setup is a script printing what the real one would. */
+        if (h->swtpm && g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                                     NULL, NULL) && out) {
+            json_object *caps = json_tokener_parse(out), *features = NULL;
+            if (caps && json_object_object_get_ex(caps, "features", &features) &&
+                json_object_is_type(features, json_type_array)) {
+                for (size_t i = 0; i < json_object_array_length(features); i++) {
+                    const char *f = json_object_get_string(json_object_array_get_idx(features, i));
+                    if (g_strcmp0(f, "tpm-1.2") == 0)
+                        h->swtpm_versions |= 1;
+                    if (g_strcmp0(f, "tpm-2.0") == 0)
+                        h->swtpm_versions |= 2;
+                }
+            }
+            if (caps)
+                json_object_put(caps);
+        }
+    }
+    if (versions)
+        *versions = h->swtpm_versions;
+    return h->swtpm == 1;
 }

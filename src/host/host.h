@@ -8,6 +8,8 @@ typedef struct {
     char *xdg_config_home;   /* user config dir (e.g. ~/.config), NULL when privileged */
     gboolean privileged;     /* root: read /etc and /usr only, like libvirt's system daemon */
     char *arch;              /* cached dc_host_arch() */
+    int swtpm;               /* cached dc_host_swtpm(): -1 unknown, 0 no, 1 yes */
+    guint swtpm_versions;
 } DcHost;
 
 DcHost *dc_host_new(const char *root, gboolean privileged, const char *xdg_config_home);
@@ -24,3 +26,30 @@ const char *dc_host_arch(const DcHost *host);
 /* Small helpers that all go through dc_host_path(). */
 gboolean dc_host_exists(const DcHost *host, const char *abs_path);
 gboolean dc_host_read_file(const DcHost *host, const char *abs_path, char **contents, gsize *len, GError **err);
+
+/* Where a fixture tree states host facts that have no file on a real host
+ * (CPUID leaves): <root>/.domcaps/. Read only when the root is not "/". */
+#define DC_HOST_FIXTURE_DIR "/.domcaps"
+
+/* CPUID leaf @leaf, subleaf 0: the instruction on a real x86 host; under a
+ * fixture root, the line "LEAF EAX EBX ECX EDX" (hex) of <root>/.domcaps/cpuid.
+ * FALSE when unknown. */
+gboolean dc_host_cpuid(const DcHost *host, guint32 leaf, guint32 regs[4]);
+
+/* Physical address bits of the host CPU ("address sizes : N bits physical"
+ * in /proc/cpuinfo), 0 when not stated. */
+guint dc_host_phys_addr_bits(const DcHost *host);
+
+/* An executable named @name in the host's binary directories ($PATH on a real
+ * host, /usr/local/bin, /usr/bin, /bin, /usr/sbin), as its path under the root,
+ * or NULL. */
+char *dc_host_find_program(const DcHost *host, const char *name);
+
+/* The host has an IOMMU: /sys/kernel/iommu_groups lists a group (or
+ * /sys/class/iommu a unit). */
+gboolean dc_host_has_iommu(const DcHost *host);
+
+/* swtpm installed (swtpm, swtpm_setup and swtpm_ioctl, as libvirt requires)
+ * and the TPM versions `swtpm_setup --print-capabilities` reports: bit 0 for
+ * 1.2, bit 1 for 2.0. FALSE when swtpm is not installed. Cached per host. */
+gboolean dc_host_swtpm(const DcHost *host, guint *versions);

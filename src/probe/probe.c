@@ -34,6 +34,7 @@ const char *const dc_probe_schema_questions[] = {
     "netdev_add/arg-type/+stream",
     "netdev_add/arg-type/+vhost-vdpa",
     "netdev_add/arg-type/+passt",
+    "netdev_add/arg-type/+user",
     "set-action",
     NULL,
 };
@@ -73,7 +74,7 @@ static void collect_names(GPtrArray *out, json_object *reply, const char *key)
 
 typedef enum {
     Q_CAPS, Q_VERSION, Q_TARGET, Q_KVM, Q_SCHEMA, Q_TYPES, Q_MACHINES, Q_CPUDEFS,
-    Q_TPM_MODELS, Q_TPM_TYPES, Q_SEV, Q_SGX, Q_GIC, Q_ROUND1_LAST
+    Q_TPM_MODELS, Q_TPM_TYPES, Q_SEV, Q_SGX, Q_GIC, Q_CMDLINE, Q_ROUND1_LAST
 } Round1;
 
 static const char *const round1_commands[Q_ROUND1_LAST] = {
@@ -90,6 +91,7 @@ static const char *const round1_commands[Q_ROUND1_LAST] = {
     [Q_SEV] = "query-sev-capabilities",
     [Q_SGX] = "query-sgx-capabilities",
     [Q_GIC] = "query-gic-capabilities",
+    [Q_CMDLINE] = "query-command-line-options",
 };
 
 static gboolean is_x86_target(const char *target)
@@ -101,7 +103,12 @@ static gboolean is_x86_target(const char *target)
  * libvirt decides "migratable" CPU modes and canonical CPU feature names
  * from the x86_64 max CPU type by that literal name, even in
  * qemu-system-i386 (which lacks it), so it is asked for by name. */
-static const char *const prop_types_x86[] = { "max-x86_64-cpu", NULL };
+static const char *const prop_types_x86[] = { "max-x86_64-cpu", "none-machine", "generic-pc-machine", NULL };
+/* Elsewhere only the generic machine's (confidential-guest-support). */
+static const char *const prop_types_other[] = { "none-machine", NULL };
+
+/* Command-line option parameters the document depends on, as "OPTION.PARAM". */
+static const char *const cmdline_questions[] = { "run-with.async-teardown", NULL };
 
 static DcQmp *open_transport(const DcProbeRequest *req, GError **err)
 {
@@ -164,7 +171,7 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     /* Round two: CPU expansion and QOM properties. */
     gboolean x86 = is_x86_target(target);
     gboolean kvm_accel = strcmp(req->accel, "kvm") == 0;
-    DcQmpRequest r2[8] = { 0 };
+    DcQmpRequest r2[10] = { 0 };
     gsize n2 = 0;
     int idx_expand = -1, idx_expand_nm = -1, idx_props0 = -1;
     if (x86 && !r1[Q_CPUDEFS].error_class) {
@@ -175,7 +182,14 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
         r2[n2].args = dc_cpu_x86_expansion_args(kvm_accel, FALSE);
         idx_expand_nm = n2++;
     }
-    const char *const *prop_types = x86 ? prop_types_x86 : NULL;
+    int idx_hv = -1;
+    if (x86 && kvm_accel && !r1[Q_CPUDEFS].error_class) {
+        /* Which Hyper-V enlightenments KVM offers (libvirt >= 9.0). */
+        r2[n2].command = "query-cpu-model-expansion";
+        r2[n2].args = dc_cpu_x86_hyperv_expansion_args();
+        idx_hv = n2++;
+    }
+    const char *const *prop_types = x86 ? prop_types_x86 : prop_types_other;
     idx_props0 = n2;
     for (const char *const *t = prop_types; t && *t; t++) {
         json_object *args = json_object_new_object();
@@ -192,7 +206,7 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     }
 
     g_autoptr(GPtrArray) props = g_ptr_array_new_with_free_func(g_free);
-    for (gsize i = idx_props0; prop_types && i < n2; i++) {
+    for (gsize i = idx_props0; prop_types && i < idx_props0 + g_strv_length((char **)prop_types); i++) {
         g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
         collect_names(names, r2[i].reply, "name");
         for (guint k = 0; k < names->len; k++)
@@ -259,6 +273,23 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
 
     json_object_object_add(facts, "props", sorted_strings(props));
 
+    g_autoptr(GPtrArray) cmdline = g_ptr_array_new_with_free_func(g_free);
+    json_object *opts = r1[Q_CMDLINE].reply;
+    for (size_t i = 0; opts && json_object_is_type(opts, json_type_array) && i < json_object_array_length(opts); i++) {
+        json_object *o = json_object_array_get_idx(opts, i), *params = NULL;
+        const char *option = dc_json_str(o, "option");
+        if (!option || !json_object_object_get_ex(o, "parameters", &params) ||
+            !json_object_is_type(params, json_type_array))
+            continue;
+        for (size_t k = 0; k < json_object_array_length(params); k++) {
+            g_autofree char *q = g_strdup_printf("%s.%s", option,
+                                                 dc_json_str(json_object_array_get_idx(params, k), "name") ?: "");
+            if (g_strv_contains(cmdline_questions, q))
+                g_ptr_array_add(cmdline, g_steal_pointer(&q));
+        }
+    }
+    json_object_object_add(facts, "cmdline", sorted_strings(cmdline));
+
     g_autoptr(GPtrArray) tpm_models = g_ptr_array_new_with_free_func(g_free);
     collect_names(tpm_models, r1[Q_TPM_MODELS].reply, NULL);
     json_object_object_add(facts, "tpm-models", sorted_strings(tpm_models));
@@ -281,6 +312,8 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
         json_object_object_add(acc, "cpu-expansion", json_object_get(expansion));
     if (expansion_nm)
         json_object_object_add(acc, "cpu-expansion-nonmigratable", json_object_get(expansion_nm));
+    if (idx_hv >= 0 && r2[idx_hv].reply)
+        json_object_object_add(acc, "cpu-expansion-hyperv", json_object_get(r2[idx_hv].reply));
     json_object_object_add(accel, req->accel, acc);
     json_object_object_add(facts, "accel", accel);
 

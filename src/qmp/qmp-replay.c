@@ -99,6 +99,10 @@ static gboolean replay_run(DcQmp *qmp, DcQmpRequest *reqs, gsize n, GError **err
         GHashTable *pass = r->passes->pdata[r->pass];
         g_autofree char *key = request_key(reqs[i].command, reqs[i].args);
         GQueue *q = g_hash_table_lookup(pass, key);
+        /* A later pass holds only what differs per accelerator (libvirt
+         * asks the rest once, in the first): the first pass answers the rest. */
+        if (!q && r->pass > 0)
+            q = g_hash_table_lookup(r->passes->pdata[0], key);
         json_object *msg = q ? g_queue_peek_head(q) : NULL;
         if (q && g_queue_get_length(q) > 1)
             msg = g_queue_pop_head(q); /* later repeats get later answers */
@@ -209,6 +213,17 @@ DcQmp *dc_qmp_replay_new_from_data(const char *data, gsize len, GError **err)
         r->base.greeting = json_tokener_parse("{\"version\": {}, \"capabilities\": []}");
     }
     return &r->base;
+}
+
+guint dc_qmp_replay_n_passes(DcQmp *qmp)
+{
+    return qmp && qmp->ops == &replay_ops ? ((DcQmpReplay *)qmp)->passes->len : 0;
+}
+
+void dc_qmp_replay_use_pass(DcQmp *qmp, guint pass)
+{
+    if (qmp && qmp->ops == &replay_ops)
+        ((DcQmpReplay *)qmp)->pass = (int)pass - 1;
 }
 
 DcQmp *dc_qmp_replay_new(const char *transcript_path, GError **err)

@@ -52,6 +52,13 @@ DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, i
 DcQmp *dc_qmp_replay_new(const char *transcript_path, GError **err);
 DcQmp *dc_qmp_replay_new_from_data(const char *data, gsize len, GError **err);
 
+/* Probe passes of a transcript (each starts with qmp_capabilities; libvirt's
+ * recordings hold a KVM pass then a TCG pass), 0 for a live transport; and
+ * the pass the next qmp_capabilities starts. Questions a later pass lacks
+ * are answered from the first. */
+guint dc_qmp_replay_n_passes(DcQmp *qmp);
+void dc_qmp_replay_use_pass(DcQmp *qmp, guint pass);
+
 /* The QMP greeting (the "QMP" member), owned by the transport. */
 json_object *dc_qmp_greeting(DcQmp *qmp);
 

@@ -5,6 +5,8 @@ and require byte-identical output (trailing blank lines aside); validate
 domcaps' output against libvirt's RelaxNG schema. Prints TAP, one test per
 combination plus one per schema validation.
 
+domcaps runs with --schema 9.0: its default is the newest libvirt format.
+
 Usage: conformance.py DOMCAPS_BINARY MATRIX_FILE
 Environment: DOMCAPS_ORACLE overrides the oracle path.
 """
@@ -43,7 +45,7 @@ def main():
     n = 0
     for combo in combos:
         args = shlex.split(combo)
-        ours = subprocess.run([domcaps] + args, capture_output=True, text=True, timeout=120)
+        ours = subprocess.run([domcaps, "--schema", "9.0"] + args, capture_output=True, text=True, timeout=120)
         theirs = subprocess.run([oracle] + args, capture_output=True, text=True, timeout=300,
                                 stdin=subprocess.DEVNULL)
         n += 1

@@ -1,0 +1,152 @@
+/* The release table: what each libvirt release added to the domain
+ * capabilities document, and the pruning that pins a document to a release.
+ *
+ * A path names elements from <domainCapabilities> down, '/'-separated. A
+ * step "NAME[ARG]" matches an element NAME whose name attribute is ARG
+ * (<enum name='type'>, <mode name='custom'>), a bare "NAME" matches any; the
+ * last step may be "@ATTR" (an attribute) or, under an <enum>, the text of
+ * one <value>. A path starting with '~' names a behaviour rather than
+ * something printed; the code asks dc_release_has() for it.
+ *
+ * Only the releases of dc_release_supported() are verified byte for byte
+ * (9.0 live and with libvirt's test suite, 11.3 with libvirt's test suite);
+ * "since" is the first release printing the item, as far as libvirt's news
+ * and test data show, so a row moved into the window of a supported release
+ * only matters once that release is supported. */
+#include "format/releases.h"
+#include <stdlib.h>
+
+typedef struct {
+    const char *path;
+    guint since;
+    const char *what;
+} DcReleaseRow;
+
+static const DcReleaseRow rows[] = {
+    /* <cpu> */
+    { "cpu/mode/maxphysaddr", 9003, "host-model physical address bits (passthrough limit)" },
+    { "cpu/mode/model/@deprecated", 10009, "custom models QEMU marks deprecated" },
+    { "cpu/mode/blockers", 10009, "features that make a custom model unusable" },
+    { "~sorted-cpu-models", 10009, "custom models sorted by name (else in QEMU's order)" },
+    { "cpu/mode/model/@canonical", 10010, "the versioned model an alias stands for" },
+    /* <devices> */
+    { "devices/crypto", 9001, "virtio-crypto models, types and back ends" },
+    { "devices/interface", 9006, "network back ends (default, passt)" },
+    { "devices/panic", 10001, "panic notifier models" },
+    { "devices/graphics/enum[type]/rdp", 11002, "RDP through qemu-rdp" },
+    /* <features> */
+    { "features/async-teardown", 9006, "QEMU's -run-with async-teardown" },
+    { "features/ps2", 10003, "the i8042 machine option" },
+    { "features/hyperv/enum[features]/emsr_bitmap", 9001, "Hyper-V enlightenment" },
+    { "features/hyperv/enum[features]/xmm_input", 9001, "Hyper-V enlightenment" },
+    { "features/launchSecurity", 10005, "launch security types (sev, sev-snp, s390-pv)" },
+};
+
+static const char *const supported[] = { "11.3", "9.0", NULL };
+
+const char *const *dc_release_supported(void)
+{
+    return supported;
+}
+
+guint dc_release_parse(const char *text, GError **err)
+{
+    if (!text || !*text || g_str_equal(text, "latest") || g_str_equal(text, "newest"))
+        return DC_RELEASE_NEWEST;
+    for (const char *const *s = supported; *s; s++) {
+        g_autofree char *with_micro = g_strdup_printf("%s.0", *s);
+        if (g_str_equal(text, *s) || g_str_equal(text, with_micro)) {
+            g_auto(GStrv) parts = g_strsplit(*s, ".", 2);
+            return (guint)(atoi(parts[0]) * 1000 + atoi(parts[1]));
+        }
+    }
+    g_autofree char *list = g_strjoinv(", ", (char **)supported);
+    g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "unknown schema '%s' (domcaps reproduces libvirt %s, or 'latest')", text, list);
+    return 0;
+}
+
+char *dc_release_name(guint release)
+{
+    return g_strdup_printf("%u.%u", release / 1000, release % 1000);
+}
+
+gboolean dc_release_has(guint release, const char *what)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++)
+        if (g_str_equal(rows[i].path, what))
+            return release >= rows[i].since;
+    return TRUE;
+}
+
+/* Whether one step of a row matches a node (element step) or a value. */
+static gboolean step_matches(const char *step, const DcNode *node)
+{
+    if (g_str_equal(node->name, "value"))
+        return g_strcmp0(node->text, step) == 0;
+    const char *br = strchr(step, '[');
+    if (!br)
+        return g_str_equal(step, node->name);
+    gsize n = (gsize)(br - step);
+    if (strlen(node->name) != n || strncmp(step, node->name, n) != 0)
+        return FALSE;
+    g_autofree char *arg = g_strndup(br + 1, strlen(br + 1) - (g_str_has_suffix(br, "]") ? 1 : 0));
+    return g_strcmp0(dc_node_get_attr(node, "name"), arg) == 0;
+}
+
+/* Prune below @node, @steps being its path from the root (its own step last). */
+static void prune(DcNode *node, GPtrArray *steps, guint release)
+{
+    for (gsize r = 0; r < G_N_ELEMENTS(rows); r++) {
+        if (rows[r].path[0] == '~' || release >= rows[r].since)
+            continue;
+        g_auto(GStrv) parts = g_strsplit(rows[r].path, "/", -1);
+        guint n = g_strv_length(parts);
+        /* An attribute row: the steps name this node, the last the attribute. */
+        if (n == steps->len + 1 && parts[n - 1][0] == '@') {
+            gboolean all = TRUE;
+            for (guint i = 0; all && i < steps->len; i++)
+                all = step_matches(parts[i], steps->pdata[i]);
+            if (!all)
+                continue;
+            for (guint a = 0; a < node->attr_names->len; a++) {
+                if (g_str_equal(node->attr_names->pdata[a], parts[n - 1] + 1)) {
+                    g_ptr_array_remove_index(node->attr_names, a);
+                    g_ptr_array_remove_index(node->attr_values, a);
+                    break;
+                }
+            }
+        }
+    }
+    for (guint c = 0; c < node->children->len;) {
+        DcNode *child = node->children->pdata[c];
+        g_ptr_array_add(steps, child);
+        gboolean drop = FALSE;
+        for (gsize r = 0; !drop && r < G_N_ELEMENTS(rows); r++) {
+            if (rows[r].path[0] == '~' || release >= rows[r].since)
+                continue;
+            g_auto(GStrv) parts = g_strsplit(rows[r].path, "/", -1);
+            if (g_strv_length(parts) != steps->len)
+                continue;
+            gboolean all = TRUE;
+            for (guint i = 0; all && i < steps->len; i++)
+                all = step_matches(parts[i], steps->pdata[i]);
+            drop = all;
+        }
+        if (drop) {
+            g_ptr_array_remove_index(node->children, c);
+        } else {
+            prune(child, steps, release);
+            c++;
+        }
+        g_ptr_array_set_size(steps, steps->len - 1);
+    }
+}
+
+void dc_release_prune(DcNode *root, guint release)
+{
+    if (release >= DC_RELEASE_NEWEST)
+        return;
+    g_autoptr(GPtrArray) steps = g_ptr_array_new();
+    prune(root, steps, release);
+}
