@@ -83,12 +83,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_doc, domcaps_doc_free)
 const char *domcaps_version(void);
 
 /* The version of the output documents (XML layout and JSON mapping): it
- * changes when the same query can print differently. */
-#define DOMCAPS_FORMAT_VERSION 1
+ * changes when the same query can print differently. 2: the newest libvirt
+ * format is the default (see domcaps_options.schema). */
+#define DOMCAPS_FORMAT_VERSION 2
 
 /* The newest libvirt release whose `virsh domcapabilities` output domcaps
- * matches byte for byte. */
-#define DOMCAPS_LIBVIRT_VERSION "9.0.0"
+ * matches byte for byte: the first of DOMCAPS_SCHEMAS, and the default. */
+#define DOMCAPS_LIBVIRT_VERSION "11.3.0"
 
 #define DOMCAPS_ERROR (domcaps_error_quark())
 GQuark domcaps_error_quark(void);

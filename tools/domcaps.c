@@ -206,8 +206,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (opt_version) {
-        printf("domcaps %s\noutput format %d\nmatches libvirt %s\n", domcaps_version(), DOMCAPS_FORMAT_VERSION,
-               DOMCAPS_LIBVIRT_VERSION);
+        printf("domcaps %s\noutput format %d\nmatches libvirt %s (--schema %s)\n", domcaps_version(),
+               DOMCAPS_FORMAT_VERSION, DOMCAPS_LIBVIRT_VERSION, DOMCAPS_SCHEMAS);
         return 0;
     }
     /* `domcaps domcapabilities ...` is accepted so virsh command lines work unchanged. */

@@ -80,8 +80,11 @@ static void assemble_features(const DcCapsCtx *ctx, DcNode *root)
     add_supported(features, "vmcoreinfo", dc_facts_has_type(f, "vmcoreinfo"));
     add_supported(features, "genid", dc_facts_has_type(f, "vmgenid"));
     add_supported(features, "backingStoreInput", dc_facts_has_schema(f, "blockdev-add"));
-    add_supported(features, "backup", dc_facts_has_schema(f, "block-dirty-bitmap-merge") &&
-                                          dc_facts_has_schema(f, "blockdev-backup"));
+    /* libvirt 9.0 drives backups with blockdev-reopen and bitmap mapping on
+     * migration; later releases need no more than the QEMU they require. */
+    add_supported(features, "backup", dc_release_has(ctx->query->release, "~backup-always") ||
+                                          (dc_facts_has_schema(f, "blockdev-reopen") &&
+                                           dc_facts_has_schema(f, "migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform")));
     add_supported(features, "async-teardown", dc_facts_in_list(f, "cmdline", "run-with.async-teardown"));
     dc_caps_add_s390_pv(ctx, features);
     dc_caps_add_ps2(ctx, features);

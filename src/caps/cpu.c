@@ -25,6 +25,31 @@ static void add_migratable_enum(DcNode *mode, const char *enum_name, gboolean on
     dc_node_enum_add_value(e, "off");
 }
 
+/* s390: QEMU's static expansion of the host CPU is the host model, each
+ * boolean property a required (true) or disabled (false) feature; only a
+ * native guest has one. */
+static void add_host_model_s390(const DcCapsCtx *ctx, DcNode *mode, json_object *expansion)
+{
+    json_object *model = NULL, *props = NULL;
+    const char *name = NULL;
+    if (expansion && json_object_object_get_ex(expansion, "model", &model))
+        name = dc_json_str(model, "name");
+    gboolean ok = name && dc_arch_is_native(ctx->query->arch, dc_host_arch(ctx->host));
+    dc_node_set_supported(mode, ok);
+    if (!ok)
+        return;
+    dc_node_set_attr(dc_node_add_text(mode, "model", name), "fallback", "forbid");
+    if (!json_object_object_get_ex(model, "props", &props) || !json_object_is_type(props, json_type_object))
+        return;
+    json_object_object_foreach(props, key, val) {
+        if (!json_object_is_type(val, json_type_boolean))
+            continue;
+        DcNode *fn = dc_node_add(mode, "feature");
+        dc_node_set_attr(fn, "policy", json_object_get_boolean(val) ? "require" : "disable");
+        dc_node_set_attr(fn, "name", key);
+    }
+}
+
 static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
 {
     DcNode *mode = dc_node_add(cpu, "mode");
@@ -32,6 +57,10 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
     json_object *expansion = dc_facts_accel(ctx->facts, ctx->accel, "cpu-expansion");
     json_object *expansion_nm = dc_facts_accel(ctx->facts, ctx->accel, "cpu-expansion-nonmigratable");
     json_object *defs = dc_facts_accel(ctx->facts, ctx->accel, "cpu-definitions");
+    if (dc_arch_is_s390(ctx->query->arch)) {
+        add_host_model_s390(ctx, mode, expansion);
+        return;
+    }
     g_autoptr(DcHostModel) hm = NULL;
     /* Only x86 decodes QEMU's expansion against the CPU map here. */
     if (map && expansion && dc_arch_is_x86(ctx->query->arch))

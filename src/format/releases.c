@@ -35,6 +35,7 @@ static const DcReleaseRow rows[] = {
     { "devices/panic", 10001, "panic notifier models" },
     { "devices/graphics/enum[type]/rdp", 11002, "RDP through qemu-rdp" },
     /* <features> */
+    { "~backup-always", 10000, "backup supported with every QEMU libvirt accepts" },
     { "features/async-teardown", 9006, "QEMU's -run-with async-teardown" },
     { "features/ps2", 10003, "the i8042 machine option" },
     { "features/hyperv/enum[features]/emsr_bitmap", 9001, "Hyper-V enlightenment" },

@@ -36,6 +36,8 @@ const char *const dc_probe_schema_questions[] = {
     "netdev_add/arg-type/+passt",
     "netdev_add/arg-type/+user",
     "set-action",
+    "blockdev-reopen",
+    "migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform",
     NULL,
 };
 
@@ -181,6 +183,12 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
         r2[n2].command = "query-cpu-model-expansion";
         r2[n2].args = dc_cpu_x86_expansion_args(kvm_accel, FALSE);
         idx_expand_nm = n2++;
+    }
+    if (g_strcmp0(target, "s390x") == 0 && !r1[Q_CPUDEFS].error_class) {
+        /* s390 host-model is QEMU's static expansion as it is. */
+        r2[n2].command = "query-cpu-model-expansion";
+        r2[n2].args = dc_cpu_x86_expansion_args(kvm_accel, TRUE);
+        idx_expand = n2++;
     }
     int idx_hv = -1;
     if (x86 && kvm_accel && !r1[Q_CPUDEFS].error_class) {
