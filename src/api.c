@@ -129,10 +129,14 @@ static void public_error(GError **err, GError *inner)
  * name; no machine means the arch's preferred one, else QEMU's default,
  * else the first listed. libvirt leaves QEMU's "none" machine out. */
 static char *resolve_machine(json_object *machines, const char *arch, const char *wanted, const char *emulator,
-                             GError **err)
+                             guint release, GError **err)
 {
     gsize n = machines && json_object_is_type(machines, json_type_array) ? json_object_array_length(machines) : 0;
     const char *want = wanted ? wanted : dc_arch_preferred_machine(arch);
+    if (!wanted && dc_release_has(release, "~preferred-virt-machine") &&
+        (g_str_equal(arch, "aarch64") || g_str_equal(arch, "armv7l") || g_str_equal(arch, "armv7b") ||
+         g_str_equal(arch, "riscv32") || g_str_equal(arch, "riscv64")))
+        want = "virt";
     for (int pass = 0; want && pass < 2; pass++) {
         for (gsize i = 0; i < n; i++) {
             json_object *m = json_object_array_get_idx(machines, i);
@@ -427,7 +431,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     }
 
     g_autofree char *machine = resolve_machine(dc_facts_accel(facts, accel, "machines"), arch, opts->machine,
-                                               emulator, err);
+                                               emulator, release, err);
     if (!machine && opts->machine)
         return NULL;
 

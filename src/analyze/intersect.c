@@ -51,7 +51,9 @@ static gboolean same_key(const DcNode *parent, const DcNode *a, const DcNode *b)
         return FALSE;
     if (keyed_by_text(parent, a))
         return g_strcmp0(a->text, b->text) == 0;
-    return g_strcmp0(dc_node_get_attr(a, "name"), dc_node_get_attr(b, "name")) == 0;
+    /* <blockers model='M'> (libvirt >= 10.9) are named by their model */
+    return g_strcmp0(dc_node_get_attr(a, "name"), dc_node_get_attr(b, "name")) == 0 &&
+           g_strcmp0(dc_node_get_attr(a, "model"), dc_node_get_attr(b, "model")) == 0;
 }
 
 static const DcNode *find_match(const DcNode *parent, const DcNode *want)

@@ -139,7 +139,10 @@ static void add_custom(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
         dc_node_set_attr(mn, "usable", m->usable);
         if (m->deprecated)
             dc_node_set_attr(mn, "deprecated", "yes");
-        if (m->vendor)
+        if (dc_arch_is_s390(ctx->query->arch) && dc_release_has(ctx->query->release, "~s390-model-vendor") &&
+            (g_str_has_prefix(m->name, "z") || g_str_has_prefix(m->name, "gen")))
+            dc_node_set_attr(mn, "vendor", "IBM");
+        else if (m->vendor)
             dc_node_set_attr(mn, "vendor", m->vendor);
         if (m->canonical)
             dc_node_set_attr(mn, "canonical", m->canonical);

@@ -162,10 +162,10 @@ const DcEnumRow dc_device_enum_rows[] = {
 
     { "graphics", "type", "sdl", SCHEMA("query-display-options/ret-type/+sdl") },
     { "graphics", "type", "vnc", SCHEMA("query-vnc") },
+    { "graphics", "type", "rdp", PRED(pred_rdp) },
     { "graphics", "type", "spice", SCHEMA("query-spice") },
     { "graphics", "type", "egl-headless", SCHEMA("query-display-options/ret-type/+egl-headless") },
     { "graphics", "type", "dbus", SCHEMA("query-display-options/ret-type/+dbus") },
-    { "graphics", "type", "rdp", PRED(pred_rdp) },
 
     { "video", "modelType", "vga", TYPE("VGA") },
     { "video", "modelType", "cirrus", TYPE("cirrus-vga") },

@@ -29,6 +29,9 @@ static const DcReleaseRow rows[] = {
     { "cpu/mode/blockers", 10009, "features that make a custom model unusable" },
     { "~sorted-cpu-models", 10009, "custom models sorted by name (else in QEMU's order)" },
     { "cpu/mode/model/@canonical", 10010, "the versioned model an alias stands for" },
+    { "~s390-model-vendor", 10007, "s390 custom models z* and gen* have vendor IBM" },
+    /* the query */
+    { "~preferred-virt-machine", 9002, "ARM (v7, 64-bit) and RISC-V default to the virt machine" },
     /* <devices> */
     { "devices/crypto", 9001, "virtio-crypto models, types and back ends" },
     { "devices/interface", 9006, "network back ends (default, passt)" },
