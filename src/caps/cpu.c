@@ -25,6 +25,17 @@ static void add_migratable_enum(DcNode *mode, const char *enum_name, gboolean on
     dc_node_enum_add_value(e, "off");
 }
 
+/* libvirt >= 9.3: KVM guests see the host's physical address bits. */
+static void add_maxphysaddr(const DcCapsCtx *ctx, DcNode *mode)
+{
+    guint bits = strcmp(ctx->accel, "kvm") == 0 ? dc_host_phys_addr_bits(ctx->host) : 0;
+    if (bits > 0) {
+        DcNode *pa = dc_node_add(mode, "maxphysaddr");
+        dc_node_set_attr(pa, "mode", "passthrough");
+        dc_node_set_attr_printf(pa, "limit", "%u", bits);
+    }
+}
+
 /* s390: QEMU's static expansion of the host CPU is the host model, each
  * boolean property a required (true) or disabled (false) feature; only a
  * native guest has one. */
@@ -61,6 +72,18 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
         add_host_model_s390(ctx, mode, expansion);
         return;
     }
+    if (dc_arch_is_ppc64(ctx->query->arch)) {
+        /* ppc64: QEMU does not expand the host CPU; libvirt names the map
+         * model of the host's processor version register, fallback allowed. */
+        guint32 pvr = dc_arch_is_native(ctx->query->arch, dc_host_arch(ctx->host)) ? dc_host_ppc64_pvr(ctx->host) : 0;
+        const char *name = pvr ? dc_cpu_map_ppc64_model_for_pvr(map, pvr) : NULL;
+        dc_node_set_supported(mode, name != NULL);
+        if (name) {
+            dc_node_set_attr(dc_node_add_text(mode, "model", name), "fallback", "allow");
+            add_maxphysaddr(ctx, mode);
+        }
+        return;
+    }
     g_autoptr(DcHostModel) hm = NULL;
     /* Only x86 decodes QEMU's expansion against the CPU map here. */
     if (map && expansion && dc_arch_is_x86(ctx->query->arch))
@@ -73,13 +96,7 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
     dc_node_set_attr(model, "fallback", hm->fallback ? hm->fallback : "forbid");
     if (hm->vendor)
         dc_node_add_text(mode, "vendor", hm->vendor);
-    /* libvirt >= 9.3: KVM guests see the host's physical address bits. */
-    guint bits = strcmp(ctx->accel, "kvm") == 0 ? dc_host_phys_addr_bits(ctx->host) : 0;
-    if (bits > 0) {
-        DcNode *pa = dc_node_add(mode, "maxphysaddr");
-        dc_node_set_attr(pa, "mode", "passthrough");
-        dc_node_set_attr_printf(pa, "limit", "%u", bits);
-    }
+    add_maxphysaddr(ctx, mode);
     for (guint i = 0; i < hm->features->len; i++) {
         const DcCpuFeature *f = hm->features->pdata[i];
         DcNode *fn = dc_node_add(mode, "feature");

@@ -17,6 +17,7 @@ typedef struct {
     char *name;
     char *vendor;   /* NULL when the model names none (nor does its ancestor) */
     char *canonical;/* x86: the versioned model that is this one unchanged (libvirt >= 10) */
+    GArray *pvr;    /* ppc64: guint32 value/mask pairs of the processor version register */
 } DcMapModel;
 
 struct _DcCpuMap {
@@ -75,6 +76,8 @@ map_model_free(gpointer p)
     g_free(m->name);
     g_free(m->vendor);
     g_free(m->canonical);
+    if (m->pvr)
+        g_array_unref(m->pvr);
     g_free(m);
 }
 
@@ -169,6 +172,18 @@ map_add_model(DcCpuMap *map, xmlNode *node, const char *name,
 
     m = g_new0(DcMapModel, 1);
     m->name = g_strdup(name);
+    if (map->family == DC_CPU_FAMILY_PPC64) {
+        m->pvr = g_array_new(FALSE, FALSE, sizeof(guint32));
+        for (xmlNode *c = node->children; c; c = c->next) {
+            if (!node_is(c, "pvr"))
+                continue;
+            g_autofree char *v = node_prop(c, "value");
+            g_autofree char *mask = node_prop(c, "mask");
+            guint32 pair[2] = { (guint32)g_ascii_strtoull(v ? v : "0", NULL, 0),
+                                (guint32)g_ascii_strtoull(mask ? mask : "0xffffffff", NULL, 0) };
+            g_array_append_vals(m->pvr, pair, 2);
+        }
+    }
     m->vendor = g_steal_pointer(&vendor);
     g_ptr_array_add(map->models, m);
     g_hash_table_insert(map->by_name, m->name, m);
@@ -413,6 +428,18 @@ dc_cpu_map_model_canonical(const DcCpuMap *map, const char *name)
     DcMapModel *m = map ? g_hash_table_lookup(map->by_name, name) : NULL;
 
     return m ? m->canonical : NULL;
+}
+
+const char *
+dc_cpu_map_ppc64_model_for_pvr(const DcCpuMap *map, guint32 pvr)
+{
+    for (guint i = 0; map && i < map->models->len; i++) {
+        const DcMapModel *m = g_ptr_array_index(map->models, i);
+        for (guint k = 0; m->pvr && k + 1 < m->pvr->len; k += 2)
+            if ((pvr & g_array_index(m->pvr, guint32, k + 1)) == g_array_index(m->pvr, guint32, k))
+                return m->name;
+    }
+    return NULL;
 }
 
 DcX86Map *

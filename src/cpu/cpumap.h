@@ -83,6 +83,10 @@ const char *dc_cpu_map_model_vendor(const DcCpuMap *map, const char *name);
  * NULL when none (maps before libvirt 10 have none). */
 const char *dc_cpu_map_model_canonical(const DcCpuMap *map, const char *name);
 
+/* ppc64: the first model whose processor version register value/mask pairs
+ * match @pvr, NULL when none. */
+const char *dc_cpu_map_ppc64_model_for_pvr(const DcCpuMap *map, guint32 pvr);
+
 /* ---- Internal to src/cpu/: the x86 part of the map, implemented in x86.c.
  * The loader hands every vendor, feature and model element of the x86
  * family to these functions, in map order. */

@@ -25,7 +25,6 @@ typedef struct {
 static const DcReleaseRow rows[] = {
     /* <cpu> */
     { "cpu/mode/maxphysaddr", 9003, "host-model physical address bits (passthrough limit)" },
-    { "cpu/mode/model/@deprecated", 10009, "custom models QEMU marks deprecated" },
     { "cpu/mode/blockers", 10009, "features that make a custom model unusable" },
     { "~sorted-cpu-models", 10009, "custom models sorted by name (else in QEMU's order)" },
     { "cpu/mode/model/@canonical", 10010, "the versioned model an alias stands for" },

@@ -110,6 +110,20 @@ guint dc_host_phys_addr_bits(const DcHost *host)
     return (guint)g_ascii_strtoull(p + 1, NULL, 10);
 }
 
+guint32 dc_host_ppc64_pvr(const DcHost *host)
+{
+    g_autofree char *text = NULL;
+    if (!dc_host_read_file(host, "/proc/cpuinfo", &text, NULL, NULL))
+        return 0;
+    const char *p = strstr(text, "(pvr ");
+    if (!p)
+        return 0;
+    char *end = NULL;
+    guint64 hi = g_ascii_strtoull(p + 5, &end, 16);
+    guint64 lo = end ? g_ascii_strtoull(end, NULL, 16) : 0;
+    return (guint32)((hi << 16) | (lo & 0xffff));
+}
+
 char *dc_host_find_program(const DcHost *host, const char *name)
 {
     const char *env_path = strcmp(host->root, "/") == 0 ? g_getenv("PATH") : NULL;

@@ -40,6 +40,10 @@ gboolean dc_host_cpuid(const DcHost *host, guint32 leaf, guint32 regs[4]);
  * in /proc/cpuinfo), 0 when not stated. */
 guint dc_host_phys_addr_bits(const DcHost *host);
 
+/* The processor version register of a POWER host ("revision : 2.0 (pvr 004d
+ * 0200)" in /proc/cpuinfo), 0 when not stated. */
+guint32 dc_host_ppc64_pvr(const DcHost *host);
+
 /* An executable named @name in the host's binary directories ($PATH on a real
  * host, /usr/local/bin, /usr/bin, /bin, /usr/sbin), as its path under the root,
  * or NULL. */
