@@ -15,7 +15,7 @@ sanitize=0
 pkgs="build-essential meson ninja-build pkg-config python3 libglib2.0-dev libjson-c-dev libxml2-dev
       libxml2-utils clang qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc
       ovmf qemu-efi-aarch64 libvirt0 swtpm swtpm-tools
-      scdoc man-db debhelper lintian
+      scdoc man-db debhelper lintian dh-python python3-dev
       chromium fonts-dejavu-core"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done

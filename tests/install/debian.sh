@@ -9,7 +9,9 @@
 #   - bash completion completes a subcommand, an option and an architecture;
 #   - reinstalling qemu-system-x86 runs the dpkg trigger, which leaves a
 #     valid entry for the new binary in /var/cache/domcaps;
-#   - the installed library exports only domcaps_* (nm -D).
+#   - the installed library exports only domcaps_* (nm -D);
+#   - python3-domcaps (when the tree has the binding, python/) imports and
+#     prints the same document.
 # The packages are purged at the end so they never shadow the build tree.
 #
 # Run as root on Debian, from .ci/run after the main tests, or by hand:
@@ -23,6 +25,7 @@ work=$(mktemp -d /tmp/domcaps-install.XXXXXX)
 passed=0
 failed=0
 installed=0
+packages=(domcaps libdomcaps0 libdomcaps-dev)
 
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() {
@@ -33,7 +36,7 @@ not_ok() {
 }
 finish() {
     if [ "$installed" = 1 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq domcaps libdomcaps0 libdomcaps-dev \
+        DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "${packages[@]}" \
             >"$work/purge.log" 2>&1 || { echo "# purge failed:"; sed 's/^/#   /' "$work/purge.log"; }
         if dpkg-query -W -f='${Status}\n' domcaps 2>/dev/null | grep -q installed; then
             not_ok "packages purged"
@@ -58,6 +61,12 @@ if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
 else
     tar -C "$src" -cf - --exclude='./build*' --exclude=./.git . | tar -xf - -C "$work/src/domcaps"
 fi
+# A tree without the Python binding builds without its package.
+if [ -f "$work/src/domcaps/python/meson.build" ]; then
+    packages+=(python3-domcaps)
+else
+    export DEB_BUILD_PROFILES=nopython
+fi
 start=$(date +%s)
 if (cd "$work/src/domcaps" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
     ok "dpkg-buildpackage -us -uc -b ($(($(date +%s) - start)) s)"
@@ -66,7 +75,7 @@ else
     exit 1
 fi
 debs=()
-for p in domcaps libdomcaps0 libdomcaps-dev; do
+for p in "${packages[@]}"; do
     debs+=("$(ls "$work"/src/${p}_*.deb)")
 done
 
@@ -232,4 +241,15 @@ if [ -n "$lib" ] && bash tests/install/check-exports.sh "$lib" >"$work/nm.log" 2
     ok "$(cat "$work/nm.log")"
 else
     not_ok "nm -D $lib: only domcaps_* symbols" "$work/nm.log"
+fi
+
+# --- the Python binding's package ---
+if [[ " ${packages[*]} " == *" python3-domcaps "* ]]; then
+    if (cd / && /usr/bin/python3 -c 'import domcaps, sys; print(domcaps.__file__); sys.stdout.write(domcaps.capabilities_xml())') \
+        >"$work/py.out" 2>&1 && head -n1 "$work/py.out" | grep -q "^/usr/lib/python3/dist-packages/" &&
+        tail -n +2 "$work/py.out" | cmp -s - "$work/host.xml"; then
+        ok "python3-domcaps: import domcaps (installed) prints the host's document"
+    else
+        not_ok "python3-domcaps: import domcaps (installed) prints the host's document" "$work/py.out"
+    fi
 fi
