@@ -72,6 +72,14 @@ static GPtrArray *path_steps(const char *path)
     return steps;
 }
 
+/* Length of a predicate's value without its closing "']" (a path read from a
+ * hostile document may lack it). */
+static gsize without_close(const char *value)
+{
+    gsize n = strlen(value);
+    return n >= 2 && g_str_has_suffix(value, "']") ? n - 2 : n;
+}
+
 /* "devices/disk/enum[@name='bus']" + "sata" -> section "devices", label "disk bus: sata". */
 static void describe(DcFact *f)
 {
@@ -93,9 +101,9 @@ static void describe(DcFact *f)
         if (s[0] == '@')
             piece = g_strdup(s + 1);
         else if (named)
-            piece = g_strndup(named + 8, strlen(named + 8) - 2);
+            piece = g_strndup(named + 8, without_close(named + 8));
         else if (texted)
-            piece = g_strdup_printf("%.*s %.*s", (int)(texted - s), s, (int)strlen(texted + 4) - 2, texted + 4);
+            piece = g_strdup_printf("%.*s %.*s", (int)(texted - s), s, (int)without_close(texted + 4), texted + 4);
         else
             piece = g_strdup(s);
         if (label->len)
