@@ -3,7 +3,7 @@
 
 /* Elements that may repeat and so always render as arrays. */
 static const char *const list_elements[] = {
-    "value", "model", "feature", "section", "blocker", NULL,
+    "value", "model", "feature", "section", "blocker", "blockers", NULL,
 };
 /* Elements keyed by their name attribute. */
 static const char *const keyed_elements[] = { "enum", "mode", NULL };
