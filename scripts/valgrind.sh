@@ -9,7 +9,13 @@
 # A definite or indirect leak, or any memory error, fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+if ! command -v valgrind >/dev/null; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "valgrind.sh: valgrind is not installed (apt-get install valgrind)" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >&2
+fi
 if [ -d build-vg ]; then
   meson setup --reconfigure build-vg -Dbuildtype=debugoptimized -Db_sanitize=none >/dev/null
 else
