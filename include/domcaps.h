@@ -43,13 +43,29 @@ typedef struct {
                                   groups plus /dev/kvm's); NULL: as the caller (docs/security.md) */
     const char *schema;        /* print as this libvirt release did: "9.0" or "11.3" (DOMCAPS_SCHEMAS);
                                   NULL: the newest format */
+    unsigned int flags;        /* domcaps_get_flags: what to change in the host-model CPU */
 } domcaps_options;
 
-#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, DOMCAPS_CACHE_USE, NULL, NULL }
+#define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, DOMCAPS_CACHE_USE, NULL, NULL, 0 }
 
 /* The libvirt releases whose output format domcaps_options.schema can pin,
  * newest first; the newest is the default. */
 #define DOMCAPS_SCHEMAS "11.3, 9.0"
+
+/* domcaps_options.flags, libvirt's virConnectGetDomainCapabilitiesFlags
+ * (same values, same meaning as in libvirt's documentation; newer than
+ * libvirt 9.0, so a document asked with any of them is no longer 9.0's). */
+typedef enum {
+    /* host-model: the features the hypervisor flags as deprecated for the
+     * model (QEMU's "deprecated-props") are added with policy 'disable' */
+    DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES = 1 << 0,
+    /* host-model: every feature the model implies is listed too (policy
+     * 'require'), not only those on top of it (x86) */
+    DOMCAPS_GET_EXPAND_CPU_FEATURES = 1 << 1,
+    /* host-model: features the host supports but host-model does not enable
+     * by default (IA32_ARCH_CAPABILITIES bits QEMU >= 10.1 masks) are added */
+    DOMCAPS_GET_SUPPORTED_CPU_FEATURES = 1 << 2,
+} domcaps_get_flags;
 
 /* The domain capabilities of one emulator/arch/machine/virttype. */
 typedef struct domcaps_doc domcaps_doc;
@@ -78,6 +94,38 @@ const char *domcaps_doc_virttype(const domcaps_doc *doc);
 
 void domcaps_doc_free(domcaps_doc *doc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_doc, domcaps_doc_free)
+
+/* Why each firmware descriptor was taken or skipped for the document's
+ * arch and machine: one line per descriptor considered, in the order libvirt
+ * considers them (by file name; a name's shadowed copies follow it), then
+ * where the loader values came from. @opts gives the host root (may be
+ * NULL: "/"). Free with g_strfreev(). */
+char **domcaps_explain_firmware(const domcaps_options *opts, const domcaps_doc *doc);
+
+/* ---- The persistent probe cache ---- */
+
+/* One entry of a cache directory. */
+typedef struct {
+    char *path;       /* the entry file */
+    char *emulator;   /* the emulator it was probed from, NULL when unreadable */
+    char *summary;    /* its key in short: QEMU version, target, accelerators probed, binary identity */
+    gboolean valid;   /* a query would use it as it is */
+    char *reason;     /* when not valid: what changed ("binary changed (mtime)", "corrupt entry"...) */
+} domcaps_cache_entry;
+
+void domcaps_cache_entry_free(domcaps_cache_entry *entry);
+
+/* Every entry of @cache_dir (NULL: the default directory), sorted by file
+ * name, each checked against the host as it is now (@root: NULL for "/").
+ * Returns: (element-type domcaps_cache_entry): NULL with @err set when the
+ * directory cannot be read. */
+GPtrArray *domcaps_cache_list(const char *cache_dir, const char *root, GError **err);
+
+/* Remove the entries of @cache_dir that are not valid (stale, corrupt, from
+ * another domcaps build, for a binary that is gone); files that are not
+ * cache entries are left alone. @removed (optional): their paths.
+ * Returns: how many were removed, -1 with @err set on errors. */
+int domcaps_cache_prune(const char *cache_dir, const char *root, GPtrArray **removed, GError **err);
 
 /* The library's version string, e.g. "0.1.0". */
 const char *domcaps_version(void);

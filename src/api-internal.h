@@ -7,3 +7,10 @@
  * query values are read from its <path>, <arch>, <machine>, <domain>. */
 domcaps_doc *dc_doc_new_take(DcNode *root);
 const DcNode *dc_doc_root(const domcaps_doc *doc);
+
+/* api-extra.c: change the host-model CPU of an assembled document for
+ * domcaps_options.flags (DOMCAPS_GET_*). */
+struct DcFacts;
+#include "host/host.h"
+void dc_api_apply_cpu_flags(DcNode *root, const struct DcFacts *facts, const DcHost *host, const char *accel,
+                            const char *arch, const char *cpu_map_dir, unsigned int flags);

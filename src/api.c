@@ -2,6 +2,7 @@
  * machine), get the QEMU facts (probe or replay), assemble the document. */
 #include "config.h"
 #include "domcaps.h"
+#include "api-internal.h"
 #include "caps/arch.h"
 #include "caps/caps.h"
 #include "cache/cache.h"
@@ -449,6 +450,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL);
     if (!root)
         return NULL;
+    dc_api_apply_cpu_flags(root, facts, host, accel, arch, q.cpu_map_dir, opts->flags);
     domcaps_doc *doc = g_new0(domcaps_doc, 1);
     doc->root = root;
     doc->emulator = g_steal_pointer(&emulator);

@@ -5,6 +5,7 @@ int dc_cmd_intersect(int argc, char **argv);
 int dc_cmd_diff(int argc, char **argv);
 int dc_cmd_matrix(int argc, char **argv);
 int dc_cmd_compare(int argc, char **argv);
+int dc_cmd_cache(int argc, char **argv);
 
 /* Add a subcommand: declare its run function here and add a row. */
 static const DcCommand commands[] = {
@@ -13,6 +14,7 @@ static const DcCommand commands[] = {
     { "compare", "the capabilities that differ between documents, as a table", dc_cmd_compare },
     { "diff", "what changed from one capabilities document to another", dc_cmd_diff },
     { "matrix", "every installed emulator's capabilities in one table (text or HTML)", dc_cmd_matrix },
+    { "cache", "list the probe cache's entries (valid or why not), prune the invalid ones", dc_cmd_cache },
     { NULL, NULL, NULL },
 };
 

@@ -19,6 +19,7 @@ static char *opt_output_dir;
 static char *opt_cache_dir;
 static char *opt_user;
 static char *opt_schema;
+static gboolean opt_expand_cpu, opt_supported_cpu, opt_disable_deprecated, opt_explain_firmware;
 
 static GOptionEntry entries[] = {
     { "emulatorbin", 0, 0, G_OPTION_ARG_FILENAME, &opt_emulator, "QEMU binary to probe", "PATH" },
@@ -38,6 +39,10 @@ static GOptionEntry entries[] = {
     { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "every installed qemu-system-* (in parallel), one document each", NULL },
     { "output-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_output_dir, "with --all: write ARCH.xml/.json files here instead of one stream", "DIR" },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &opt_stats, "print wall time and peak memory on stderr", NULL },
+    { "expand-cpu-features", 0, 0, G_OPTION_ARG_NONE, &opt_expand_cpu, "host-model CPU lists every required feature, including those its model implies (libvirt >= 12.2's meaning)", NULL },
+    { "supported-cpu-features", 0, 0, G_OPTION_ARG_NONE, &opt_supported_cpu, "host-model CPU also lists features the host supports but host-model does not enable by default (libvirt >= 12.5)", NULL },
+    { "disable-deprecated-features", 0, 0, G_OPTION_ARG_NONE, &opt_disable_deprecated, "host-model CPU disables the features QEMU flags as deprecated (libvirt >= 11.0)", NULL },
+    { "explain-firmware", 0, 0, G_OPTION_ARG_NONE, &opt_explain_firmware, "print, instead of the document, every firmware descriptor considered for the query, in priority order, taken or skipped and why", NULL },
     { "schema", 0, 0, G_OPTION_ARG_STRING, &opt_schema, "print as this libvirt release does (" DOMCAPS_SCHEMAS "; default the newest)", "RELEASE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -193,7 +198,7 @@ int main(int argc, char **argv)
             return cmd->run(argc - 1, argv + 1);
     }
     gint64 start = g_get_monotonic_time();
-    g_autoptr(GOptionContext) ctx = g_option_context_new("[domcapabilities] | --all [EMULATOR...]");
+    g_autoptr(GOptionContext) ctx = g_option_context_new("[domcapabilities] [VIRTTYPE [EMULATORBIN [ARCH [MACHINE]]]] | --all [EMULATOR...]");
     g_autofree char *summary = dc_commands_summary(
         "Print the domain capabilities of a QEMU binary on this host, as libvirt's\n"
         "`virsh domcapabilities` does, without a daemon.");
@@ -214,6 +219,13 @@ int main(int argc, char **argv)
     int first = 1;
     if (argc > first && g_strcmp0(argv[first], "domcapabilities") == 0)
         first++;
+    /* As virsh: positional arguments fill virttype, emulatorbin, arch and
+     * machine, in that order, skipping those given as options. */
+    char **slots[] = { &opt_virttype, &opt_emulator, &opt_arch, &opt_machine };
+    for (gsize i = 0; !opt_all && argc > first && i < G_N_ELEMENTS(slots); i++) {
+        if (!*slots[i])
+            *slots[i] = g_strdup(argv[first++]);
+    }
     if (argc > first && !opt_all) {
         fprintf(stderr, "domcaps: unexpected argument '%s'\n", argv[first]);
         return 1;
@@ -239,6 +251,9 @@ int main(int argc, char **argv)
     opts.user = opt_user ? opt_user : g_getenv("DOMCAPS_USER");
     if (opts.user && !*opts.user)
         opts.user = NULL;
+    opts.flags = (opt_expand_cpu ? DOMCAPS_GET_EXPAND_CPU_FEATURES : 0) |
+                 (opt_supported_cpu ? DOMCAPS_GET_SUPPORTED_CPU_FEATURES : 0) |
+                 (opt_disable_deprecated ? DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES : 0);
 
     if (opt_all) {
         if (opt_emulator || opt_arch || opt_machine) {
@@ -256,8 +271,14 @@ int main(int argc, char **argv)
         g_error_free(err);
         return 1;
     }
-    g_autofree char *out = g_strcmp0(opt_format, "json") == 0 ? domcaps_doc_to_json(doc, TRUE)
-                                                                : domcaps_doc_to_xml(doc);
+    g_autofree char *out = NULL;
+    if (opt_explain_firmware) {
+        g_auto(GStrv) lines = domcaps_explain_firmware(&opts, doc);
+        g_autofree char *joined = g_strjoinv("\n", lines);
+        out = g_strconcat(joined, *joined ? "\n" : "", NULL);
+    } else {
+        out = g_strcmp0(opt_format, "json") == 0 ? domcaps_doc_to_json(doc, TRUE) : domcaps_doc_to_xml(doc);
+    }
     if (fputs(out, stdout) == EOF || fflush(stdout) != 0) {
         fprintf(stderr, "domcaps: cannot write output\n");
         return 1;

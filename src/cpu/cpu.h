@@ -155,6 +155,37 @@ GPtrArray *dc_cpu_custom_models(const DcCpuMap *map,
                                 json_object *definitions,
                                 GError **err);
 
+/**
+ * dc_cpu_x86_expand_features:
+ * @map: x86 CPU map
+ * @model: the host-model's model name
+ * @features: (element-type DcCpuFeature): its explicit features
+ *
+ * The host-model CPU with every feature written out (libvirt's
+ * VIR_CONNECT_GET_DOMAIN_CAPABILITIES_EXPAND_CPU_FEATURES): the features the
+ * model implies and the explicit ones, named in map order with policy
+ * "require", then each explicit feature keeps its own policy.
+ *
+ * Returns: (transfer full) (element-type DcCpuFeature): the list, or NULL
+ * with @err set when @model is not in the map.
+ */
+GPtrArray *dc_cpu_x86_expand_features(const DcCpuMap *map, const char *model,
+                                      GPtrArray *features, GError **err);
+
+/**
+ * dc_cpu_x86_arch_capabilities_features:
+ *
+ * Map names of the features of the IA32_ARCH_CAPABILITIES MSR that either
+ * host expansion enables (the features QEMU 10.1 and newer hide from the
+ * host CPU by default, which libvirt adds back for
+ * VIR_CONNECT_GET_DOMAIN_CAPABILITIES_SUPPORTED_CPU_FEATURES).
+ *
+ * Returns: (transfer full) (element-type utf8): possibly empty.
+ */
+GPtrArray *dc_cpu_x86_arch_capabilities_features(const DcCpuMap *map,
+                                                 json_object *expansion,
+                                                 json_object *expansion_nonmigratable);
+
 /* The map's spelling of a feature QEMU names canonically ("lahf-lm" -> "lahf_lm"). */
 const char *dc_cpu_x86_feature_name(const char *qemu_name);
 

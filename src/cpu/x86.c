@@ -1127,3 +1127,94 @@ dc_cpu_x86_full_expansion_args(json_object *static_reply, GError **err)
     json_object_object_add(args, "model", copy);
     return args;
 }
+
+/* ---- expanded host-model (virsh domcapabilities --expand-cpu-features) -- */
+
+GPtrArray *
+dc_cpu_x86_expand_features(const DcCpuMap *cpumap, const char *model_name,
+                           GPtrArray *features, GError **err)
+{
+    const DcX86Map *map = dc_cpu_map_x86(cpumap);
+    const X86Model *model = map && model_name
+        ? g_hash_table_lookup(map->model_by_name, model_name) : NULL;
+
+    if (!model) {
+        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_NO_MODEL,
+                    "CPU model '%s' is not in the x86 CPU map",
+                    model_name ? model_name : "(none)");
+        return NULL;
+    }
+
+    /* The model's own data plus every feature named on top of it, written
+     * out feature by feature in map order; then each explicit feature keeps
+     * its own policy (a disabled one stays disabled where it is listed). */
+    g_autoptr(GArray) data = data_dup(model->data);
+    for (guint i = 0; features && i < features->len; i++) {
+        const DcCpuFeature *f = g_ptr_array_index(features, i);
+        const X86Feature *mf = feature_find(map, f->name);
+
+        if (mf)
+            data_add(data, mf->data);
+    }
+    GPtrArray *list = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) dc_cpu_feature_free);
+    data_to_features(map, data, "require", list);
+
+    for (guint i = 0; features && i < features->len; i++) {
+        const DcCpuFeature *f = g_ptr_array_index(features, i);
+        gboolean found = FALSE;
+
+        for (guint j = 0; j < list->len && !found; j++) {
+            DcCpuFeature *have = g_ptr_array_index(list, j);
+
+            if (g_str_equal(have->name, f->name)) {
+                g_free(have->policy);
+                have->policy = g_strdup(f->policy);
+                found = TRUE;
+            }
+        }
+        if (!found)
+            feature_list_add(list, f->name, f->policy);
+    }
+    return list;
+}
+
+#define X86_MSR_ARCH_CAPABILITIES 0x10a
+
+GPtrArray *
+dc_cpu_x86_arch_capabilities_features(const DcCpuMap *cpumap,
+                                      json_object *expansion,
+                                      json_object *expansion_nonmigratable)
+{
+    const DcX86Map *map = dc_cpu_map_x86(cpumap);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    json_object *sources[] = { expansion, expansion_nonmigratable };
+
+    if (!map)
+        return names;
+    for (gsize s = 0; s < G_N_ELEMENTS(sources); s++) {
+        json_object *props = sources[s] ? expansion_props(sources[s], "host", NULL)
+                                        : NULL;
+
+        if (!props)
+            continue;
+        json_object_object_foreach(props, key, val) {
+            const X86Feature *f;
+            gboolean msr = FALSE;
+
+            if (!json_object_is_type(val, json_type_boolean) ||
+                !json_object_get_boolean(val) ||
+                !(f = feature_find_qemu(map, key)))
+                continue;
+            for (guint i = 0; i < f->data->len; i++) {
+                const X86Item *it = &g_array_index(f->data, X86Item, i);
+
+                if (it->type == ITEM_MSR && it->in == X86_MSR_ARCH_CAPABILITIES)
+                    msr = TRUE;
+            }
+            if (msr && !g_ptr_array_find_with_equal_func(names, f->name, g_str_equal, NULL))
+                g_ptr_array_add(names, g_strdup(f->name));
+        }
+    }
+    return names;
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""`domcaps cache list|prune` and a pre-built cache used read-only, with the
+real QEMU binaries. TAP output.
+
+Usage: test_cache_cmd.py DOMCAPS
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+DOMCAPS = os.path.abspath(sys.argv[1])
+X86 = "/usr/bin/qemu-system-x86_64"
+ARM = "/usr/bin/qemu-system-aarch64"
+results = []
+
+
+def check(ok, what, detail=""):
+    results.append(ok)
+    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}")
+    if not ok and detail:
+        for line in str(detail).splitlines()[:20]:
+            print(f"# {line}")
+
+
+def run(*args, **kw):
+    return subprocess.run([DOMCAPS] + list(args), capture_output=True, text=True, timeout=300, **kw)
+
+
+def snapshot(d):
+    return {n: (os.stat(os.path.join(d, n)).st_mtime_ns, open(os.path.join(d, n), "rb").read())
+            for n in sorted(os.listdir(d))}
+
+
+tmp = tempfile.mkdtemp(prefix="domcaps-cachecmd-")
+os.chmod(tmp, 0o755)
+image = os.path.join(tmp, "image")
+
+# Pre-build: --all into a directory, KVM where usable and TCG for every one.
+r1 = run("--all", "--cache-dir", image, X86, ARM)
+r2 = run("--all", "--cache-dir", image, "--virttype", "qemu", X86, ARM)
+check(r1.returncode == 0 and r2.returncode == 0, "domcaps --all --cache-dir DIR [--virttype qemu] builds a cache",
+      r1.stderr + r2.stderr)
+lst = run("cache", "list", "--cache-dir", image)
+check(lst.returncode == 0 and "2 entries, 2 valid, 0 invalid" in lst.stdout,
+      "cache list: the two entries are valid", lst.stdout + lst.stderr)
+check("QEMU " in lst.stdout and "target x86_64" in lst.stdout and "target aarch64" in lst.stdout and
+      "probed" in lst.stdout, "cache list shows the key in short (QEMU version, target, accelerators)",
+      lst.stdout)
+js = run("cache", "list", "--cache-dir", image, "--format", "json")
+try:
+    data = json.loads(js.stdout)
+    check(len(data) == 2 and all(e["valid"] and e["reason"] is None and e["emulator"] in (X86, ARM) for e in data),
+          "cache list --format json", js.stdout)
+except ValueError as e:
+    check(False, "cache list --format json", f"{e}\n{js.stdout}")
+
+# Used read-only: the directory is mounted read-only (a private mount
+# namespace) for the queries; nothing changes, and the answers are those of
+# an uncached probe.
+RO = ["unshare", "--mount", "sh", "-c",
+      'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"', image]
+probe = subprocess.run(RO + ["touch", os.path.join(image, "x")], capture_output=True, text=True)
+if probe.returncode == 0 or "Read-only" not in probe.stderr:
+    print("# cannot mount the cache read-only here (needs root and mount namespaces): queries run read-write")
+    RO = []
+before = snapshot(image)
+for args in (["--virttype", "qemu", "--machine", "q35"], ["--virttype", "qemu", "--arch", "aarch64"],
+             ["--machine", "q35"]):
+    cached = subprocess.run(RO + [DOMCAPS, "--cache-dir", image] + args, capture_output=True, text=True)
+    fresh = run("--no-cache", *args)
+    check(cached.returncode == 0 and cached.stdout == fresh.stdout,
+          f"read-only pre-built cache answers {' '.join(args)} as an uncached probe", cached.stderr)
+check(snapshot(image) == before, "the pre-built cache is left untouched")
+stats = subprocess.run(RO + [DOMCAPS, "--cache-dir", image, "--virttype", "qemu", "--stats"],
+                       capture_output=True, text=True)
+check(stats.returncode == 0, f"a query from the read-only cache: {stats.stderr.strip()}")
+
+# Stale, foreign and corrupt entries; prune removes them and nothing else.
+work = os.path.join(tmp, "work")
+os.makedirs(work)
+copy = os.path.join(tmp, "qemu-system-aarch64")
+shutil.copy2(ARM, copy)
+r = run("--cache-dir", work, "--emulatorbin", copy, "--virttype", "qemu")
+r2 = run("--cache-dir", work, "--virttype", "qemu")
+check(r.returncode == 0 and r2.returncode == 0, "entries for a copied binary and the real one", r.stderr + r2.stderr)
+os.utime(copy, None)
+with open(os.path.join(work, "qemu-system-foo-0123456789abcdef.json"), "w") as f:
+    f.write("{not json")
+with open(os.path.join(work, "notes.txt"), "w") as f:
+    f.write("not an entry\n")
+lst = run("cache", "list", "--cache-dir", work)
+check(lst.returncode == 2 and "why: binary changed (mtime)" in lst.stdout and "why: corrupt entry" in lst.stdout
+      and "3 entries, 1 valid, 2 invalid" in lst.stdout,
+      "cache list: a touched binary's entry is invalid (binary changed (mtime)), a corrupt one too; exit 2",
+      lst.stdout + lst.stderr)
+os.unlink(copy)
+lst = run("cache", "list", "--cache-dir", work)
+check(f"emulator {copy} is gone" in lst.stdout, "cache list: an entry whose binary is gone says so", lst.stdout)
+pr = run("cache", "prune", "--cache-dir", work)
+left = sorted(os.listdir(work))
+check(pr.returncode == 0 and "2 entries removed" in pr.stdout and "notes.txt" in left and len(left) == 2,
+      f"cache prune removes the invalid entries only (left: {left})", pr.stdout + pr.stderr)
+lst = run("cache", "list", "--cache-dir", work)
+check(lst.returncode == 0 and "1 entries, 1 valid, 0 invalid" in lst.stdout, "after prune all entries are valid",
+      lst.stdout)
+
+for args, what in ((["cache"], "no action"), (["cache", "frobnicate"], "unknown action"),
+                   (["cache", "list", "--cache-dir", os.path.join(tmp, "nonexistent")], "missing directory"),
+                   (["cache", "list", "--format", "yaml"], "unknown format")):
+    r = run(*args)
+    check(r.returncode == 1 and r.stderr.startswith("domcaps: "), f"cache: {what} is an error: {r.stderr.strip()}")
+
+shutil.rmtree(tmp, ignore_errors=True)
+print(f"1..{len(results)}")
+sys.exit(0 if all(results) else 1)
