@@ -6,7 +6,8 @@
 # target, OVMF/AAVMF firmware, the packaging tools (scdoc for the man pages,
 # debhelper and lintian for tests/install/debian.sh), and libvirt 9.0 (the
 # reference the live tests compare against) through
-# ../shared/oracle/libvirt-domcaps when present.
+# ../shared/oracle/libvirt-domcaps when present; libvirt's consumers
+# virt-manager (virtinst) and OpenStack nova for tests/consumers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitize=0
@@ -16,7 +17,9 @@ pkgs="build-essential meson ninja-build pkg-config python3 libglib2.0-dev libjso
       libxml2-utils clang qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc
       ovmf qemu-efi-aarch64 libvirt0 swtpm swtpm-tools
       scdoc man-db debhelper lintian dh-python python3-dev
-      chromium fonts-dejavu-core"
+      virtinst python3-nova
+      chromium fonts-dejavu-core
+      valgrind"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

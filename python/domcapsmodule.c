@@ -1,0 +1,284 @@
+/* The Python binding: `import domcaps`.
+ *
+ *   domcaps.capabilities(arch=None, machine=None, virttype=None, emulator=None, ...)
+ *       -> dict, the same structure as `domcaps --format json` (parsed JSON)
+ *   domcaps.capabilities_xml(...) -> str, libvirt's <domainCapabilities> XML
+ *   domcaps.check(domain_xml, caps=None, ...) -> list of problems (dicts)
+ *   domcaps.explain_firmware(...) -> list of str
+ *   domcaps.Error: every failure, carrying the library's message and code
+ *
+ * Built on the public C API only (include/domcaps.h). The GIL is released
+ * while the library probes QEMU, so threads can query in parallel. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include "domcaps.h"
+
+static PyObject *DomcapsError;
+static PyObject *json_loads;
+
+/* Keyword arguments shared by every query: the domcaps_options fields. */
+#define QUERY_KWLIST "arch", "machine", "virttype", "emulator", "root", "replay", "cpu_map", "timeout", \
+                     "cache_dir", "cache", "expand_cpu_features", "supported_cpu_features", \
+                     "disable_deprecated_features", "schema"
+
+typedef struct {
+    const char *arch, *machine, *virttype, *emulator, *root, *replay, *cpu_map, *cache_dir, *cache, *schema;
+    int timeout, expand, supported, deprecated;
+} Query;
+
+static gboolean query_to_options(const Query *q, domcaps_options *opts)
+{
+    domcaps_options o = DOMCAPS_OPTIONS_INIT;
+    o.arch = q->arch;
+    o.machine = q->machine;
+    o.virttype = q->virttype;
+    o.emulator = q->emulator;
+    o.root = q->root;
+    o.replay = q->replay;
+    o.cpu_map_dir = q->cpu_map;
+    o.timeout_ms = q->timeout;
+    o.cache_dir = q->cache_dir;
+    o.schema = q->schema;
+    if (!q->cache || strcmp(q->cache, "use") == 0) {
+        o.cache = DOMCAPS_CACHE_USE;
+    } else if (strcmp(q->cache, "off") == 0) {
+        o.cache = DOMCAPS_CACHE_OFF;
+    } else if (strcmp(q->cache, "refresh") == 0) {
+        o.cache = DOMCAPS_CACHE_REFRESH;
+    } else {
+        PyErr_Format(PyExc_ValueError, "cache must be 'use', 'off' or 'refresh', not '%s'", q->cache);
+        return FALSE;
+    }
+    o.flags = (q->expand ? DOMCAPS_GET_EXPAND_CPU_FEATURES : 0) |
+              (q->supported ? DOMCAPS_GET_SUPPORTED_CPU_FEATURES : 0) |
+              (q->deprecated ? DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES : 0);
+    *opts = o;
+    return TRUE;
+}
+
+/* A GError as a domcaps.Error(message) with .code (domcaps_error_code). */
+static PyObject *raise_error(GError *err)
+{
+    PyObject *exc = PyObject_CallFunction(DomcapsError, "s", err && err->message ? err->message : "unknown error");
+    if (exc) {
+        PyObject *code = PyLong_FromLong(err ? err->code : -1);
+        if (code) {
+            PyObject_SetAttrString(exc, "code", code);
+            Py_DECREF(code);
+        }
+        PyErr_SetObject(DomcapsError, exc);
+        Py_DECREF(exc);
+    }
+    if (err)
+        g_error_free(err);
+    return NULL;
+}
+
+static domcaps_doc *get_doc(const domcaps_options *opts)
+{
+    GError *err = NULL;
+    domcaps_doc *doc;
+    Py_BEGIN_ALLOW_THREADS
+    doc = domcaps_get(opts, &err);
+    Py_END_ALLOW_THREADS
+    if (!doc)
+        raise_error(err);
+    return doc;
+}
+
+/* fmt: the leading arguments' format, then "|$" or "$" and the query's. */
+#define QUERY_FORMAT "zzzzzzzizzpppz"
+#define PARSE_QUERY(fmt, ...) \
+    PyArg_ParseTupleAndKeywords(args, kwargs, fmt QUERY_FORMAT, (char **)kwlist, __VA_ARGS__ \
+                                &q.arch, &q.machine, &q.virttype, &q.emulator, &q.root, &q.replay, &q.cpu_map, \
+                                &q.timeout, &q.cache_dir, &q.cache, &q.expand, &q.supported, &q.deprecated, \
+                                &q.schema)
+
+static PyObject *py_capabilities_xml(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { QUERY_KWLIST, NULL };
+    Query q = { 0 };
+    domcaps_options opts;
+    if (!PARSE_QUERY("|$", ) || !query_to_options(&q, &opts))
+        return NULL;
+    domcaps_doc *doc = get_doc(&opts);
+    if (!doc)
+        return NULL;
+    char *xml = domcaps_doc_to_xml(doc);
+    domcaps_doc_free(doc);
+    PyObject *ret = PyUnicode_FromString(xml);
+    g_free(xml);
+    return ret;
+}
+
+static PyObject *py_capabilities(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { QUERY_KWLIST, NULL };
+    Query q = { 0 };
+    domcaps_options opts;
+    if (!PARSE_QUERY("|$", ) || !query_to_options(&q, &opts))
+        return NULL;
+    domcaps_doc *doc = get_doc(&opts);
+    if (!doc)
+        return NULL;
+    char *json = domcaps_doc_to_json(doc, FALSE);
+    domcaps_doc_free(doc);
+    PyObject *ret = PyObject_CallFunction(json_loads, "s", json);
+    g_free(json);
+    return ret;
+}
+
+static PyObject *py_explain_firmware(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { QUERY_KWLIST, NULL };
+    Query q = { 0 };
+    domcaps_options opts;
+    if (!PARSE_QUERY("|$", ) || !query_to_options(&q, &opts))
+        return NULL;
+    domcaps_doc *doc = get_doc(&opts);
+    if (!doc)
+        return NULL;
+    char **lines = domcaps_explain_firmware(&opts, doc);
+    domcaps_doc_free(doc);
+    PyObject *list = PyList_New(0);
+    for (char **l = lines; list && *l; l++) {
+        PyObject *s = PyUnicode_FromString(*l);
+        if (!s || PyList_Append(list, s) < 0) {
+            Py_XDECREF(s);
+            Py_CLEAR(list);
+            break;
+        }
+        Py_DECREF(s);
+    }
+    g_strfreev(lines);
+    return list;
+}
+
+static PyObject *problems_to_list(GPtrArray *problems)
+{
+    PyObject *list = PyList_New(0);
+    for (guint i = 0; list && i < problems->len; i++) {
+        const domcaps_problem *p = problems->pdata[i];
+        PyObject *allowed = PyList_New(0);
+        for (char **a = p->allowed; allowed && a && *a; a++) {
+            PyObject *s = PyUnicode_FromString(*a);
+            if (!s || PyList_Append(allowed, s) < 0)
+                Py_CLEAR(allowed);
+            Py_XDECREF(s);
+        }
+        PyObject *d = allowed ? Py_BuildValue("{s:s,s:z,s:O,s:s}", "location", p->location, "value", p->value,
+                                              "allowed", allowed, "message", p->message)
+                              : NULL;
+        Py_XDECREF(allowed);
+        if (!d || PyList_Append(list, d) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
+}
+
+/* check(domain_xml, caps=None, **query): the values of a libvirt domain
+ * definition the capabilities do not allow; [] when it fits. Without caps,
+ * the capabilities are probed for the domain's own emulator, arch, machine
+ * and type (query arguments override them); caps is a <domainCapabilities>
+ * document (str) to check against instead. */
+static PyObject *py_check(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "domain_xml", "caps", QUERY_KWLIST, NULL };
+    Query q = { 0 };
+    const char *domain = NULL, *caps = NULL;
+    Py_ssize_t domain_len = 0;
+    domcaps_options opts;
+    if (!PARSE_QUERY("s#|z$", &domain, &domain_len, &caps, ) || !query_to_options(&q, &opts))
+        return NULL;
+    GError *err = NULL;
+    GPtrArray *problems = NULL;
+    gboolean ok;
+    Py_BEGIN_ALLOW_THREADS
+    if (caps) {
+        domcaps_doc *doc = domcaps_doc_new_from_xml(caps, -1, &err);
+        ok = doc && domcaps_check_domain(doc, domain, domain_len, &problems, &err);
+        domcaps_doc_free(doc);
+    } else {
+        ok = domcaps_check_domain_probe(&opts, domain, domain_len, NULL, &problems, &err);
+    }
+    Py_END_ALLOW_THREADS
+    if (!ok) {
+        if (problems)
+            g_ptr_array_unref(problems);
+        return raise_error(err);
+    }
+    PyObject *ret = problems_to_list(problems);
+    g_ptr_array_unref(problems);
+    return ret;
+}
+
+static PyMethodDef methods[] = {
+    { "capabilities", (PyCFunction)(void (*)(void))py_capabilities, METH_VARARGS | METH_KEYWORDS,
+      "capabilities(*, arch=None, machine=None, virttype=None, emulator=None, root=None, replay=None,\n"
+      "             cpu_map=None, timeout=0, cache_dir=None, cache='use', expand_cpu_features=False,\n"
+      "             supported_cpu_features=False, disable_deprecated_features=False, schema=None) -> dict\n\n"
+      "The domain capabilities of a QEMU binary on this host, as `domcaps --format json` prints them.\n"
+      "Raises domcaps.Error with the library's message." },
+    { "capabilities_xml", (PyCFunction)(void (*)(void))py_capabilities_xml, METH_VARARGS | METH_KEYWORDS,
+      "capabilities_xml(**query) -> str\n\nThe same as libvirt's <domainCapabilities> XML." },
+    { "check", (PyCFunction)(void (*)(void))py_check, METH_VARARGS | METH_KEYWORDS,
+      "check(domain_xml, caps=None, **query) -> list\n\n"
+      "The values of a libvirt domain definition the capabilities do not allow, one dict each\n"
+      "(location, value, allowed, message); [] when it fits. Without caps the capabilities of\n"
+      "the domain's own emulator, arch, machine and type are probed; caps: a capabilities XML." },
+    { "explain_firmware", (PyCFunction)(void (*)(void))py_explain_firmware, METH_VARARGS | METH_KEYWORDS,
+      "explain_firmware(**query) -> list of str\n\n"
+      "Every firmware descriptor considered for the query, in priority order, taken or skipped and why." },
+    { NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "domcaps",
+    "Domain capabilities of QEMU binaries, as libvirt prints them, without a daemon (libdomcaps).",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit_domcaps(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (!m)
+        return NULL;
+    PyObject *json = PyImport_ImportModule("json");
+    if (!json)
+        goto fail;
+    json_loads = PyObject_GetAttrString(json, "loads");
+    Py_DECREF(json);
+    if (!json_loads)
+        goto fail;
+    DomcapsError = PyErr_NewExceptionWithDoc(
+        "domcaps.Error", "A domcaps failure: str(e) is the library's message, e.code its domcaps_error_code.",
+        NULL, NULL);
+    if (!DomcapsError || PyModule_AddObjectRef(m, "Error", DomcapsError) < 0)
+        goto fail;
+    if (PyModule_AddStringConstant(m, "__version__", domcaps_version()) < 0 ||
+        PyModule_AddStringConstant(m, "LIBVIRT_VERSION", DOMCAPS_LIBVIRT_VERSION) < 0 ||
+        PyModule_AddIntConstant(m, "FORMAT_VERSION", DOMCAPS_FORMAT_VERSION) < 0)
+        goto fail;
+    static const struct { const char *name; int code; } codes[] = {
+        { "ERROR_INVALID_ARG", DOMCAPS_ERROR_INVALID_ARG },
+        { "ERROR_NO_EMULATOR", DOMCAPS_ERROR_NO_EMULATOR },
+        { "ERROR_NOT_EXECUTABLE", DOMCAPS_ERROR_NOT_EXECUTABLE },
+        { "ERROR_NOT_QEMU", DOMCAPS_ERROR_NOT_QEMU },
+        { "ERROR_PROBE_TIMEOUT", DOMCAPS_ERROR_PROBE_TIMEOUT },
+        { "ERROR_PROBE_FAILED", DOMCAPS_ERROR_PROBE_FAILED },
+        { "ERROR_BAD_REPLY", DOMCAPS_ERROR_BAD_REPLY },
+        { "ERROR_ARCH_MISMATCH", DOMCAPS_ERROR_ARCH_MISMATCH },
+        { "ERROR_UNKNOWN_MACHINE", DOMCAPS_ERROR_UNKNOWN_MACHINE },
+        { "ERROR_NO_KVM", DOMCAPS_ERROR_NO_KVM },
+        { "ERROR_IO", DOMCAPS_ERROR_IO },
+        { "ERROR_INVALID_XML", DOMCAPS_ERROR_INVALID_XML },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(codes); i++)
+        if (PyModule_AddIntConstant(m, codes[i].name, codes[i].code) < 0)
+            goto fail;
+    return m;
+fail:
+    Py_DECREF(m);
+    return NULL;
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""The Python binding (`import domcaps`, build dir on PYTHONPATH): its
+results equal the CLI's output, its failures are domcaps.Error carrying the
+library's message and code, and ten thousand calls do not grow memory.
+TAP output.
+
+Usage: test_binding.py DOMCAPS_CLI
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import domcaps
+
+CLI = sys.argv[1]
+HERE = os.path.dirname(os.path.abspath(__file__))
+CACHE = tempfile.mkdtemp(prefix="domcaps-py-")
+results = []
+
+
+def check(ok, what, detail=""):
+    results.append(ok)
+    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}")
+    if not ok and detail:
+        for line in str(detail).splitlines()[:20]:
+            print(f"# {line}")
+
+
+def cli(*args):
+    return subprocess.run([CLI, "--cache-dir", CACHE] + list(args), capture_output=True, text=True)
+
+
+def kvm_usable():
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+        os.close(fd)
+        return True
+    except OSError:
+        return False
+
+
+def rss_kib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+# ---- results equal the CLI's ------------------------------------------------
+queries = [
+    {},
+    {"virttype": "qemu"},
+    {"virttype": "qemu", "machine": "q35"},
+    {"virttype": "qemu", "arch": "i686", "machine": "pc"},
+    {"virttype": "qemu", "arch": "aarch64", "machine": "virt"},
+    {"virttype": "qemu", "arch": "ppc64", "machine": "pseries"},
+    {"virttype": "qemu", "arch": "s390x"},
+    {"virttype": "qemu", "arch": "riscv64", "machine": "virt"},
+    {"emulator": "/usr/bin/qemu-system-x86_64", "virttype": "qemu", "machine": "pc"},
+    {"virttype": "qemu", "machine": "q35", "expand_cpu_features": True},
+    {"virttype": "qemu", "machine": "q35", "expand_cpu_features": True, "supported_cpu_features": True,
+     "disable_deprecated_features": True},
+]
+if kvm_usable():
+    queries += [{"virttype": "kvm", "machine": "q35"},
+                {"virttype": "kvm", "machine": "q35", "expand_cpu_features": True}]
+OPT = {"virttype": "--virttype", "machine": "--machine", "arch": "--arch", "emulator": "--emulatorbin"}
+
+
+def cli_args(q):
+    args = []
+    for k, v in q.items():
+        if k in OPT:
+            args += [OPT[k], v]
+        elif v:
+            args.append("--" + k.replace("_", "-"))
+    return args
+
+
+for q in queries:
+    args = cli_args(q)
+    out = cli(*args, "--format", "json")
+    try:
+        got = domcaps.capabilities(cache_dir=CACHE, **q)
+        check(out.returncode == 0 and got == json.loads(out.stdout),
+              f"capabilities({q}) == domcaps {' '.join(args)} --format json", out.stderr)
+    except domcaps.Error as e:
+        check(False, f"capabilities({q})", e)
+    out = cli(*args)
+    try:
+        got = domcaps.capabilities_xml(cache_dir=CACHE, **q)
+        check(out.returncode == 0 and got == out.stdout, f"capabilities_xml({q}) == domcaps {' '.join(args)}",
+              out.stderr)
+    except domcaps.Error as e:
+        check(False, f"capabilities_xml({q})", e)
+
+lines = domcaps.explain_firmware(cache_dir=CACHE, virttype="qemu", machine="q35")
+out = cli("--virttype", "qemu", "--machine", "q35", "--explain-firmware")
+check(lines == out.stdout.splitlines() and any(": taken:" in l for l in lines),
+      "explain_firmware() == domcaps --explain-firmware", "\n".join(lines))
+
+# ---- errors become exceptions -----------------------------------------------
+errors = [
+    ({"virttype": "qemu", "machine": "no-such-machine"}, ["--virttype", "qemu", "--machine", "no-such-machine"],
+     domcaps.ERROR_UNKNOWN_MACHINE),
+    ({"virttype": "xen"}, ["--virttype", "xen"], domcaps.ERROR_INVALID_ARG),
+    ({"arch": "nonsense"}, ["--arch", "nonsense"], domcaps.ERROR_INVALID_ARG),
+    ({"emulator": "/nonexistent/qemu"}, ["--emulatorbin", "/nonexistent/qemu"], domcaps.ERROR_NO_EMULATOR),
+    ({"emulator": "/etc/passwd"}, ["--emulatorbin", "/etc/passwd"], domcaps.ERROR_NOT_EXECUTABLE),
+    ({"replay": "/nonexistent.transcript"}, ["--replay", "/nonexistent.transcript"], domcaps.ERROR_IO),
+]
+for q, args, code in errors:
+    out = cli(*args)
+    try:
+        domcaps.capabilities(cache_dir=CACHE, **q)
+        check(False, f"capabilities({q}) raises domcaps.Error", "no exception")
+    except domcaps.Error as e:
+        msg = out.stderr.strip().removeprefix("domcaps: ")
+        check(str(e) == msg and e.code == code and out.returncode == 1,
+              f"capabilities({q}) raises domcaps.Error(code {code}): {e}",
+              f"binding: {e!s} (code {e.code})\ncli: {msg}")
+
+try:
+    domcaps.capabilities(cache="sometimes")
+    check(False, "a bad argument raises ValueError")
+except ValueError as e:
+    check(True, f"a bad argument raises ValueError: {e}")
+try:
+    domcaps.capabilities(nonsense=1)
+    check(False, "an unknown keyword raises TypeError")
+except TypeError as e:
+    check(True, f"an unknown keyword raises TypeError: {e}")
+
+# ---- check ---------------------------------------------------------------
+DOMAIN = """<domain type='qemu'>
+  <name>t</name>
+  <os><type arch='x86_64' machine='q35'>hvm</type><loader secure='yes'/></os>
+  <devices><video><model type='nosuch'/></video><disk type='file'><target dev='hda' bus='ide'/></disk></devices>
+</domain>"""
+with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
+    f.write(DOMAIN)
+out = subprocess.run([CLI, "check", "--cache-dir", CACHE, f.name], capture_output=True, text=True)
+probs = domcaps.check(DOMAIN, cache_dir=CACHE)
+check([p["message"] for p in probs] == out.stdout.splitlines() and len(probs) >= 2 and out.returncode == 2,
+      f"check(domain) == domcaps check: {len(probs)} problems",
+      f"binding: {probs}\ncli: {out.stdout}{out.stderr}")
+check(all(set(p) == {"location", "value", "allowed", "message"} for p in probs),
+      "check() problems carry location, value, allowed, message")
+caps = domcaps.capabilities_xml(cache_dir=CACHE, virttype="qemu", machine="q35")
+check([p["message"] for p in domcaps.check(DOMAIN, caps=caps)] == [p["message"] for p in probs],
+      "check(domain, caps=XML) == check(domain) probed")
+fine = "<domain type='qemu'><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>"
+check(domcaps.check(fine, cache_dir=CACHE) == [], "check() of a domain that fits is []")
+for bad, code in (("<domain", domcaps.ERROR_INVALID_XML), ("<notadomain/>", domcaps.ERROR_INVALID_XML)):
+    try:
+        domcaps.check(bad, cache_dir=CACHE)
+        check(False, f"check({bad!r}) raises domcaps.Error")
+    except domcaps.Error as e:
+        check(e.code == code, f"check({bad!r}) raises domcaps.Error(code {e.code}): {e}")
+try:
+    domcaps.check(fine, caps="<domainCapabilities")
+    check(False, "check(caps=broken) raises domcaps.Error")
+except domcaps.Error as e:
+    check(e.code == domcaps.ERROR_INVALID_XML, f"check(caps=broken) raises domcaps.Error: {e}")
+
+# ---- ten thousand calls do not grow memory ------------------------------------
+# Host facts are read anew on every query, and on a host with swtpm that
+# means starting swtpm three times (some 25 ms): the loop runs on a host
+# root of links to the real QEMU, firmware and CPU map, without swtpm, so
+# that it measures the library and the binding, in seconds.
+ROOT = tempfile.mkdtemp(prefix="domcaps-py-root-")
+for path in ("/usr/bin/qemu-system-x86_64", "/usr/share/qemu", "/usr/share/OVMF", "/usr/share/seabios",
+             "/usr/share/libvirt/cpu_map", "/usr/lib/x86_64-linux-gnu/qemu"):
+    if os.path.exists(path):
+        os.makedirs(os.path.dirname(ROOT + path), exist_ok=True)
+        os.symlink(path, ROOT + path)
+N = int(os.environ.get("DOMCAPS_PY_CALLS", "10000"))
+q = {"virttype": "qemu", "machine": "q35", "cache_dir": CACHE, "root": ROOT}
+
+
+def one(i):
+    domcaps.capabilities(**q)
+    if i % 10 == 0:
+        try:
+            domcaps.capabilities(virttype="qemu", machine="no-such-machine", cache_dir=CACHE, root=ROOT)
+        except domcaps.Error:
+            pass
+        domcaps.check(DOMAIN, caps=caps)
+        domcaps.capabilities_xml(**q)
+
+
+for i in range(500):  # warm up: allocator pools, interned strings, caches
+    one(i)
+before = rss_kib()
+for i in range(N):
+    one(i)
+after = rss_kib()
+limit = 4096
+check(after - before < limit,
+      f"{N} capabilities() calls (+{N // 10} failing, check(), capabilities_xml()): "
+      f"RSS {before} KiB -> {after} KiB ({after - before:+d} KiB, limit {limit})")
+
+shutil.rmtree(CACHE, ignore_errors=True)
+shutil.rmtree(ROOT, ignore_errors=True)
+os.unlink(f.name)
+print(f"1..{len(results)}")
+sys.exit(0 if all(results) else 1)
