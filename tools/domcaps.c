@@ -43,7 +43,7 @@ static GOptionEntry entries[] = {
     { "supported-cpu-features", 0, 0, G_OPTION_ARG_NONE, &opt_supported_cpu, "host-model CPU also lists features the host supports but host-model does not enable by default (libvirt >= 12.5)", NULL },
     { "disable-deprecated-features", 0, 0, G_OPTION_ARG_NONE, &opt_disable_deprecated, "host-model CPU disables the features QEMU flags as deprecated (libvirt >= 11.0)", NULL },
     { "explain-firmware", 0, 0, G_OPTION_ARG_NONE, &opt_explain_firmware, "print, instead of the document, every firmware descriptor considered for the query, in priority order, taken or skipped and why", NULL },
-    { "schema", 0, 0, G_OPTION_ARG_STRING, &opt_schema, "print as this libvirt release does (" DOMCAPS_SCHEMAS "; default the newest)", "RELEASE" },
+    { "schema", 0, 0, G_OPTION_ARG_STRING, &opt_schema, "print as this libvirt release does (" DOMCAPS_SCHEMAS "; default $DOMCAPS_SCHEMA, else the newest)", "RELEASE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
@@ -247,7 +247,11 @@ int main(int argc, char **argv)
     opts.timeout_ms = opt_timeout_ms;
     opts.cache_dir = opt_cache_dir;
     opts.cache = opt_no_cache ? DOMCAPS_CACHE_OFF : opt_refresh ? DOMCAPS_CACHE_REFRESH : DOMCAPS_CACHE_USE;
-    opts.schema = opt_schema;
+    /* DOMCAPS_SCHEMA pins the format for command lines that cannot be
+     * edited (a virsh script run with domcaps in place of virsh). */
+    opts.schema = opt_schema ? opt_schema : g_getenv("DOMCAPS_SCHEMA");
+    if (opts.schema && !*opts.schema)
+        opts.schema = NULL;
     opts.user = opt_user ? opt_user : g_getenv("DOMCAPS_USER");
     if (opts.user && !*opts.user)
         opts.user = NULL;
@@ -256,6 +260,10 @@ int main(int argc, char **argv)
                  (opt_disable_deprecated ? DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES : 0);
 
     if (opt_all) {
+        if (opt_explain_firmware) {
+            fprintf(stderr, "domcaps: --explain-firmware explains one query, not --all\n");
+            return 1;
+        }
         if (opt_emulator || opt_arch || opt_machine) {
             fprintf(stderr, "domcaps: --all takes emulator paths as arguments, not --emulatorbin/--arch/--machine\n");
             return 1;

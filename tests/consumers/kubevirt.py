@@ -6,7 +6,9 @@ in place of `virsh`, on this host:
   - the `--help | grep -q -- '--expand-cpu-features'` and
     `'--supported-cpu-features'` probes find both options;
   - the labeller's lines without the newer options print libvirt 9.0's
-    document byte for byte (../shared/oracle/libvirt-domcaps);
+    document byte for byte (../shared/oracle/libvirt-domcaps) with the
+    format pinned by DOMCAPS_SCHEMA=9.0 in the environment, and in the
+    default newest format KubeVirt reads from them what it reads from 9.0's;
   - with --expand-cpu-features (libvirt >= 12.2's meaning) the host-model
     CPU is libvirt 9.0's with every feature its model implies written out:
     the required set is exactly (model's features in the CPU map, ancestors
@@ -153,9 +155,9 @@ def main():
         both_ok = theirs is not None and ours.returncode == 0 and theirs.returncode == 0
         detail = f"domcaps: {ours.stderr}\nlibvirt: {theirs.stderr if theirs else 'no oracle'}"
         if schema:
-            pinned = sh(f"domcaps {line} --schema 9.0")
+            pinned = sh(f"DOMCAPS_SCHEMA=9.0 domcaps {line}")
             check(both_ok and pinned.stdout.rstrip("\n") == theirs.stdout.rstrip("\n"),
-                  f"domcaps {line} --schema 9.0 == libvirt 9.0 virsh {line}", detail)
+                  f"DOMCAPS_SCHEMA=9.0 domcaps {line} == libvirt 9.0 virsh {line}", detail + pinned.stderr)
             ra = kubevirt_reads(ours.stdout) if both_ok else {}
             rb = kubevirt_reads(theirs.stdout) if both_ok else {}
             diff = "\n".join(f"{k}: domcaps {ra.get(k)} libvirt {rb.get(k)}"
