@@ -9,7 +9,10 @@
 #include "host/firmware.h"
 #include "probe/facts.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* ---- domcaps_options.flags ---------------------------------------------- */
@@ -69,6 +72,28 @@ static void add_deprecated(GPtrArray *list, json_object *expansion)
     }
 }
 
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a
+
+/* The IA32_ARCH_CAPABILITIES value KVM offers guests: a feature MSR read on
+ * the /dev/kvm system descriptor (KVM_GET_MSRS, Linux 4.17 and newer). */
+static gboolean kvm_arch_capabilities(const DcHost *host, guint64 *value)
+{
+    g_autofree char *dev = dc_host_path(host, "/dev/kvm");
+    int fd = open(dev, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return FALSE;
+    struct {
+        struct kvm_msrs head;
+        struct kvm_msr_entry entry;
+    } msrs = { .head.nmsrs = 1, .entry.index = MSR_IA32_ARCH_CAPABILITIES };
+    int n = ioctl(fd, KVM_GET_MSRS, &msrs);
+    close(fd);
+    if (n != 1)
+        return FALSE;
+    *value = msrs.entry.data;
+    return TRUE;
+}
+
 void dc_api_apply_cpu_flags(DcNode *root, const DcFacts *facts, const DcHost *host, const char *accel,
                             const char *arch, const char *cpu_map_dir, unsigned int flags)
 {
@@ -86,11 +111,28 @@ void dc_api_apply_cpu_flags(DcNode *root, const DcFacts *facts, const DcHost *ho
         map = dc_cpu_map_load(dir, arch, NULL);
     }
 
+    /* What the host supports but host-model leaves out by default: the
+     * IA32_ARCH_CAPABILITIES features (QEMU 10.1 and newer masks the MSR),
+     * as KVM offers them, and as QEMU's expansions report them. */
     if ((flags & DOMCAPS_GET_SUPPORTED_CPU_FEATURES) && map) {
         g_autoptr(GPtrArray) extra = dc_cpu_x86_arch_capabilities_features(map, expansion, expansion_nm);
-        for (guint i = 0; i < extra->len; i++)
-            if (!feature_find(features, extra->pdata[i]))
+        guint64 msr = 0;
+        if (strcmp(accel, "kvm") == 0 && kvm_arch_capabilities(host, &msr)) {
+            g_autoptr(GPtrArray) from_kvm = dc_cpu_x86_msr_features(map, MSR_IA32_ARCH_CAPABILITIES, msr);
+            for (guint i = 0; i < from_kvm->len; i++)
+                if (!g_ptr_array_find_with_equal_func(extra, from_kvm->pdata[i], g_str_equal, NULL))
+                    g_ptr_array_add(extra, g_strdup(from_kvm->pdata[i]));
+        }
+        gboolean added = FALSE;
+        for (guint i = 0; i < extra->len; i++) {
+            if (!feature_find(features, extra->pdata[i])) {
                 feature_set(features, extra->pdata[i], "require");
+                added = TRUE;
+            }
+        }
+        /* The MSR is only there for a guest whose CPUID says so. */
+        if (added && !feature_find(features, "arch-capabilities"))
+            feature_set(features, "arch-capabilities", "require");
     }
     if (flags & DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES)
         add_deprecated(features, expansion);

@@ -189,4 +189,14 @@ GPtrArray *dc_cpu_x86_arch_capabilities_features(const DcCpuMap *map,
 /* The map's spelling of a feature QEMU names canonically ("lahf-lm" -> "lahf_lm"). */
 const char *dc_cpu_x86_feature_name(const char *qemu_name);
 
+/**
+ * dc_cpu_x86_msr_features:
+ *
+ * Map names of the features defined by bits of MSR @index that are all set
+ * in @value (EDX:EAX), in map order.
+ *
+ * Returns: (transfer full) (element-type utf8): possibly empty.
+ */
+GPtrArray *dc_cpu_x86_msr_features(const DcCpuMap *map, guint32 index, guint64 value);
+
 G_END_DECLS

@@ -1218,3 +1218,31 @@ dc_cpu_x86_arch_capabilities_features(const DcCpuMap *cpumap,
     }
     return names;
 }
+
+GPtrArray *
+dc_cpu_x86_msr_features(const DcCpuMap *cpumap, guint32 index, guint64 value)
+{
+    const DcX86Map *map = dc_cpu_map_x86(cpumap);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    guint32 eax = (guint32) value, edx = (guint32) (value >> 32);
+
+    for (guint i = 0; map && i < map->features->len; i++) {
+        const X86Feature *f = g_ptr_array_index(map->features, i);
+        gboolean msr = FALSE, set = TRUE;
+
+        for (guint j = 0; j < f->data->len; j++) {
+            const X86Item *it = &g_array_index(f->data, X86Item, j);
+
+            if (it->type != ITEM_MSR || it->in != index) {
+                set = FALSE;
+                break;
+            }
+            msr = TRUE;
+            if ((it->r[EAX] & eax) != it->r[EAX] || (it->r[EDX] & edx) != it->r[EDX])
+                set = FALSE;
+        }
+        if (msr && set)
+            g_ptr_array_add(names, g_strdup(f->name));
+    }
+    return names;
+}
