@@ -82,15 +82,14 @@ static gboolean kvm_arch_capabilities(const DcHost *host, guint64 *value)
     int fd = open(dev, O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return FALSE;
-    struct {
-        struct kvm_msrs head;
-        struct kvm_msr_entry entry;
-    } msrs = { .head.nmsrs = 1, .entry.index = MSR_IA32_ARCH_CAPABILITIES };
-    int n = ioctl(fd, KVM_GET_MSRS, &msrs);
+    g_autofree struct kvm_msrs *msrs = g_malloc0(sizeof(*msrs) + sizeof(struct kvm_msr_entry));
+    msrs->nmsrs = 1;
+    msrs->entries[0].index = MSR_IA32_ARCH_CAPABILITIES;
+    int n = ioctl(fd, KVM_GET_MSRS, msrs);
     close(fd);
     if (n != 1)
         return FALSE;
-    *value = msrs.entry.data;
+    *value = msrs->entries[0].data;
     return TRUE;
 }
 
