@@ -5,6 +5,7 @@
  * Exit: 0 printed, 1 error (an emulator that is no libvirt target is
  * skipped with a note, as with --all). */
 #include "cmd-util.h"
+#include "commands.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,38 +39,6 @@ static void run_job(gpointer data, gpointer user_data)
     domcaps_options o = base;
     o.emulator = job->emulator;
     job->doc = domcaps_get(&o, &job->err);
-}
-
-static gint by_path(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* qemu-system-* in $PATH, /usr/local/bin and /usr/bin, first found wins. */
-static GPtrArray *installed(void)
-{
-    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    const char *path = g_getenv("PATH");
-    g_autofree char *dirs = g_strdup_printf("%s:/usr/local/bin:/usr/bin", path ? path : "");
-    g_auto(GStrv) parts = g_strsplit(dirs, ":", -1);
-    for (char **d = parts; *d; d++) {
-        if (**d != '/')
-            continue;
-        g_autoptr(GDir) dir = g_dir_open(*d, 0, NULL);
-        const char *name;
-        while (dir && (name = g_dir_read_name(dir))) {
-            if (!g_str_has_prefix(name, "qemu-system-") || g_hash_table_contains(seen, name))
-                continue;
-            g_autofree char *full = g_build_filename(*d, name, NULL);
-            if (!g_file_test(full, G_FILE_TEST_IS_EXECUTABLE))
-                continue;
-            g_hash_table_add(seen, g_strdup(name));
-            g_ptr_array_add(found, g_steal_pointer(&full));
-        }
-    }
-    g_ptr_array_sort(found, by_path);
-    return found;
 }
 
 /* Probe @emulators in parallel; the documents go to @docs in order. */
@@ -138,7 +107,7 @@ int dc_cmd_matrix(int argc, char **argv)
             for (int i = 1; i < argc; i++)
                 g_ptr_array_add(emulators, g_strdup(argv[i]));
         } else {
-            emulators = installed();
+            emulators = dc_installed_emulators();
         }
         base = opts;
         rc = probe_all(emulators, docs);

@@ -14,3 +14,7 @@ typedef struct {
 const DcCommand *dc_command_find(const char *name);
 /* The summary text for --help: intro, then one line per subcommand. */
 char *dc_commands_summary(const char *intro);
+
+/* qemu-system-* in $PATH, /usr/local/bin and /usr/bin (first found of a
+ * name wins), sorted by path. Used by --all and matrix. */
+GPtrArray *dc_installed_emulators(void);

@@ -84,37 +84,6 @@ static void run_job(gpointer data, gpointer user_data)
     g_mutex_unlock(&progress_lock);
 }
 
-static gint compare_paths(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static GPtrArray *installed_emulators(void)
-{
-    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    const char *path = g_getenv("PATH");
-    g_autofree char *dirs = g_strdup_printf("%s:/usr/local/bin:/usr/bin", path ? path : "");
-    g_auto(GStrv) parts = g_strsplit(dirs, ":", -1);
-    for (char **d = parts; *d; d++) {
-        if (**d != '/')
-            continue;
-        g_autoptr(GDir) dir = g_dir_open(*d, 0, NULL);
-        const char *name;
-        while (dir && (name = g_dir_read_name(dir))) {
-            if (!g_str_has_prefix(name, "qemu-system-") || g_hash_table_contains(seen, name))
-                continue;
-            g_autofree char *full = g_build_filename(*d, name, NULL);
-            if (!g_file_test(full, G_FILE_TEST_IS_EXECUTABLE))
-                continue;
-            g_hash_table_add(seen, g_strdup(name));
-            g_ptr_array_add(found, g_steal_pointer(&full));
-        }
-    }
-    g_ptr_array_sort(found, compare_paths);
-    return found;
-}
-
 static int run_all(const domcaps_options *opts, char **emulators)
 {
     base_opts = *opts;
@@ -124,7 +93,7 @@ static int run_all(const domcaps_options *opts, char **emulators)
         for (char **e = emulators; *e; e++)
             g_ptr_array_add(list, g_strdup(*e));
     } else {
-        list = installed_emulators();
+        list = dc_installed_emulators();
     }
     progress_total = list->len;
     AllJob *jobs = g_new0(AllJob, list->len);
