@@ -226,6 +226,7 @@ typedef struct {
     GMutex lock;
     json_object *key;
     json_object *facts;
+    DcFacts *view;   /* lookup sets over facts, built once */
 } DcProcEntry;
 
 static GMutex proc_lock;
@@ -249,12 +250,31 @@ static DcProcEntry *proc_entry(const char *cache_dir, const char *emulator)
 
 static void proc_entry_set(DcProcEntry *e, json_object *key, json_object *facts)
 {
+    g_clear_pointer(&e->view, dc_facts_free);
     if (e->key)
         json_object_put(e->key);
     if (e->facts)
         json_object_put(e->facts);
     e->key = json_object_get(key);
     e->facts = json_object_get(facts);
+}
+
+void dc_api_forget_facts(void)
+{
+    g_mutex_lock(&proc_lock);
+    GHashTableIter it;
+    gpointer value;
+    if (proc_entries) {
+        g_hash_table_iter_init(&it, proc_entries);
+        while (g_hash_table_iter_next(&it, NULL, &value)) {
+            DcProcEntry *e = value;
+            g_mutex_lock(&e->lock);
+            g_clear_pointer(&e->key, json_object_put);
+            g_clear_pointer(&e->facts, json_object_put);
+            g_mutex_unlock(&e->lock);
+        }
+    }
+    g_mutex_unlock(&proc_lock);
 }
 
 static gboolean json_has_accel(json_object *facts, const char *accel)
@@ -389,7 +409,11 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     }
     /* The path is reported as the caller named it, not as found under a root. */
     json_object_object_add(facts_json, "emulator", json_object_new_string(emulator));
-    g_autoptr(DcFacts) facts = dc_facts_new_from_json(facts_json);
+    /* Building the lookup sets costs more than the rest of a warm call, so
+     * the in-process entry keeps them with its facts. */
+    g_autoptr(DcFacts) facts_owned = NULL;
+    DcFacts *facts = proc && proc->facts == facts_json && proc->view ? proc->view
+                                                                    : (facts_owned = dc_facts_new_from_json(facts_json));
     json_object *memo = NULL;
     if (cache_key && !json_object_object_get_ex(facts_json, "memo", &memo)) {
         memo = json_object_new_object();
@@ -400,6 +424,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL); /* no cache: still an answer */
     if (proc && proc->facts != facts_json)
         proc_entry_set(proc, cache_key, facts_json);
+    if (proc && !proc->view && facts_owned)
+        proc->view = g_steal_pointer(&facts_owned);
 
     if (record && !write_file_atomic(opts->record, record->str, record->len, &inner)) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_IO, "cannot write transcript: %s", inner->message);
@@ -445,7 +471,10 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         .release = release,
     };
     gboolean memo_changed = FALSE;
+    host->memo = memo;
     DcNode *root = dc_caps_assemble(facts, host, &q, memo, &memo_changed, err);
+    memo_changed |= host->memo_changed;
+    host->memo = NULL;
     if (root && cache_key && memo_changed)
         dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL);
     if (!root)

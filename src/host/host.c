@@ -1,4 +1,5 @@
 #include "host/host.h"
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <json-c/json.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -152,34 +153,92 @@ gboolean dc_host_has_iommu(const DcHost *host)
     return dir_has_entry(host, "/sys/kernel/iommu_groups") || dir_has_entry(host, "/sys/class/iommu");
 }
 
+/* "path size mtime inode" of each program: what the remembered answer is valid for. */
+static char *programs_identity(char *const *paths, gsize n)
+{
+    GString *id = g_string_new("swtpm");
+    for (gsize i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) < 0) {
+            g_string_free(id, TRUE);
+            return NULL;
+        }
+        g_string_append_printf(id, "|%s %lld %lld.%09ld %llu", paths[i], (long long)st.st_size,
+                               (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+    }
+    return g_string_free(id, FALSE);
+}
+
+static GMutex swtpm_lock;
+static GHashTable *swtpm_answers; /* identity -> versions + 1 */
+
+static guint swtpm_ask_versions(const char *setup)
+{
+    guint versions = 0;
+    g_autofree char *out = NULL;
+    const char *argv[] = { setup, "--print-capabilities", NULL };
+    /* A fixture's swtpm_setup is a script printing what the real one would. */
+    if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, NULL, NULL) &&
+        out) {
+        json_object *caps = json_tokener_parse(out), *features = NULL;
+        if (caps && json_object_object_get_ex(caps, "features", &features) &&
+            json_object_is_type(features, json_type_array)) {
+            for (size_t i = 0; i < json_object_array_length(features); i++) {
+                const char *f = json_object_get_string(json_object_array_get_idx(features, i));
+                if (g_strcmp0(f, "tpm-1.2") == 0)
+                    versions |= 1;
+                if (g_strcmp0(f, "tpm-2.0") == 0)
+                    versions |= 2;
+            }
+        }
+        if (caps)
+            json_object_put(caps);
+    }
+    return versions;
+}
+
 gboolean dc_host_swtpm(const DcHost *host, guint *versions)
 {
     DcHost *h = (DcHost *)host;
     if (h->swtpm < 0 || h->swtpm > 1) {
-        g_autofree char *swtpm = dc_host_find_program(host, "swtpm");
-        g_autofree char *setup = dc_host_find_program(host, "swtpm_setup");
-        g_autofree char *ioctl_ = dc_host_find_program(host, "swtpm_ioctl");
-        h->swtpm = swtpm && setup && ioctl_;
+        char *progs[3] = {
+            dc_host_find_program(host, "swtpm"),
+            dc_host_find_program(host, "swtpm_setup"),
+            dc_host_find_program(host, "swtpm_ioctl"),
+        };
+        h->swtpm = progs[0] && progs[1] && progs[2];
         h->swtpm_versions = 0;
-        g_autofree char *out = NULL;
-        const char *argv[] = { setup, "--print-capabilities", NULL };
-        /* A fixture's swtpm_setup is a script printing what the real one would. */
-        if (h->swtpm && g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                                     NULL, NULL) && out) {
-            json_object *caps = json_tokener_parse(out), *features = NULL;
-            if (caps && json_object_object_get_ex(caps, "features", &features) &&
-                json_object_is_type(features, json_type_array)) {
-                for (size_t i = 0; i < json_object_array_length(features); i++) {
-                    const char *f = json_object_get_string(json_object_array_get_idx(features, i));
-                    if (g_strcmp0(f, "tpm-1.2") == 0)
-                        h->swtpm_versions |= 1;
-                    if (g_strcmp0(f, "tpm-2.0") == 0)
-                        h->swtpm_versions |= 2;
-                }
+        g_autofree char *id = h->swtpm ? programs_identity(progs, 3) : NULL;
+        gboolean known = FALSE;
+        if (id) {
+            g_mutex_lock(&swtpm_lock);
+            gpointer v = swtpm_answers ? g_hash_table_lookup(swtpm_answers, id) : NULL;
+            g_mutex_unlock(&swtpm_lock);
+            json_object *m = NULL;
+            if (v) {
+                h->swtpm_versions = GPOINTER_TO_UINT(v) - 1;
+                known = TRUE;
+            } else if (h->memo && json_object_object_get_ex(h->memo, id, &m) && json_object_is_type(m, json_type_int)) {
+                h->swtpm_versions = (guint)json_object_get_int(m) & 3;
+                known = TRUE;
             }
-            if (caps)
-                json_object_put(caps);
         }
+        if (h->swtpm && !known) {
+            h->swtpm_versions = swtpm_ask_versions(progs[1]);
+            if (id && h->memo) {
+                json_object_object_add(h->memo, id, json_object_new_int((int)h->swtpm_versions));
+                h->memo_changed = TRUE;
+            }
+        }
+        if (id) {
+            g_mutex_lock(&swtpm_lock);
+            if (!swtpm_answers)
+                swtpm_answers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            g_hash_table_replace(swtpm_answers, g_strdup(id), GUINT_TO_POINTER(h->swtpm_versions + 1));
+            g_mutex_unlock(&swtpm_lock);
+        }
+        for (int i = 0; i < 3; i++)
+            g_free(progs[i]);
     }
     if (versions)
         *versions = h->swtpm_versions;

@@ -10,6 +10,8 @@ typedef struct {
     char *arch;              /* cached dc_host_arch() */
     int swtpm;               /* cached dc_host_swtpm(): -1 unknown, 0 no, 1 yes */
     guint swtpm_versions;
+    struct json_object *memo; /* where slow host answers may be remembered (a cache entry's memo), may be NULL */
+    gboolean memo_changed;    /* set when memo gained an answer */
 } DcHost;
 
 DcHost *dc_host_new(const char *root, gboolean privileged, const char *xdg_config_home);
@@ -55,5 +57,8 @@ gboolean dc_host_has_iommu(const DcHost *host);
 
 /* swtpm installed (swtpm, swtpm_setup and swtpm_ioctl, as libvirt requires)
  * and the TPM versions `swtpm_setup --print-capabilities` reports: bit 0 for
- * 1.2, bit 1 for 2.0. FALSE when swtpm is not installed. Cached per host. */
+ * 1.2, bit 1 for 2.0. FALSE when swtpm is not installed. Running swtpm_setup
+ * costs milliseconds, so its answer is remembered (in the process and in
+ * host->memo) under the identity of the three programs, and asked again only
+ * when one of them changes. */
 gboolean dc_host_swtpm(const DcHost *host, guint *versions);
