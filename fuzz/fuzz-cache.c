@@ -8,6 +8,7 @@
  * A scratch host root is made once per process: a fake emulator (which
  * fails if ever run) plus the fixture host's /usr/share and /proc. */
 #include "domcaps.h"
+#include "api-internal.h"
 #include "cache/cache.h"
 #include "host/host.h"
 #include <fcntl.h>
@@ -94,6 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!hit)
         return 0;
 
+    /* The library remembers facts per emulator within a process; without
+     * this, the first hit would answer every later input. */
+    dc_api_forget_facts();
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     opts.emulator = EMULATOR;
     opts.virttype = "qemu";

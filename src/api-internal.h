@@ -8,6 +8,11 @@
 domcaps_doc *dc_doc_new_take(DcNode *root);
 const DcNode *dc_doc_root(const domcaps_doc *doc);
 
+/* Drop the facts kept in memory per emulator (the next query reads the
+ * cache file again): for the cache fuzzer, which rewrites the file on
+ * every input. */
+void dc_api_forget_facts(void);
+
 /* api-extra.c: change the host-model CPU of an assembled document for
  * domcaps_options.flags (DOMCAPS_GET_*). */
 struct DcFacts;
