@@ -43,16 +43,8 @@ def check(ok, what, detail=""):
             print(f"# {line}")
 
 
-def find_oracle():
-    if os.environ.get("DOMCAPS_ORACLE"):
-        return os.environ["DOMCAPS_ORACLE"]
-    d = HERE
-    for _ in range(6):
-        cand = os.path.join(d, "shared", "oracle", "libvirt-domcaps")
-        if os.path.exists(cand):
-            return cand
-        d = os.path.dirname(d)
-    return None
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from oracle import find_oracle  # noqa: E402
 
 
 def sh(cmd, stdin=None):

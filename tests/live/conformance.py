@@ -20,16 +20,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = "/usr/share/libvirt/schemas/domaincaps.rng"
 
 
-def find_oracle():
-    if os.environ.get("DOMCAPS_ORACLE"):
-        return os.environ["DOMCAPS_ORACLE"]
-    d = HERE
-    for _ in range(6):
-        cand = os.path.join(d, "shared", "oracle", "libvirt-domcaps")
-        if os.path.exists(cand):
-            return cand
-        d = os.path.dirname(d)
-    return None
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from oracle import find_oracle  # noqa: E402
 
 
 def main():
