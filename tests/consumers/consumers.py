@@ -24,7 +24,7 @@ sys.path.insert(0, "/usr/share/virt-manager")
 
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from oracle import find_oracle  # noqa: E402
+from oracle import ensure_oracle_daemon, find_oracle, run_oracle  # noqa: E402
 
 
 # ---- virt-manager (virtinst) ------------------------------------------------
@@ -154,12 +154,12 @@ def main():
     if not oracle:
         print("Bail out! oracle script not found (../shared/oracle/libvirt-domcaps)")
         return 1
+    ensure_oracle_daemon(oracle)
     n = failed = compared = 0
     counts = {}
     for combo in combos:
         args = shlex.split(combo)
-        theirs = subprocess.run([oracle] + args, capture_output=True, text=True, timeout=300,
-                                stdin=subprocess.DEVNULL)
+        theirs = run_oracle(oracle, args)
         for fname, fargs in formats:
             ours = subprocess.run([domcaps] + args + fargs, capture_output=True, text=True, timeout=120)
             ref = theirs
@@ -170,8 +170,7 @@ def main():
                 # another machine, so libvirt 9.0 is asked for that one.
                 print(f"# {fname}: default machine {mine} (libvirt 9.0: {machine_of(theirs.stdout)}); "
                       f"compared with libvirt 9.0 --machine {mine}")
-                ref = subprocess.run([oracle] + args + ["--machine", mine], capture_output=True, text=True,
-                                     timeout=300, stdin=subprocess.DEVNULL)
+                ref = run_oracle(oracle, args + ["--machine", mine])
             for cname, fn in CONSUMERS:
                 n += 1
                 what = f"{cname} reads domcaps ({fname}) as libvirt 9.0: {combo}"

@@ -44,7 +44,7 @@ def check(ok, what, detail=""):
 
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from oracle import find_oracle  # noqa: E402
+from oracle import ensure_oracle_daemon, find_oracle, run_oracle  # noqa: E402
 
 
 def sh(cmd, stdin=None):
@@ -112,6 +112,7 @@ def host_model(doc):
 
 def main():
     oracle = find_oracle()
+    ensure_oracle_daemon(oracle)
     arch = os.uname().machine
     machine = {"aarch64": "virt", "s390x": "s390-ccw-virtio"}.get(arch, "q35")
     # The labeller's choice: kvm when /dev/kvm is (made) writable, else qemu.
@@ -142,8 +143,7 @@ def main():
     for line in lines_90:
         ours = sh(f"domcaps {line}")
         oline = line.removeprefix("domcapabilities").strip()
-        theirs = subprocess.run(["bash", "-c", f"{oracle} {oline}"], capture_output=True, text=True,
-                                stdin=subprocess.DEVNULL, timeout=300) if oracle else None
+        theirs = run_oracle(oracle, oline, shell=True) if oracle else None
         both_ok = theirs is not None and ours.returncode == 0 and theirs.returncode == 0
         detail = f"domcaps: {ours.stderr}\nlibvirt: {theirs.stderr if theirs else 'no oracle'}"
         if schema:

@@ -21,7 +21,7 @@ SCHEMA = "/usr/share/libvirt/schemas/domaincaps.rng"
 
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from oracle import find_oracle  # noqa: E402
+from oracle import ensure_oracle_daemon, find_oracle, run_oracle  # noqa: E402
 
 
 def main():
@@ -33,13 +33,13 @@ def main():
         for i in range(2 * len(combos)):
             print(f"not ok {i + 1} - oracle script not found (../shared/oracle/libvirt-domcaps)")
         return 1
+    ensure_oracle_daemon(oracle)
     failed = 0
     n = 0
     for combo in combos:
         args = shlex.split(combo)
         ours = subprocess.run([domcaps, "--schema", "9.0"] + args, capture_output=True, text=True, timeout=120)
-        theirs = subprocess.run([oracle] + args, capture_output=True, text=True, timeout=300,
-                                stdin=subprocess.DEVNULL)
+        theirs = run_oracle(oracle, args)
         n += 1
         a, b = ours.stdout.rstrip("\n"), theirs.stdout.rstrip("\n")
         if ours.returncode != 0 or theirs.returncode != 0 or a != b:
