@@ -264,7 +264,7 @@ static domcaps_cache_entry *examine(const DcHost *host, const char *dir, const c
         return e;
     }
     g_autofree char *probe_path = dc_host_path(host, e->emulator);
-    g_autoptr(json_object) current = dc_cache_key_new(host, e->emulator, probe_path);
+    g_autoptr(json_object) current = dc_cache_key_new(host, e->emulator, probe_path, NULL);
     if (!current) {
         e->reason = g_strdup_printf("emulator %s is gone", e->emulator);
         return e;

@@ -182,39 +182,68 @@ static gboolean wants_kvm_probe_too(const DcHost *host, const domcaps_options *o
     return arch && dc_arch_is_x86(arch) && dc_arch_is_native(arch, dc_host_arch(host));
 }
 
+/* The KVM pass of a two-pass live probe, run on its own thread. */
+typedef struct {
+    DcProbeRequest req;
+    json_object *facts;
+} KvmPass;
+
+static gpointer kvm_pass_thread(gpointer data)
+{
+    KvmPass *pass = data;
+    /* Its failure only costs the KVM facts: the TCG pass decides the answer. */
+    pass->facts = dc_probe_run(&pass->req, NULL);
+    return NULL;
+}
+
 /* Probe what the query needs: a recording with several passes (libvirt's
  * KVM then TCG) is replayed whole; a live TCG probe that wants KVM's facts
- * too probes KVM first (its failure only costs those facts). */
+ * too probes KVM alongside, each QEMU on its own thread, so the query costs
+ * the slower of the two rather than their sum. A recording keeps libvirt's
+ * order: the KVM pass's exchange comes first in the transcript. */
 static json_object *probe_passes(DcProbeRequest *preq, DcQmp *replay, gboolean kvm_too, GError **err)
 {
-    const char *accel = preq->accel;
-    if ((replay && dc_qmp_replay_n_passes(replay) >= 2) || kvm_too) {
-        gsize mark = preq->record ? preq->record->len : 0;
-        preq->accel = "kvm";
-        if (replay)
-            dc_qmp_replay_use_pass(replay, 0);
-        g_autoptr(GError) kvm_err = NULL;
-        json_object *kvm = dc_probe_run(preq, &kvm_err);
-        if (!kvm && preq->record)
-            g_string_truncate(preq->record, mark);
-        preq->accel = "tcg";
-        if (replay)
-            dc_qmp_replay_use_pass(replay, 1);
-        json_object *tcg = dc_probe_run(preq, err);
-        preq->accel = accel;
-        if (!tcg) {
-            if (kvm)
-                json_object_put(kvm);
-            return NULL;
-        }
-        if (kvm) {
-            dc_probe_merge_accel(kvm, tcg);
-            json_object_put(tcg);
-            return kvm;
-        }
-        return tcg;
+    if (!(replay && dc_qmp_replay_n_passes(replay) >= 2) && !kvm_too)
+        return dc_probe_run(preq, err);
+
+    KvmPass pass = { .req = *preq };
+    pass.req.accel = "kvm";
+    g_autoptr(GString) kvm_record = preq->record ? g_string_new(NULL) : NULL;
+    pass.req.record = kvm_record;
+    DcProbeRequest tcg = *preq;
+    tcg.accel = "tcg";
+    GThread *thread = NULL;
+    if (replay) {
+        dc_qmp_replay_use_pass(replay, 0);
+        kvm_pass_thread(&pass);
+        dc_qmp_replay_use_pass(replay, 1);
+    } else {
+        thread = g_thread_try_new("domcaps-kvm-pass", kvm_pass_thread, &pass, NULL);
+        if (!thread)
+            kvm_pass_thread(&pass);
     }
-    return dc_probe_run(preq, err);
+    g_autoptr(GString) tcg_record = preq->record ? g_string_new(NULL) : NULL;
+    tcg.record = tcg_record;
+    json_object *tcg_facts = dc_probe_run(&tcg, err);
+    if (thread)
+        g_thread_join(thread);
+    if (replay && preq->record)
+        dc_qmp_set_recorder(replay, preq->record);  /* not the pass buffers freed below */
+    if (preq->record) {
+        if (pass.facts)
+            g_string_append_len(preq->record, kvm_record->str, kvm_record->len);
+        g_string_append_len(preq->record, tcg_record->str, tcg_record->len);
+    }
+    if (!tcg_facts) {
+        if (pass.facts)
+            json_object_put(pass.facts);
+        return NULL;
+    }
+    if (!pass.facts)
+        return tcg_facts;
+    dc_probe_merge_accel(pass.facts, tcg_facts);
+    json_object_put(tcg_facts);
+    return pass.facts;
 }
 
 /* In-process memory of the cache: a program that asks again (a daemon, the
@@ -365,7 +394,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     /* Replays and recordings always talk QMP; everything else may be cached. */
     gboolean use_cache = !replay && !record && opts->cache != DOMCAPS_CACHE_OFF;
     g_autofree char *cache_dir = use_cache ? (opts->cache_dir ? g_strdup(opts->cache_dir) : dc_cache_default_dir()) : NULL;
-    g_autoptr(json_object) cache_key = use_cache ? dc_cache_key_new(host, emulator, probe_path) : NULL;
+    g_autoptr(json_object) cache_key = use_cache ? dc_cache_key_new(host, emulator, probe_path, preq.creds) : NULL;
     g_autoptr(json_object) facts_json = NULL;
     DcProcEntry *proc = cache_key ? proc_entry(cache_dir, emulator) : NULL;
     G_GNUC_UNUSED g_autoptr(GMutexLocker) proc_locker = proc ? g_mutex_locker_new(&proc->lock) : NULL;
@@ -419,14 +448,6 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         memo = json_object_new_object();
         json_object_object_add(facts_json, "memo", memo);
     }
-    /* Store what was probed now: later query errors do not make it wrong. */
-    if (cache_key && dirty)
-        dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL); /* no cache: still an answer */
-    if (proc && proc->facts != facts_json)
-        proc_entry_set(proc, cache_key, facts_json);
-    if (proc && !proc->view && facts_owned)
-        proc->view = g_steal_pointer(&facts_owned);
-
     if (record && !write_file_atomic(opts->record, record->str, record->len, &inner)) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_IO, "cannot write transcript: %s", inner->message);
         g_error_free(inner);
@@ -456,6 +477,17 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "KVM is not supported by '%s' on this host", emulator);
         return NULL;
     }
+
+    /* Store what was probed once the binary is known to be the emulator the
+     * query is about (a QEMU of another architecture is an error, and leaves
+     * no entry); a later error in the query (an unknown machine) does not make
+     * the facts wrong. */
+    if (cache_key && dirty)
+        dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL); /* no cache: still an answer */
+    if (proc && proc->facts != facts_json)
+        proc_entry_set(proc, cache_key, facts_json);
+    if (proc && !proc->view && facts_owned)
+        proc->view = g_steal_pointer(&facts_owned);
 
     g_autofree char *machine = resolve_machine(dc_facts_accel(facts, accel, "machines"), arch, opts->machine,
                                                emulator, release, err);

@@ -72,7 +72,39 @@ static json_object *build_identity(void)
     return json_object_new_string(id);
 }
 
-json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path)
+/* May this identity read and write the node? By its mode bits, as the
+ * kernel decides for a user that is not root (ACLs aside). */
+static gboolean creds_may_rw(const struct stat *st, const DcQmpCreds *as)
+{
+    if (as->uid == 0)
+        return TRUE;
+    mode_t rw;
+    gboolean in_group = as->gid == st->st_gid;
+    for (int i = 0; i < as->n_groups && !in_group; i++)
+        in_group = as->groups[i] == st->st_gid;
+    if (as->uid == st->st_uid)
+        rw = S_IRUSR | S_IWUSR;
+    else if (in_group)
+        rw = S_IRGRP | S_IWGRP;
+    else
+        rw = S_IROTH | S_IWOTH;
+    return (st->st_mode & rw) == rw;
+}
+
+/* /dev/kvm as the QEMU that probes sees it: "rw", "present" or "absent". */
+static const char *kvm_access(const DcHost *host, const DcQmpCreds *as)
+{
+    g_autofree char *kvm = dc_host_path(host, "/dev/kvm");
+    struct stat st;
+    if (stat(kvm, &st) < 0)
+        return "absent";
+    if (as)
+        return creds_may_rw(&st, as) ? "rw" : "present";
+    return access(kvm, R_OK | W_OK) == 0 ? "rw" : "present";
+}
+
+json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path,
+                              const DcQmpCreds *as)
 {
     struct stat st;
     if (stat(emulator_path, &st) < 0)
@@ -92,9 +124,7 @@ json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const ch
     }
     json_object_object_add(key, "modules", mods);
 
-    g_autofree char *kvm = dc_host_path(host, "/dev/kvm");
-    const char *kvm_state = access(kvm, R_OK | W_OK) == 0 ? "rw" : access(kvm, F_OK) == 0 ? "present" : "absent";
-    json_object_object_add(key, "kvm", json_object_new_string(kvm_state));
+    json_object_object_add(key, "kvm", json_object_new_string(kvm_access(host, as)));
 
     struct utsname u;
     json_object_object_add(key, "kernel", json_object_new_string(uname(&u) == 0 ? u.release : ""));

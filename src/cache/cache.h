@@ -3,21 +3,25 @@
  * An entry is {"domcaps-cache": N, "key": {...}, "facts": {...}}. The key
  * holds everything that can change what QEMU answers: the binary's identity
  * (path, size, mtime, ctime, inode, device), QEMU's module directory, /dev/kvm
- * presence and access, the kernel release, the host CPU signature and
- * microcode, and domcaps' facts format. Host facts read at assembly time
+ * presence and access (for the user QEMU runs as), the kernel release, the
+ * host CPU signature and microcode, and domcaps' facts format. Host facts read at assembly time
  * (firmware descriptors, VFIO, swtpm) are never cached, so they are always
  * current. Writes go to a temporary file renamed into place; a corrupt,
  * foreign, symlinked or stale entry is ignored and replaced, never trusted. */
 #pragma once
 #include "host/host.h"
+#include "qmp/qmp.h"
 #include <json-c/json.h>
 
 #define DC_CACHE_FORMAT 1
 
 /* The key of an emulator as things are now. emulator_path is where the
- * binary is read (already under the host root). Returns NULL when the
- * binary cannot be stat'ed. */
-json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path);
+ * binary is read (already under the host root); `as` is who QEMU runs as
+ * (--user), NULL for the caller: its access to /dev/kvm is part of the key,
+ * since a probe that cannot open it learns nothing of KVM. Returns NULL when
+ * the binary cannot be stat'ed. */
+json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path,
+                              const DcQmpCreds *as);
 
 /* The entry file for an emulator inside dir. */
 char *dc_cache_entry_path(const char *dir, const char *emulator);

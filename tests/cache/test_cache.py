@@ -214,6 +214,37 @@ def read_only_cache_dir_still_answers(env):
         check(env.entries() == [], "wrote into a read-only dir")
 
 
+@test
+def kvm_access_of_the_probing_user_is_in_the_key(env):
+    """--user: an entry holds only for a user with the same /dev/kvm access
+    (a probe that cannot open it learns nothing of KVM)."""
+    if os.geteuid() != 0:
+        print("# --user needs root; this test ran as a no-op check")
+        return
+    os.chmod(env.tmp, 0o755)       # the wrapper runs as nobody: it must reach
+    open(env.log, "w").close()     # the fixture root and append to the log
+    os.chmod(env.log, 0o666)
+    kvm = os.path.join(env.root, "dev", "kvm")
+    os.makedirs(os.path.dirname(kvm), exist_ok=True)
+    open(kvm, "w").close()
+    os.chmod(kvm, 0o600)           # root may use it, nobody may not
+    a = env.run()
+    check(a.returncode == 0, a.stderr)
+    after_root = env.starts()
+    b = env.run("--user", "nobody")
+    check(b.returncode == 0, b.stderr)
+    check(env.starts() > after_root, "the entry probed by root served a user without KVM access")
+    after_user = env.starts()
+    c = env.run("--user", "nobody")
+    check(c.returncode == 0 and c.stdout == b.stdout, "second run as nobody differs")
+    check(env.starts() == after_user, "the entry probed as nobody did not serve nobody again")
+    os.chmod(kvm, 0o666)           # now nobody may: the key changes again
+    d = env.run("--user", "nobody")
+    check(d.returncode == 0, d.stderr)
+    check(env.starts() > after_user, "a change of KVM access for the user did not invalidate the entry")
+    valid_single_entry(env)
+
+
 def concurrent(n):
     def run(env):
         procs = [subprocess.Popen([env.domcaps, "--root", env.root, "--emulatorbin",
