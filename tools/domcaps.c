@@ -5,6 +5,7 @@
  */
 #include "domcaps.h"
 #include "commands.h"
+#include "reaper.h"
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -161,6 +162,7 @@ static void print_stats(gint64 start)
  * each, and are listed in tools/commands.c. */
 int main(int argc, char **argv)
 {
+    dc_cli_adopt_orphans();
     if (argc > 1 && argv[1][0] != '-') {
         const DcCommand *cmd = dc_command_find(argv[1]);
         if (cmd)

@@ -147,26 +147,34 @@ static void answer_all_but(const char *broken)
     _exit(0);
 }
 
-/* A child that keeps every descriptor open and sleeps. */
-static void spawn_holder(void)
+/* A child that keeps every descriptor open and sleeps. With `escape`, it
+ * daemonizes first (setsid, then a second fork whose parent leaves), so no
+ * process group or session of the fake's holds it. */
+static void spawn_holder_as(int escape)
 {
+    int ready[2];
+    if (pipe(ready) < 0)
+        _exit(9);
     pid_t pid = fork();
     if (pid == 0) {
+        if (escape) {
+            setsid();
+            if (fork() > 0)
+                _exit(0);
+        }
         note_pid();
+        if (write(ready[1], "x", 1) < 0)
+            _exit(9);
         forever();
     }
-    /* Let it record its pid before anything can kill us. */
-    for (int i = 0; i < 100; i++) {
-        char path[4096];
-        const char *dir = getenv("FAKE_QEMU_PIDDIR");
-        if (!dir)
-            break;
-        snprintf(path, sizeof(path), "%s/%d", dir, (int)pid);
-        if (access(path, F_OK) == 0)
-            break;
-        usleep(10000);
-    }
+    char c;
+    if (read(ready[0], &c, 1) < 0)
+        _exit(9);
+    close(ready[0]);
+    close(ready[1]);
 }
+
+static void spawn_holder(void) { spawn_holder_as(0); }
 
 static void mode_hang_greeting(void) { forever(); }
 static void mode_hang_mid(void) { greet(); answer_n(2); forever(); }
@@ -282,6 +290,8 @@ static void mode_slow_drip(void)
 
 static void mode_fork_hang(void) { spawn_holder(); greet(); answer_n(2); forever(); }
 
+static void mode_daemon_hang(void) { spawn_holder_as(1); greet(); answer_n(2); forever(); }
+
 static void mode_fork_exit(void)
 {
     /* The parent leaves; its child keeps the monitor open but says nothing. */
@@ -322,6 +332,7 @@ static const struct {
     { "slow-drip", mode_slow_drip },
     { "fork-hang", mode_fork_hang },
     { "fork-exit", mode_fork_exit },
+    { "daemon-hang", mode_daemon_hang },
     { "ignore-signals", mode_ignore_signals },
 };
 

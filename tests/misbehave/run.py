@@ -66,6 +66,7 @@ CASES = [
      r"closed its monitor while domcaps (waited for qmp_capabilities|was sending a command)"
      r"( \(exit status 0\))?: E{200}\.\.\.$", FAST),
     ("forks-and-hangs", ("fake", "fork-hang"), 1500, r"did not answer query-target within 1500 ms", None),
+    ("daemonizes-and-hangs", ("fake", "daemon-hang"), 1500, r"did not answer query-target within 1500 ms", None),
     ("forks-and-exits", ("fake", "fork-exit"), 1500, r"did not answer the QMP greeting within 1500 ms", None),
     ("ignores-signals", ("fake", "ignore-signals"), 1500, r"did not answer query-version within 1500 ms", None),
     # No --virttype: KVM may be guessed, and a hang must not cost a second
