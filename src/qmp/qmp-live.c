@@ -384,6 +384,21 @@ DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int 
 DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, int timeout_ms,
                           const DcQmpCreds *creds, GError **err)
 {
+    /* On the stack: a child whose exec fails leaves through _exit() with
+     * nothing of this call on its heap. */
+    const char *argv[24] = {
+        emulator, "-S", "-no-user-config", "-nodefaults", "-nographic",
+        "-machine", "none",
+        "-chardev", "socket,id=domcaps-qmp,fd=3",
+        "-mon", "chardev=domcaps-qmp,mode=control",
+    };
+    gsize argc = 0;
+    while (argv[argc])
+        argc++;
+    for (const char *const *a = argv_extra; a && *a; a++) {
+        g_return_val_if_fail(argc + 1 < G_N_ELEMENTS(argv), NULL);
+        argv[argc++] = *a;
+    }
     int sv[2], errp[2], statusp[2];
     /* Switch only when it changes something (root asked for another user). */
     gboolean drop = creds && geteuid() == 0 && creds->uid != 0;
@@ -411,19 +426,6 @@ DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, i
         statusp[i] = move_high(statusp[i]);
     }
 
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    const char *fixed[] = {
-        emulator, "-S", "-no-user-config", "-nodefaults", "-nographic",
-        "-machine", "none",
-        "-chardev", "socket,id=domcaps-qmp,fd=3",
-        "-mon", "chardev=domcaps-qmp,mode=control",
-        NULL,
-    };
-    for (const char *const *a = fixed; *a; a++)
-        g_ptr_array_add(argv, (gpointer)*a);
-    for (const char *const *a = argv_extra; a && *a; a++)
-        g_ptr_array_add(argv, (gpointer)*a);
-    g_ptr_array_add(argv, NULL);
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (devnull >= 0)
         devnull = move_high(devnull);
@@ -458,7 +460,7 @@ DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, i
         dup2(errp[1], 2);
         dup2(sv[1], 3);
         /* Everything else we hold is close-on-exec. */
-        execv(emulator, (char *const *)argv->pdata);
+        execv(emulator, (char *const *)argv);
         child_fail(statusp[1], SPAWN_EXEC);
     }
     int fork_errno = errno;
