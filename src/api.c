@@ -199,8 +199,10 @@ static gpointer kvm_pass_thread(gpointer data)
 /* Probe what the query needs: a recording with several passes (libvirt's
  * KVM then TCG) is replayed whole; a live TCG probe that wants KVM's facts
  * too probes KVM alongside, each QEMU on its own thread, so the query costs
- * the slower of the two rather than their sum. A recording keeps libvirt's
- * order: the KVM pass's exchange comes first in the transcript. */
+ * the slower of the two rather than their sum. That KVM pass asks only what
+ * depends on the accelerator (the binary's facts, most of the work, come
+ * from the TCG pass), unless the exchange is recorded: a recording holds
+ * two full passes, KVM first, as libvirt's transcripts do. */
 static json_object *probe_passes(DcProbeRequest *preq, DcQmp *replay, gboolean kvm_too, GError **err)
 {
     if (!(replay && dc_qmp_replay_n_passes(replay) >= 2) && !kvm_too)
@@ -208,6 +210,7 @@ static json_object *probe_passes(DcProbeRequest *preq, DcQmp *replay, gboolean k
 
     KvmPass pass = { .req = *preq };
     pass.req.accel = "kvm";
+    pass.req.accel_only = !replay && !preq->record;
     g_autoptr(GString) kvm_record = preq->record ? g_string_new(NULL) : NULL;
     pass.req.record = kvm_record;
     DcProbeRequest tcg = *preq;
@@ -241,6 +244,11 @@ static json_object *probe_passes(DcProbeRequest *preq, DcQmp *replay, gboolean k
     }
     if (!pass.facts)
         return tcg_facts;
+    if (pass.req.accel_only) {
+        dc_probe_merge_accel_only(tcg_facts, pass.facts);
+        json_object_put(pass.facts);
+        return tcg_facts;
+    }
     dc_probe_merge_accel(pass.facts, tcg_facts);
     json_object_put(tcg_facts);
     return pass.facts;

@@ -96,6 +96,16 @@ static const char *const round1_commands[Q_ROUND1_LAST] = {
     [Q_CMDLINE] = "query-command-line-options",
 };
 
+/* What the accelerator can change; the rest is the binary's. Version and
+ * target come along: they tell a QEMU from anything else. */
+static const gboolean round1_per_accel[Q_ROUND1_LAST] = {
+    [Q_CAPS] = TRUE, [Q_VERSION] = TRUE, [Q_TARGET] = TRUE, [Q_KVM] = TRUE, [Q_MACHINES] = TRUE,
+    [Q_CPUDEFS] = TRUE, [Q_SEV] = TRUE, [Q_SGX] = TRUE, [Q_GIC] = TRUE,
+};
+
+/* Top-level facts an accel_only probe answers (with its "accel" member). */
+static const char *const per_accel_facts[] = { "kvm", "sev", "sgx", "gic", NULL };
+
 static gboolean is_x86_target(const char *target)
 {
     return g_strcmp0(target, "x86_64") == 0 || g_strcmp0(target, "i386") == 0;
@@ -144,14 +154,23 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     if (req->record)
         dc_qmp_set_recorder(qmp, req->record);
 
-    DcQmpRequest r1[Q_ROUND1_LAST] = { 0 };
-    for (int i = 0; i < Q_ROUND1_LAST; i++)
-        r1[i].command = round1_commands[i];
-    if (!dc_qmp_run(qmp, r1, Q_ROUND1_LAST, err)) {
-        clear_requests(r1, Q_ROUND1_LAST);
+    /* Round one, all in one batch; what is not asked stays empty in r1. */
+    DcQmpRequest r1[Q_ROUND1_LAST] = { 0 }, ask[Q_ROUND1_LAST] = { 0 };
+    int asked[Q_ROUND1_LAST];
+    gsize n1 = 0;
+    for (int i = 0; i < Q_ROUND1_LAST; i++) {
+        if (req->accel_only && !round1_per_accel[i])
+            continue;
+        ask[n1].command = round1_commands[i];
+        asked[n1++] = i;
+    }
+    if (!dc_qmp_run(qmp, ask, n1, err)) {
+        clear_requests(ask, n1);
         close_transport(req, qmp);
         return NULL;
     }
+    for (gsize k = 0; k < n1; k++)
+        r1[asked[k]] = ask[k];  /* the replies move to r1 */
 
     const char *target = dc_json_str(r1[Q_TARGET].reply, "arch");
     json_object *qver = r1[Q_VERSION].reply;
@@ -330,6 +349,18 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     clear_requests(r3, n3);
     close_transport(req, qmp);
     return facts;
+}
+
+void dc_probe_merge_accel_only(json_object *into, json_object *accel_only)
+{
+    dc_probe_merge_accel(into, accel_only);
+    for (const char *const *k = per_accel_facts; *k; k++) {
+        json_object *v = NULL;
+        if (json_object_object_get_ex(accel_only, *k, &v))
+            json_object_object_add(into, *k, json_object_get(v));
+        else
+            json_object_object_del(into, *k);
+    }
 }
 
 void dc_probe_merge_accel(json_object *into, json_object *from)

@@ -2,7 +2,12 @@
 """--record writes a transcript that --replay answers from exactly as the
 live QEMU did: for a one-pass probe and for an x86 TCG query on a KVM host,
 whose KVM and TCG passes run side by side but are recorded KVM first, as
-libvirt's transcripts are. Prints TAP. Usage: record_replay.py DOMCAPS"""
+libvirt's transcripts are.
+
+Unrecorded, that KVM pass asks only what depends on the accelerator; the
+cache entry it leaves must answer a later KVM query exactly as a fresh KVM
+probe does, without starting QEMU again. Prints TAP.
+Usage: record_replay.py DOMCAPS"""
 import os
 import subprocess
 import sys
@@ -18,7 +23,7 @@ QUERIES = [
 def main():
     domcaps = sys.argv[1]
     kvm = os.access("/dev/kvm", os.R_OK | os.W_OK)
-    print(f"1..{len(QUERIES)}")
+    print(f"1..{len(QUERIES) + 2}")
     failed = 0
     with tempfile.TemporaryDirectory(prefix="domcaps-record-") as tmp:
         for i, q in enumerate(QUERIES, 1):
@@ -51,6 +56,47 @@ def main():
                     print(f"# {p}")
             else:
                 print(f"ok {i} - {name}")
+        n = len(QUERIES)
+        for arch in ("x86_64", "i686"):
+            n += 1
+            cache = os.path.join(tmp, f"cache-{arch}")
+            # The emulator is a wrapper that counts QEMU starts.
+            log = os.path.join(tmp, f"starts-{arch}")
+            wrapper = os.path.join(tmp, f"bin-{arch}", "qemu-system-x86_64")
+            os.makedirs(os.path.dirname(wrapper))
+            with open(wrapper, "w") as f:
+                f.write(f"#!/bin/sh\necho start >> {log}\nexec /usr/bin/qemu-system-x86_64 \"$@\"\n")
+            os.chmod(wrapper, 0o755)
+            starts = lambda: len(open(log).read().splitlines()) if os.path.exists(log) else 0  # noqa: E731
+            run = lambda *a: subprocess.run([domcaps, "--arch", arch, "--emulatorbin", wrapper] + list(a),  # noqa: E731
+                                            capture_output=True, text=True, timeout=120)
+            problems = []
+            tcg = run("--virttype", "qemu", "--cache-dir", cache)
+            after_tcg = starts()
+            warm = run("--virttype", "kvm", "--cache-dir", cache)
+            after_warm = starts()
+            fresh = run("--virttype", "kvm", "--no-cache")
+            if tcg.returncode != 0:
+                problems.append(f"TCG query: {tcg.stderr.strip()}")
+            elif after_tcg != (2 if kvm else 1):
+                problems.append(f"TCG query started QEMU {after_tcg} times")
+            elif not kvm:
+                if warm.returncode == 0 or fresh.returncode == 0:
+                    problems.append("KVM query answered on a host without usable KVM")
+            elif warm.returncode != 0 or fresh.returncode != 0:
+                problems.append(f"KVM query failed: {warm.stderr.strip()} {fresh.stderr.strip()}")
+            elif warm.stdout != fresh.stdout:
+                problems.append("KVM document from the TCG query's entry differs from a fresh KVM probe")
+            elif after_warm != after_tcg:
+                problems.append("the KVM query started QEMU again")
+            name = f"{arch}: a TCG query's KVM pass serves a later KVM query as a fresh probe would"
+            if problems:
+                failed += 1
+                print(f"not ok {n} - {name}")
+                for p in problems:
+                    print(f"# {p}")
+            else:
+                print(f"ok {n} - {name}")
     return 1 if failed else 0
 
 
