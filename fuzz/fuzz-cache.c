@@ -1,4 +1,6 @@
-/* Fuzz the cache reader (dc_cache_load) and everything a cache hit feeds:
+/* Fuzz the cache reader (dc_cache_load) and everything a cache hit feeds,
+ * and the reader of remembered documents (cache/docmemo.h, the same input
+ * as a memo file for the query "fuzz-query"):
  * facts from an entry go straight to assembly and the XML/JSON writers,
  * so a corrupt or hand-edited entry must be refused or handled, never
  * crash. The entry file is the input, with the first "@KEY@" replaced by
@@ -10,6 +12,9 @@
 #include "domcaps.h"
 #include "api-internal.h"
 #include "cache/cache.h"
+#include "cache/docmemo.h"
+#include "format/format.h"
+#include "util/node.h"
 #include "host/host.h"
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -55,13 +60,13 @@ static void setup(void)
     g_assert(g_mkdir_with_parents(cache_dir, 0755) == 0);
 
     g_autoptr(DcHost) host = dc_host_new(root, geteuid() == 0, NULL);
-    key = dc_cache_key_new(host, EMULATOR, emu);
+    key = dc_cache_key_new(host, EMULATOR, emu, NULL);
     g_assert(key);
     key_text = g_strdup(json_object_to_json_string_ext(key, JSON_C_TO_STRING_PLAIN));
     entry_path = dc_cache_entry_path(cache_dir, EMULATOR);
 }
 
-static void write_entry(const uint8_t *data, size_t size)
+static void write_file(const char *path, const uint8_t *data, size_t size)
 {
     g_autoptr(GString) text = g_string_new_len((const char *)data, size);
     char *at = memmem(text->str, text->len, "@KEY@", 5);
@@ -70,7 +75,7 @@ static void write_entry(const uint8_t *data, size_t size)
         g_string_erase(text, pos, 5);
         g_string_insert(text, pos, key_text);
     }
-    int fd = open(entry_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     g_assert(fd >= 0);
     g_assert(write(fd, text->str, text->len) == (ssize_t)text->len);
     close(fd);
@@ -80,7 +85,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!root)
         setup();
-    write_entry(data, size);
+
+    /* The input as a remembered document. */
+    g_autofree char *memo_path = dc_docmemo_path(cache_dir, EMULATOR, "fuzz-query");
+    g_autofree char *docs = g_path_get_dirname(memo_path);
+    g_assert(g_mkdir_with_parents(docs, 0755) == 0);
+    write_file(memo_path, data, size);
+    json_object *memo = dc_docmemo_load(cache_dir, EMULATOR, key, "fuzz-query");
+    json_object *tree = NULL;
+    if (memo && json_object_object_get_ex(memo, "doc", &tree)) {
+        g_autoptr(DcNode) node = dc_node_from_compact(tree);
+        if (node) {
+            g_free(dc_format_xml(node));
+            g_free(dc_format_json(node, TRUE));
+        }
+    }
+    if (memo)
+        json_object_put(memo);
+    dc_docmemo_clear(cache_dir);  /* never answers domcaps_get() below */
+
+    write_file(entry_path, data, size);
 
     g_autofree char *why = NULL;
     json_object *facts = dc_cache_load(cache_dir, EMULATOR, key, &why);

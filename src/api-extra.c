@@ -5,6 +5,7 @@
 #include "domcaps.h"
 #include "api-internal.h"
 #include "cache/cache.h"
+#include "cache/docmemo.h"
 #include "cpu/cpu.h"
 #include "host/firmware.h"
 #include "probe/facts.h"
@@ -326,5 +327,11 @@ int domcaps_cache_prune(const char *cache_dir, const char *root, GPtrArray **rem
         if (removed)
             g_ptr_array_add(*removed, g_strdup(e->path));
     }
+    /* Remembered documents are derived from the entries and rebuilt on
+     * demand: prune drops them all rather than judge each. */
+    g_autofree char *dir = cache_dir ? g_strdup(cache_dir) : dc_cache_default_dir();
+    dc_docmemo_clear(dir);
+    g_autofree char *docs = g_build_filename(dir, "docs", NULL);
+    rmdir(docs);  /* when empty */
     return n;
 }

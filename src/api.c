@@ -6,6 +6,8 @@
 #include "caps/arch.h"
 #include "caps/caps.h"
 #include "cache/cache.h"
+#include "cache/docmemo.h"
+#include "host/deps.h"
 #include "format/releases.h"
 #include "format/format.h"
 #include "probe/probe.h"
@@ -264,7 +266,25 @@ typedef struct {
     json_object *key;
     json_object *facts;
     DcFacts *view;   /* lookup sets over facts, built once */
+    GHashTable *docs; /* query -> DcProcDoc: documents already answered (cache/docmemo.h) */
 } DcProcEntry;
+
+/* A remembered document, in memory: the memo (for its validity) and the tree. */
+typedef struct {
+    json_object *memo;
+    DcNode *tree;
+} DcProcDoc;
+
+static void proc_doc_free(gpointer p)
+{
+    DcProcDoc *d = p;
+    json_object_put(d->memo);
+    dc_node_free(d->tree);
+    g_free(d);
+}
+
+/* More queries of one emulator than this in one process: start afresh. */
+#define DC_PROC_MAX_DOCS 64
 
 static GMutex proc_lock;
 static GHashTable *proc_entries;
@@ -308,10 +328,99 @@ void dc_api_forget_facts(void)
             g_mutex_lock(&e->lock);
             g_clear_pointer(&e->key, json_object_put);
             g_clear_pointer(&e->facts, json_object_put);
+            g_clear_pointer(&e->view, dc_facts_free);
+            g_clear_pointer(&e->docs, g_hash_table_unref);
             g_mutex_unlock(&e->lock);
         }
     }
     g_mutex_unlock(&proc_lock);
+}
+
+/* Everything that shapes a document besides the probe facts and the host
+ * files its assembly reads: a remembered document answers only this. */
+static char *doc_query(const domcaps_options *opts, const DcHost *host, const char *emulator,
+                       const char *virttype, guint release)
+{
+    const char *path = strcmp(host->root, "/") == 0 ? g_getenv("PATH") : NULL;  /* swtpm lookup */
+    return g_strdup_printf("emulator=%s\narch=%s\nmachine=%s\nvirttype=%s\nrelease=%u\nflags=%u\n"
+                           "cpu_map=%s\nroot=%s\nprivileged=%d\nconfig=%s\nPATH=%s\n",
+                           emulator, opts->arch ? opts->arch : "", opts->machine ? opts->machine : "", virttype,
+                           release, (unsigned)opts->flags, opts->cpu_map_dir ? opts->cpu_map_dir : DC_DEFAULT_CPU_MAP,
+                           host->root, host->privileged, host->xdg_config_home ? host->xdg_config_home : "",
+                           path ? path : "");
+}
+
+static domcaps_doc *doc_new(DcNode *root, const char *emulator, const char *arch, const char *machine,
+                            const char *virttype)
+{
+    domcaps_doc *doc = g_new0(domcaps_doc, 1);
+    doc->root = root;
+    doc->emulator = g_strdup(emulator);
+    doc->arch = g_strdup(arch);
+    doc->machine = g_strdup(machine);
+    doc->virttype = g_strdup(virttype);
+    return doc;
+}
+
+/* Keep a memo (and its tree when at hand) in this process's entry. */
+static void proc_keep_doc(DcProcEntry *proc, const char *query, json_object *memo, DcNode *tree)
+{
+    if (!proc->docs || g_hash_table_size(proc->docs) >= DC_PROC_MAX_DOCS) {
+        g_clear_pointer(&proc->docs, g_hash_table_unref);
+        proc->docs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, proc_doc_free);
+    }
+    DcProcDoc *d = g_new0(DcProcDoc, 1);
+    d->memo = json_object_get(memo);
+    d->tree = tree;
+    g_hash_table_replace(proc->docs, g_strdup(query), d);
+}
+
+static DcNode *memo_tree(json_object *memo)
+{
+    json_object *tree_json = NULL;
+    return json_object_object_get_ex(memo, "doc", &tree_json) ? dc_node_from_compact(tree_json) : NULL;
+}
+
+/* The remembered answer to `query`, from this process or the cache
+ * directory, while it still holds; NULL otherwise. A memo read from disk
+ * is kept in the process too; its tree is built again only when the
+ * process asks a second time (a CLI run asks once). */
+static domcaps_doc *remembered_doc(DcProcEntry *proc, const char *cache_dir, const char *emulator,
+                                   json_object *key, const char *query)
+{
+    DcProcDoc *mem = proc && proc->docs ? g_hash_table_lookup(proc->docs, query) : NULL;
+    if (mem && dc_docmemo_valid(mem->memo, key, query)) {
+        if (!mem->tree)
+            mem->tree = memo_tree(mem->memo);
+        if (mem->tree)
+            return doc_new(dc_node_copy(mem->tree), emulator, dc_json_str(mem->memo, "arch"),
+                           dc_json_str(mem->memo, "machine"), dc_json_str(mem->memo, "virttype"));
+    }
+    g_autoptr(json_object) memo = dc_docmemo_load(cache_dir, emulator, key, query);
+    DcNode *tree = memo ? memo_tree(memo) : NULL;
+    if (!tree)
+        return NULL;
+    if (proc)
+        proc_keep_doc(proc, query, memo, NULL);
+    return doc_new(tree, emulator, dc_json_str(memo, "arch"), dc_json_str(memo, "machine"),
+                   dc_json_str(memo, "virttype"));
+}
+
+/* Remember a finished document, in this process and in the cache directory. */
+static void remember_doc(DcProcEntry *proc, const char *cache_dir, const char *emulator, json_object *key,
+                         const char *query, json_object *deps, const domcaps_doc *doc)
+{
+    if (!deps)
+        return;
+    /* The probe entry too: a document outlives no change to it, so an entry
+     * that was corrupted or replaced is read (and repaired) on the next query. */
+    g_autofree char *entry = dc_cache_entry_path(cache_dir, emulator);
+    dc_deps_add_file(deps, entry);
+    g_autoptr(json_object) tree = dc_node_to_compact(doc->root);
+    g_autoptr(json_object) memo = dc_docmemo_new(key, query, deps, tree, doc->arch, doc->machine, doc->virttype);
+    dc_docmemo_store(cache_dir, emulator, query, memo); /* unwritable: still an answer */
+    if (proc)
+        proc_keep_doc(proc, query, memo, dc_node_copy(doc->root));
 }
 
 static gboolean json_has_accel(json_object *facts, const char *accel)
@@ -406,6 +515,12 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     g_autoptr(json_object) facts_json = NULL;
     DcProcEntry *proc = cache_key ? proc_entry(cache_dir, emulator) : NULL;
     G_GNUC_UNUSED g_autoptr(GMutexLocker) proc_locker = proc ? g_mutex_locker_new(&proc->lock) : NULL;
+    g_autofree char *query = cache_key ? doc_query(opts, host, emulator, virttype, release) : NULL;
+    if (query && opts->cache != DOMCAPS_CACHE_REFRESH) {
+        domcaps_doc *doc = remembered_doc(proc, cache_dir, emulator, cache_key, query);
+        if (doc)
+            return doc;
+    }
     if (proc && opts->cache != DOMCAPS_CACHE_REFRESH && proc->key && json_object_equal(proc->key, cache_key))
         facts_json = json_object_get(proc->facts);
     else if (cache_key && opts->cache != DOMCAPS_CACHE_REFRESH)
@@ -512,6 +627,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     };
     gboolean memo_changed = FALSE;
     host->memo = memo;
+    if (query)
+        dc_host_deps_begin(host);
     DcNode *root = dc_caps_assemble(facts, host, &q, memo, &memo_changed, err);
     memo_changed |= host->memo_changed;
     host->memo = NULL;
@@ -520,12 +637,10 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     if (!root)
         return NULL;
     dc_api_apply_cpu_flags(root, facts, host, accel, arch, q.cpu_map_dir, opts->flags);
-    domcaps_doc *doc = g_new0(domcaps_doc, 1);
-    doc->root = root;
-    doc->emulator = g_steal_pointer(&emulator);
-    doc->arch = g_strdup(arch);
-    doc->machine = g_steal_pointer(&machine);
-    doc->virttype = g_strdup(virttype);
+    g_autoptr(json_object) deps = dc_host_deps_end(host);
+    domcaps_doc *doc = doc_new(root, emulator, arch, machine, virttype);
+    if (query)
+        remember_doc(proc, cache_dir, emulator, cache_key, query, deps, doc);
     return doc;
 }
 

@@ -170,7 +170,7 @@ char *dc_cache_key_diff(json_object *stored, json_object *current)
 }
 
 /* Read an entry without following a symlink planted in its place. */
-static char *read_entry(const char *path, gsize *len, char **why)
+char *dc_cache_read_entry(const char *path, gsize *len, char **why)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
@@ -204,7 +204,7 @@ json_object *dc_cache_load(const char *dir, const char *emulator, json_object *k
     g_autofree char *path = dc_cache_entry_path(dir, emulator);
     char *reason = NULL;
     gsize len = 0;
-    g_autofree char *data = read_entry(path, &len, &reason);
+    g_autofree char *data = dc_cache_read_entry(path, &len, &reason);
     json_object *entry = NULL, *facts = NULL;
     if (data) {
         json_tokener *tok = json_tokener_new();

@@ -39,5 +39,10 @@ gboolean dc_cache_store(const char *dir, const char *emulator, json_object *key,
  * first differing field's description (caller frees). */
 char *dc_cache_key_diff(json_object *stored, json_object *current);
 
+/* Read an entry file (of this cache or its documents, cache/docmemo.h)
+ * without following a symlink, refusing anything but a regular file of a
+ * plausible size. NULL with a short reason in *why. */
+char *dc_cache_read_entry(const char *path, gsize *len, char **why);
+
 /* Default directory: $XDG_CACHE_HOME/domcaps for users, /var/cache/domcaps for root. */
 char *dc_cache_default_dir(void);

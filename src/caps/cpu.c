@@ -2,6 +2,7 @@
  * answers read against libvirt's CPU map (src/cpu/); passthrough and maximum
  * from the accelerator and the host. */
 #include "caps/sections.h"
+#include "host/deps.h"
 #include "caps/arch.h"
 #include "cpu/cpu.h"
 #include "format/releases.h"
@@ -191,6 +192,10 @@ gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
     g_autoptr(DcCpuMap) map = NULL;
     if (ctx->query->cpu_map_dir) {
         g_autofree char *dir = dc_host_path(ctx->host, ctx->query->cpu_map_dir);
+        /* As the memo in assemble.c: the map is known by its directory and index. */
+        g_autofree char *index = g_build_filename(ctx->query->cpu_map_dir, "index.xml", NULL);
+        dc_host_depend(ctx->host, ctx->query->cpu_map_dir, DC_DEP_LIST);
+        dc_host_depend(ctx->host, index, DC_DEP_READ);
         map = dc_cpu_map_load(dir, ctx->query->arch, NULL); /* no map: no named models */
     }
     add_host_model(ctx, map, cpu);

@@ -1,5 +1,6 @@
 /* <features> entries whose content is more than a yes/no. */
 #include "caps/sections.h"
+#include "host/deps.h"
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 guint dc_caps_host_kvm_max_vcpus(const DcCapsCtx *ctx)
 {
     g_autofree char *path = dc_host_path(ctx->host, "/dev/kvm");
+    dc_host_depend(ctx->host, "/dev/kvm", DC_DEP_READ);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return G_MAXINT;

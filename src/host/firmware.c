@@ -3,6 +3,7 @@
  * Behaviour follows libvirt 9.0 as shipped by Debian 12 (checked against the
  * live daemon); see firmware.h for the API and docs of each entry point. */
 #include "host/firmware.h"
+#include "host/deps.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -858,6 +859,7 @@ static int fw_name_cmp(gconstpointer a, gconstpointer b)
 static void scan_dir(const DcHost *host, const char *dir, GHashTable *by_name, FwSet *set)
 {
     g_autofree char *real = dc_host_path(host, dir);
+    dc_host_depend(host, dir, DC_DEP_LIST);
     DIR *d = opendir(real);
     if (!d) {
         if (errno != ENOENT)
@@ -871,6 +873,7 @@ static void scan_dir(const DcHost *host, const char *dir, GHashTable *by_name, F
             continue;
         g_autofree char *path = g_strdup_printf("%s/%s", dir, ent->d_name);
         g_autofree char *rpath = dc_host_path(host, path);
+        dc_host_depend(host, path, DC_DEP_READ);
         struct stat sb;
         if (stat(rpath, &sb) < 0) {
             fw_set_problem(set, g_strdup_printf("Unable to access %s: %s",

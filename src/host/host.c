@@ -1,4 +1,5 @@
 #include "host/host.h"
+#include "host/deps.h"
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <json-c/json.h>
@@ -24,6 +25,8 @@ void dc_host_free(DcHost *host)
     g_free(host->root);
     g_free(host->xdg_config_home);
     g_free(host->arch);
+    if (host->deps)
+        g_hash_table_unref(host->deps);
     g_free(host);
 }
 
@@ -37,12 +40,14 @@ char *dc_host_path(const DcHost *host, const char *abs_path)
 gboolean dc_host_exists(const DcHost *host, const char *abs_path)
 {
     g_autofree char *p = dc_host_path(host, abs_path);
+    dc_host_depend(host, abs_path, DC_DEP_EXISTS);
     return access(p, F_OK) == 0;
 }
 
 gboolean dc_host_read_file(const DcHost *host, const char *abs_path, char **contents, gsize *len, GError **err)
 {
     g_autofree char *p = dc_host_path(host, abs_path);
+    dc_host_depend(host, abs_path, DC_DEP_READ);
     return g_file_get_contents(p, contents, len, err);
 }
 
@@ -135,6 +140,7 @@ char *dc_host_find_program(const DcHost *host, const char *name)
             continue;
         g_autofree char *abs = g_build_filename(*d, name, NULL);
         g_autofree char *p = dc_host_path(host, abs);
+        dc_host_depend(host, abs, DC_DEP_EXISTS);  /* one appearing earlier in the path would win */
         if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(p, G_FILE_TEST_IS_DIR))
             return g_steal_pointer(&p);
     }
@@ -144,6 +150,7 @@ char *dc_host_find_program(const DcHost *host, const char *name)
 static gboolean dir_has_entry(const DcHost *host, const char *abs)
 {
     g_autofree char *p = dc_host_path(host, abs);
+    dc_host_depend(host, abs, DC_DEP_LIST);
     g_autoptr(GDir) d = g_dir_open(p, 0, NULL);
     return d && g_dir_read_name(d) != NULL;
 }

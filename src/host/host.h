@@ -12,6 +12,7 @@ typedef struct {
     guint swtpm_versions;
     struct json_object *memo; /* where slow host answers may be remembered (a cache entry's memo), may be NULL */
     gboolean memo_changed;    /* set when memo gained an answer */
+    GHashTable *deps;         /* paths read while noting dependencies (host/deps.h), NULL when not */
 } DcHost;
 
 DcHost *dc_host_new(const char *root, gboolean privileged, const char *xdg_config_home);

@@ -177,3 +177,50 @@ DcNode *dc_node_from_memo(json_object *memo)
     }
     return g_steal_pointer(&node);
 }
+
+json_object *dc_node_to_compact(const DcNode *node)
+{
+    json_object *a = json_object_new_array_ext(3 + 2 * node->attr_names->len + node->children->len);
+    json_object_array_add(a, json_object_new_string(node->name));
+    json_object_array_add(a, node->text ? json_object_new_string(node->text) : NULL);
+    json_object_array_add(a, json_object_new_int((int)node->attr_names->len));
+    for (guint i = 0; i < node->attr_names->len; i++) {
+        json_object_array_add(a, json_object_new_string(node->attr_names->pdata[i]));
+        json_object_array_add(a, json_object_new_string(node->attr_values->pdata[i]));
+    }
+    for (guint i = 0; i < node->children->len; i++)
+        json_object_array_add(a, dc_node_to_compact(node->children->pdata[i]));
+    return a;
+}
+
+DcNode *dc_node_from_compact(json_object *c)
+{
+    if (!c || !json_object_is_type(c, json_type_array))
+        return NULL;
+    size_t len = json_object_array_length(c);
+    json_object *text = len >= 3 ? json_object_array_get_idx(c, 1) : NULL;
+    json_object *count = len >= 3 ? json_object_array_get_idx(c, 2) : NULL;
+    if (len < 3 || !memo_str(json_object_array_get_idx(c, 0)) || (text && !memo_str(text)) ||
+        !json_object_is_type(count, json_type_int))
+        return NULL;
+    int64_t n = json_object_get_int64(count);
+    if (n < 0 || (size_t)n > (len - 3) / 2)
+        return NULL;
+    g_autoptr(DcNode) node = dc_node_new(memo_str(json_object_array_get_idx(c, 0)));
+    if (text)
+        node->text = g_strdup(memo_str(text));
+    for (size_t i = 0; i < (size_t)n; i++) {
+        const char *k = memo_str(json_object_array_get_idx(c, 3 + 2 * i));
+        const char *v = memo_str(json_object_array_get_idx(c, 4 + 2 * i));
+        if (!k || !v)
+            return NULL;
+        dc_node_set_attr(node, k, v);
+    }
+    for (size_t i = 3 + 2 * (size_t)n; i < len; i++) {
+        DcNode *child = dc_node_from_compact(json_object_array_get_idx(c, i));
+        if (!child)
+            return NULL;
+        g_ptr_array_add(node->children, child);
+    }
+    return g_steal_pointer(&node);
+}

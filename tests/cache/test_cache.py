@@ -51,7 +51,13 @@ class Env:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
     def entries(self):
-        return sorted(os.listdir(self.cache)) if os.path.isdir(self.cache) else []
+        """Probe entries (and anything else) in the cache dir; the docs/
+        subdirectory of remembered documents is docs()."""
+        return sorted(x for x in os.listdir(self.cache) if x != "docs") if os.path.isdir(self.cache) else []
+
+    def docs(self):
+        d = os.path.join(self.cache, "docs")
+        return sorted(os.path.join(d, x) for x in os.listdir(d)) if os.path.isdir(d) else []
 
     def entry_path(self):
         e = [x for x in self.entries() if x.endswith(".json")]
@@ -215,6 +221,44 @@ def read_only_cache_dir_still_answers(env):
 
 
 @test
+def remembered_document_is_checked_and_replaced(env):
+    """A warm query answers from the remembered document (docs/); a corrupt
+    one is ignored and rewritten, without a new probe."""
+    a = env.run()
+    check(a.returncode == 0 and env.starts() == 1, a.stderr)
+    docs = env.docs()
+    check(len(docs) == 1 and docs[0].endswith(".json"), f"expected one remembered document, found {docs}")
+    json.load(open(docs[0]))
+    for garbage in ("{not json", "", '{"domcaps-doc": 1, "doc": ["domainCapabilities", null, 0]}'):
+        with open(docs[0], "w") as f:
+            f.write(garbage)
+        b = env.run()
+        check(b.returncode == 0 and b.stdout == a.stdout, f"answer changed with a corrupt document {garbage!r}")
+        check(env.starts() == 1, "a corrupt remembered document caused a new probe")
+        check(json.load(open(docs[0])).get("domcaps-doc") == 1, "the corrupt document was not replaced")
+
+
+@test
+def remembered_document_follows_kernel_files(env):
+    """A remembered document depends on what its assembly read from /sys (by
+    content) and /dev (by presence): an IOMMU group and /dev/vfio/vfio
+    appearing turn VFIO on, without a new probe."""
+    a = env.run()
+    check(a.returncode == 0 and "<value>vfio</value>" not in a.stdout, a.stderr)
+    os.makedirs(os.path.join(env.root, "sys", "kernel", "iommu_groups", "0"))
+    os.makedirs(os.path.join(env.root, "dev", "vfio"))
+    open(os.path.join(env.root, "dev", "vfio", "vfio"), "w").close()
+    b = env.run()
+    fresh = env.run("--no-cache")
+    check(b.returncode == 0 and "<value>vfio</value>" in b.stdout, "VFIO did not appear in the warm answer")
+    check(b.stdout == fresh.stdout, "warm answer differs from an uncached one")
+    check(env.starts() == 2, f"QEMU started {env.starts()} times (1 probe + the --no-cache one expected)")
+    os.rmdir(os.path.join(env.root, "sys", "kernel", "iommu_groups", "0"))
+    c = env.run()
+    check(c.stdout == a.stdout, "VFIO still listed after the IOMMU group went away")
+
+
+@test
 def kvm_access_of_the_probing_user_is_in_the_key(env):
     """--user: an entry holds only for a user with the same /dev/kvm access
     (a probe that cannot open it learns nothing of KVM)."""
@@ -255,7 +299,7 @@ def concurrent(n):
         check(all(p.returncode == 0 for p in procs), [o[1] for o in outs])
         check(len(set(o[0] for o in outs)) == 1, "concurrent runs disagree")
         valid_single_entry(env)
-        leftovers = [x for x in os.listdir(env.cache) if not x.endswith(".json")]
+        leftovers = [x for x in env.entries() + env.docs() if not x.endswith(".json")]
         check(not leftovers, f"temporary files left: {leftovers}")
         check(env.run().stdout == outs[0][0], "entry after concurrent writes gives another answer")
     return run

@@ -1,0 +1,95 @@
+#include "cache/docmemo.h"
+#include "cache/cache.h"
+#include "host/deps.h"
+#include "probe/facts.h"
+#include <errno.h>
+#include <unistd.h>
+
+static char *docs_dir(const char *cache_dir)
+{
+    return g_build_filename(cache_dir, "docs", NULL);
+}
+
+char *dc_docmemo_path(const char *cache_dir, const char *emulator, const char *query)
+{
+    g_autofree char *dir = docs_dir(cache_dir);
+    g_autofree char *base = g_path_get_basename(emulator);
+    g_autofree char *e = g_compute_checksum_for_string(G_CHECKSUM_SHA256, emulator, -1);
+    g_autofree char *q = g_compute_checksum_for_string(G_CHECKSUM_SHA256, query, -1);
+    g_autofree char *name = g_strdup_printf("%s-%.16s-%.16s.json", base, e, q);
+    return g_build_filename(dir, name, NULL);
+}
+
+json_object *dc_docmemo_new(json_object *key, const char *query, json_object *deps, json_object *doc,
+                            const char *arch, const char *machine, const char *virttype)
+{
+    json_object *m = json_object_new_object();
+    json_object_object_add(m, "domcaps-doc", json_object_new_int(DC_DOCMEMO_FORMAT));
+    json_object_object_add(m, "key", json_object_get(key));
+    json_object_object_add(m, "query", json_object_new_string(query));
+    json_object_object_add(m, "deps", json_object_get(deps));
+    json_object_object_add(m, "arch", json_object_new_string(arch));
+    json_object_object_add(m, "machine", json_object_new_string(machine));
+    json_object_object_add(m, "virttype", json_object_new_string(virttype));
+    json_object_object_add(m, "doc", json_object_get(doc));
+    return m;
+}
+
+gboolean dc_docmemo_valid(json_object *memo, json_object *key, const char *query)
+{
+    json_object *k = NULL, *deps = NULL, *doc = NULL;
+    return memo && json_object_is_type(memo, json_type_object) &&
+           dc_json_int(memo, "domcaps-doc", -1) == DC_DOCMEMO_FORMAT &&
+           g_strcmp0(dc_json_str(memo, "query"), query) == 0 &&
+           dc_json_str(memo, "arch") && dc_json_str(memo, "machine") && dc_json_str(memo, "virttype") &&
+           json_object_object_get_ex(memo, "doc", &doc) && json_object_is_type(doc, json_type_array) &&
+           json_object_object_get_ex(memo, "key", &k) && json_object_equal(k, key) &&
+           json_object_object_get_ex(memo, "deps", &deps) && dc_deps_still_hold(deps);
+}
+
+json_object *dc_docmemo_load(const char *cache_dir, const char *emulator, json_object *key, const char *query)
+{
+    g_autofree char *path = dc_docmemo_path(cache_dir, emulator, query);
+    g_autofree char *why = NULL;
+    gsize len = 0;
+    g_autofree char *data = dc_cache_read_entry(path, &len, &why);
+    if (!data)
+        return NULL;
+    json_tokener *tok = json_tokener_new();
+    json_object *memo = json_tokener_parse_ex(tok, data, (int)len);
+    gboolean complete = json_tokener_get_error(tok) == json_tokener_success &&
+                        json_tokener_get_parse_end(tok) == len;
+    json_tokener_free(tok);
+    if (!complete || !dc_docmemo_valid(memo, key, query)) {
+        if (memo)
+            json_object_put(memo);
+        return NULL;
+    }
+    return memo;
+}
+
+gboolean dc_docmemo_store(const char *cache_dir, const char *emulator, const char *query, json_object *memo)
+{
+    g_autofree char *dir = docs_dir(cache_dir);
+    if (g_mkdir_with_parents(dir, 0755) < 0)
+        return FALSE;
+    g_autofree char *path = dc_docmemo_path(cache_dir, emulator, query);
+    const char *text = json_object_to_json_string_ext(memo, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    return g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, NULL);
+}
+
+int dc_docmemo_clear(const char *cache_dir)
+{
+    g_autofree char *dir = docs_dir(cache_dir);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return 0;
+    int n = 0;
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(dir, name, NULL);
+        if (g_str_has_suffix(name, ".json") && unlink(p) == 0)
+            n++;
+    }
+    return n;
+}
