@@ -36,7 +36,7 @@ static json_object *file_identity(const struct stat *st)
 
 /* vendor, family, model, stepping and microcode of the first CPU: a new CPU
  * or microcode changes what KVM offers. */
-static char *cpu_signature(const DcHost *host)
+static char *cpu_signature_read(const DcHost *host)
 {
     g_autofree char *text = NULL;
     if (!dc_host_read_file(host, "/proc/cpuinfo", &text, NULL, NULL))
@@ -56,19 +56,52 @@ static char *cpu_signature(const DcHost *host)
     return g_string_free(sig, FALSE);
 }
 
+/* /proc/cpuinfo is slow to read (the kernel formats every CPU), and a key
+ * is computed on every query: a process reads it once per host root, and
+ * again only when the microcode revision sysfs shows has changed (a late
+ * microcode load is the one change a running host sees). */
+static char *cpu_signature(const DcHost *host)
+{
+    static GMutex lock;
+    static char *root, *ucode, *value;
+    g_autofree char *now = NULL;
+    if (!dc_host_read_file(host, "/sys/devices/system/cpu/cpu0/microcode/version", &now, NULL, NULL))
+        now = g_strdup("");
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
+    if (value && g_strcmp0(root, host->root) == 0 && g_strcmp0(ucode, now) == 0)
+        return g_strdup(value);
+    g_free(root);
+    g_free(ucode);
+    g_free(value);
+    root = g_strdup(host->root);
+    ucode = g_strdup(now);
+    value = cpu_signature_read(host);
+    return g_strdup(value);
+}
+
 /* The domcaps build that answers: its version, plus the identity of the
  * file holding this code (the shared library or a statically linked
  * program), so an upgrade or rebuild never reuses what older code decided. */
-static json_object *build_identity(void)
+static char *build_identity_text(void)
 {
     Dl_info info;
     struct stat st;
     g_autofree char *id = NULL;
-    if (dladdr((void *)build_identity, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0)
+    if (dladdr((void *)build_identity_text, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0)
         id = g_strdup_printf("%s %s %" G_GINT64_FORMAT " %ld.%09ld", DOMCAPS_VERSION, info.dli_fname,
                              (gint64)st.st_size, (long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
     else
         id = g_strdup(DOMCAPS_VERSION);
+    return g_steal_pointer(&id);
+}
+
+/* The code running is fixed for the life of the process (a replaced file on
+ * disk does not change it), so it is identified once. */
+static json_object *build_identity(void)
+{
+    static char *id;
+    if (g_once_init_enter(&id))
+        g_once_init_leave(&id, build_identity_text());
     return json_object_new_string(id);
 }
 
