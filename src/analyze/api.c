@@ -3,7 +3,7 @@
 #include "api-internal.h"
 #include "analyze/check.h"
 #include "analyze/compare.h"
-#include "analyze/xmlread.h"
+#include "util/xmlread.h"
 #include <glib/gstdio.h>
 
 static gsize input_len(const char *data, gssize len)

@@ -5,10 +5,10 @@
  */
 #include <string.h>
 
-#include <libxml/parser.h>
 
 #include "cpu/cpu.h"
 #include "cpu/cpumap.h"
+#include "util/xmlread.h"
 #include "probe/facts.h"
 
 G_DEFINE_QUARK(dc-cpu-error-quark, dc_cpu_error)
@@ -93,30 +93,23 @@ dc_cpu_map_free(DcCpuMap *map)
 }
 
 static char *
-node_prop(xmlNode *node, const char *name)
+node_prop(const DcNode *node, const char *name)
 {
-    xmlChar *v = xmlGetProp(node, (const xmlChar *) name);
-    char *ret;
-
-    if (!v)
-        return NULL;
-    ret = g_strdup((const char *) v);
-    xmlFree(v);
-    return ret;
+    return g_strdup(dc_node_get_attr(node, name));
 }
 
 static gboolean
-node_is(xmlNode *node, const char *name)
+node_is(const DcNode *node, const char *name)
 {
-    return node->type == XML_ELEMENT_NODE &&
-           g_str_equal((const char *) node->name, name);
+    return g_str_equal(node->name, name);
 }
 
 /* First element child of @node called @name. */
-static xmlNode *
-node_child(xmlNode *node, const char *name)
+static const DcNode *
+node_child(const DcNode *node, const char *name)
 {
-    for (xmlNode *c = node->children; c; c = c->next) {
+    for (guint i = 0; i < node->children->len; i++) {
+        const DcNode *c = node->children->pdata[i];
         if (node_is(c, name))
             return c;
     }
@@ -127,11 +120,11 @@ node_child(xmlNode *node, const char *name)
  * another one (<model name='ancestor'/> inside it) and then inherits the
  * ancestor's vendor unless it names its own. */
 static gboolean
-map_add_model(DcCpuMap *map, xmlNode *node, const char *name,
+map_add_model(DcCpuMap *map, const DcNode *node, const char *name,
               const char *file, GError **err)
 {
     g_autofree char *vendor = NULL;
-    xmlNode *child;
+    const DcNode *child;
     DcMapModel *m;
 
     if (g_hash_table_contains(map->by_name, name)) {
@@ -174,7 +167,8 @@ map_add_model(DcCpuMap *map, xmlNode *node, const char *name,
     m->name = g_strdup(name);
     if (map->family == DC_CPU_FAMILY_PPC64) {
         m->pvr = g_array_new(FALSE, FALSE, sizeof(guint32));
-        for (xmlNode *c = node->children; c; c = c->next) {
+        for (guint i = 0; i < node->children->len; i++) {
+            const DcNode *c = node->children->pdata[i];
             if (!node_is(c, "pvr"))
                 continue;
             g_autofree char *v = node_prop(c, "value");
@@ -199,7 +193,7 @@ typedef enum {
 static const char *const elem_names[] = { "vendor", "feature", "model" };
 
 static gboolean
-map_add_element(DcCpuMap *map, ElemKind kind, xmlNode *node,
+map_add_element(DcCpuMap *map, ElemKind kind, const DcNode *node,
                 const char *file, GError **err)
 {
     g_autofree char *name = node_prop(node, "name");
@@ -240,11 +234,12 @@ map_add_element(DcCpuMap *map, ElemKind kind, xmlNode *node,
 /* Hands the vendor, feature and model children of @parent to the map, all
  * vendors first, then features, then models, as libvirt does per file. */
 static gboolean
-map_add_elements(DcCpuMap *map, xmlNode *parent, const char *file,
+map_add_elements(DcCpuMap *map, const DcNode *parent, const char *file,
                  GError **err)
 {
     for (int kind = ELEM_VENDOR; kind <= ELEM_MODEL; kind++) {
-        for (xmlNode *c = parent->children; c; c = c->next) {
+        for (guint i = 0; i < parent->children->len; i++) {
+            const DcNode *c = parent->children->pdata[i];
             if (node_is(c, elem_names[kind]) &&
                 !map_add_element(map, kind, c, file, err))
                 return FALSE;
@@ -253,54 +248,31 @@ map_add_elements(DcCpuMap *map, xmlNode *parent, const char *file,
     return TRUE;
 }
 
-static xmlDoc *
+static DcNode *
 read_xml(const char *path, GError **err)
 {
     g_autoptr(GError) local = NULL;
     g_autofree char *text = NULL;
     gsize len = 0;
-    xmlDoc *doc;
 
-    /* Read through GLib so that I/O errors come back as GError and libxml2
-     * never touches the file system (nor the network) by itself. */
     if (!g_file_get_contents(path, &text, &len, &local)) {
         g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP, "%s", local->message);
         return NULL;
     }
-    if (len > G_MAXINT) {
-        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP, "%s: too large", path);
+    DcNode *root = dc_xml_read(text, len, "cpus", path, &local);
+    if (!root) {
+        g_set_error_literal(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP, local->message);
         return NULL;
     }
-
-    /* No network, no entity substitution, no DTD loading, no stderr. */
-    doc = xmlReadMemory(text, (int) len, path, NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-                        XML_PARSE_NOWARNING);
-    if (!doc) {
-        const xmlError *e = xmlGetLastError();
-        g_autofree char *msg = g_strdup(e && e->message ? e->message : "error");
-
-        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
-                    "cannot parse %s: %s", path, g_strstrip(msg));
-        return NULL;
-    }
-    if (!xmlDocGetRootElement(doc) ||
-        !node_is(xmlDocGetRootElement(doc), "cpus")) {
-        xmlFreeDoc(doc);
-        g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
-                    "%s: root element is not <cpus>", path);
-        return NULL;
-    }
-    return doc;
+    return root;
 }
 
 static gboolean
-map_load_include(DcCpuMap *map, const char *dir, xmlNode *inc, GError **err)
+map_load_include(DcCpuMap *map, const char *dir, const DcNode *inc, GError **err)
 {
     g_autofree char *file = node_prop(inc, "filename");
     g_autofree char *path = NULL;
-    xmlDoc *doc;
-    gboolean ok;
+    g_autoptr(DcNode) doc = NULL;
 
     /* Included files live next to index.xml; refuse to leave that dir. */
     if (!file || !*file || g_path_is_absolute(file) ||
@@ -313,17 +285,16 @@ map_load_include(DcCpuMap *map, const char *dir, xmlNode *inc, GError **err)
     path = g_build_filename(dir, file, NULL);
     if (!(doc = read_xml(path, err)))
         return FALSE;
-    ok = map_add_elements(map, xmlDocGetRootElement(doc), file, err);
-    xmlFreeDoc(doc);
-    return ok;
+    return map_add_elements(map, doc, file, err);
 }
 
 /* Includes of an <arch> in document order; newer maps (libvirt >= 10.x)
  * put them in <group> elements, which only label them. */
 static gboolean
-map_load_includes(DcCpuMap *map, const char *dir, xmlNode *parent, GError **err)
+map_load_includes(DcCpuMap *map, const char *dir, const DcNode *parent, GError **err)
 {
-    for (xmlNode *c = parent->children; c; c = c->next) {
+    for (guint i = 0; i < parent->children->len; i++) {
+        const DcNode *c = parent->children->pdata[i];
         if (node_is(c, "include") && !map_load_include(map, dir, c, err))
             return FALSE;
         if (node_is(c, "group") && !map_load_includes(map, dir, c, err))
@@ -339,8 +310,8 @@ dc_cpu_map_load(const char *dir, const char *arch, GError **err)
     const char *fname = dc_cpu_family_name(family);
     g_autoptr(DcCpuMap) map = NULL;
     g_autofree char *index = NULL;
-    xmlNode *archnode = NULL;
-    xmlDoc *doc;
+    const DcNode *archnode = NULL;
+    g_autoptr(DcNode) doc = NULL;
     gboolean ok;
 
     if (!fname) {
@@ -360,7 +331,8 @@ dc_cpu_map_load(const char *dir, const char *arch, GError **err)
     if (!(doc = read_xml(index, err)))
         return NULL;
 
-    for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+    for (guint i = 0; i < doc->children->len; i++) {
+        const DcNode *c = doc->children->pdata[i];
         g_autofree char *name = NULL;
 
         if (!node_is(c, "arch"))
@@ -373,7 +345,6 @@ dc_cpu_map_load(const char *dir, const char *arch, GError **err)
     }
 
     if (!archnode) {
-        xmlFreeDoc(doc);
         g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
                     "%s: no <arch name='%s'>", index, fname);
         return NULL;
@@ -382,7 +353,6 @@ dc_cpu_map_load(const char *dir, const char *arch, GError **err)
     /* Elements written in index.xml itself come before the included files. */
     ok = map_add_elements(map, archnode, "index.xml", err) &&
          map_load_includes(map, dir, archnode, err);
-    xmlFreeDoc(doc);
 
     if (!ok)
         return NULL;

@@ -13,7 +13,7 @@
 #pragma once
 
 #include <glib.h>
-#include <libxml/tree.h>
+#include "util/node.h"
 
 G_BEGIN_DECLS
 
@@ -94,11 +94,11 @@ typedef struct _DcX86Map DcX86Map;
 
 DcX86Map *dc_x86_map_new(void);
 void dc_x86_map_free(DcX86Map *map);
-gboolean dc_x86_map_add_vendor(DcX86Map *map, xmlNode *node,
+gboolean dc_x86_map_add_vendor(DcX86Map *map, const DcNode *node,
                                const char *name, GError **err);
-gboolean dc_x86_map_add_feature(DcX86Map *map, xmlNode *node,
+gboolean dc_x86_map_add_feature(DcX86Map *map, const DcNode *node,
                                 const char *name, GError **err);
-gboolean dc_x86_map_add_model(DcX86Map *map, xmlNode *node,
+gboolean dc_x86_map_add_model(DcX86Map *map, const DcNode *node,
                               const char *name, GError **err);
 
 /** dc_cpu_map_x86: the x86 data of @map, NULL unless the family is x86. */

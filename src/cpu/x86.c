@@ -290,23 +290,16 @@ feature_find(const DcX86Map *map, const char *name)
 }
 
 static char *
-xml_prop(xmlNode *node, const char *name)
+xml_prop(const DcNode *node, const char *name)
 {
-    xmlChar *v = xmlGetProp(node, (const xmlChar *) name);
-    char *ret;
-
-    if (!v)
-        return NULL;
-    ret = g_strdup((const char *) v);
-    xmlFree(v);
-    return ret;
+    return g_strdup(dc_node_get_attr(node, name));
 }
 
 /* Reads attribute @name as an unsigned number in @base (16 accepts an
  * optional 0x prefix).  A missing attribute leaves @out alone and is an
  * error only when @required. */
 static gboolean
-xml_prop_uint(xmlNode *node, const char *name, guint base, gboolean required,
+xml_prop_uint(const DcNode *node, const char *name, guint base, gboolean required,
               guint32 *out, GError **err)
 {
     g_autofree char *s = xml_prop(node, name);
@@ -333,14 +326,13 @@ xml_prop_uint(xmlNode *node, const char *name, guint base, gboolean required,
 }
 
 static gboolean
-xml_is(xmlNode *node, const char *name)
+xml_is(const DcNode *node, const char *name)
 {
-    return node->type == XML_ELEMENT_NODE &&
-           g_str_equal((const char *) node->name, name);
+    return g_str_equal(node->name, name);
 }
 
 gboolean
-dc_x86_map_add_vendor(DcX86Map *map, xmlNode *node, const char *name,
+dc_x86_map_add_vendor(DcX86Map *map, const DcNode *node, const char *name,
                       GError **err)
 {
     g_autofree char *str = xml_prop(node, "string");
@@ -366,7 +358,7 @@ dc_x86_map_add_vendor(DcX86Map *map, xmlNode *node, const char *name,
 }
 
 static gboolean
-parse_data_item(xmlNode *node, X86Item *it, GError **err)
+parse_data_item(const DcNode *node, X86Item *it, GError **err)
 {
     memset(it, 0, sizeof(*it));
 
@@ -387,7 +379,7 @@ parse_data_item(xmlNode *node, X86Item *it, GError **err)
 }
 
 gboolean
-dc_x86_map_add_feature(DcX86Map *map, xmlNode *node, const char *name,
+dc_x86_map_add_feature(DcX86Map *map, const DcNode *node, const char *name,
                        GError **err)
 {
     g_autoptr(GArray) data = data_new();
@@ -400,7 +392,8 @@ dc_x86_map_add_feature(DcX86Map *map, xmlNode *node, const char *name,
         return FALSE;
     }
 
-    for (xmlNode *c = node->children; c; c = c->next) {
+    for (guint ci = 0; ci < node->children->len; ci++) {
+        const DcNode *c = node->children->pdata[ci];
         X86Item it;
 
         /* Other spellings of the feature; only QEMU's matter here. */
@@ -469,7 +462,7 @@ parse_steppings(const char *s, guint16 *out)
 }
 
 static gboolean
-decode_switch(xmlNode *node, const char *attr, gboolean *out, GError **err)
+decode_switch(const DcNode *node, const char *attr, gboolean *out, GError **err)
 {
     g_autofree char *v = xml_prop(node, attr);
 
@@ -498,7 +491,7 @@ vendor_find(const DcX86Map *map, const char *name)
 }
 
 gboolean
-dc_x86_map_add_model(DcX86Map *map, xmlNode *node, const char *name,
+dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
                      GError **err)
 {
     X86Model *m = g_new0(X86Model, 1);
@@ -511,7 +504,8 @@ dc_x86_map_add_model(DcX86Map *map, xmlNode *node, const char *name,
     /* Maps older than the <decode> element let every model be used. */
     m->decode_host = m->decode_guest = TRUE;
 
-    for (xmlNode *c = node->children; c; c = c->next) {
+    for (guint ci = 0; ci < node->children->len; ci++) {
+        const DcNode *c = node->children->pdata[ci];
         if (xml_is(c, "decode")) {
             if (!decode_switch(c, "host", &m->decode_host, err) ||
                 !decode_switch(c, "guest", &m->decode_guest, err))
@@ -534,7 +528,8 @@ dc_x86_map_add_model(DcX86Map *map, xmlNode *node, const char *name,
         }
     }
 
-    for (xmlNode *c = node->children; c; c = c->next) {
+    for (guint ci = 0; ci < node->children->len; ci++) {
+        const DcNode *c = node->children->pdata[ci];
         X86Signature sig = { 0 };
         g_autofree char *steps = NULL;
 
@@ -557,7 +552,8 @@ dc_x86_map_add_model(DcX86Map *map, xmlNode *node, const char *name,
         g_array_append_val(m->signatures, sig);
     }
 
-    for (xmlNode *c = node->children; c; c = c->next) {
+    for (guint ci = 0; ci < node->children->len; ci++) {
+        const DcNode *c = node->children->pdata[ci];
         g_autofree char *vn = NULL;
 
         if (!xml_is(c, "vendor"))
@@ -570,7 +566,8 @@ dc_x86_map_add_model(DcX86Map *map, xmlNode *node, const char *name,
         }
     }
 
-    for (xmlNode *c = node->children; c; c = c->next) {
+    for (guint ci = 0; ci < node->children->len; ci++) {
+        const DcNode *c = node->children->pdata[ci];
         g_autofree char *fn = NULL;
         g_autofree char *removed = NULL;
         const X86Feature *f;
