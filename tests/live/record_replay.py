@@ -20,6 +20,14 @@ QUERIES = [
 ]
 
 
+def report(n, name, problems):
+    """One TAP line (and the problems as comments); 1 when it failed."""
+    print(f"{'not ok' if problems else 'ok'} {n} - {name}")
+    for p in problems:
+        print(f"# {p}")
+    return 1 if problems else 0
+
+
 def main():
     domcaps = sys.argv[1]
     kvm = os.access("/dev/kvm", os.R_OK | os.W_OK)
@@ -48,14 +56,7 @@ def main():
                     problems.append(f"replay: {rep.stderr.strip()}")
                 elif rep.stdout != live.stdout:
                     problems.append("replayed document differs from the live one")
-            name = f"record then replay: {' '.join(q)}"
-            if problems:
-                failed += 1
-                print(f"not ok {i} - {name}")
-                for p in problems:
-                    print(f"# {p}")
-            else:
-                print(f"ok {i} - {name}")
+            failed += report(i, f"record then replay: {' '.join(q)}", problems)
         n = len(QUERIES)
         for arch in ("x86_64", "i686"):
             n += 1
@@ -89,14 +90,8 @@ def main():
                 problems.append("KVM document from the TCG query's entry differs from a fresh KVM probe")
             elif after_warm != after_tcg:
                 problems.append("the KVM query started QEMU again")
-            name = f"{arch}: a TCG query's KVM pass serves a later KVM query as a fresh probe would"
-            if problems:
-                failed += 1
-                print(f"not ok {n} - {name}")
-                for p in problems:
-                    print(f"# {p}")
-            else:
-                print(f"ok {n} - {name}")
+            failed += report(n, f"{arch}: a TCG query's KVM pass serves a later KVM query as a fresh probe would",
+                             problems)
     return 1 if failed else 0
 
 
