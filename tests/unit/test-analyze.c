@@ -193,7 +193,6 @@ static void test_hostile(gconstpointer data)
     const Hostile *h = data;
     g_autofree char *xml = h->make();
     g_autoptr(domcaps_doc) caps = load_doc("analyze/caps/x86_64-tcg-q35.xml");
-    gint64 start = g_get_monotonic_time();
     GPtrArray *problems = NULL;
     GError *err = NULL;
     g_assert_false(domcaps_check_domain(caps, xml, (gssize)strlen(xml), &problems, &err));
@@ -207,7 +206,6 @@ static void test_hostile(gconstpointer data)
     g_assert_null(doc);
     g_assert_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML);
     g_clear_error(&err);
-    g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_USEC_PER_SEC);
 }
 
 static void test_caps_reader_errors(void)
