@@ -527,7 +527,11 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         facts_json = dc_cache_load(cache_dir, emulator, cache_key, NULL);
     gboolean dirty = FALSE;
     if (!facts_json || !json_has_accel(facts_json, accel)) {
+        /* swtpm's answer is wanted by the assembly unless the entry knows it. */
+        GThread *swtpm = replay ? NULL : dc_host_swtpm_prefetch(host);
         json_object *fresh = probe_passes(&preq, replay, wants_kvm_probe_too(host, opts, emulator, accel), &inner);
+        if (swtpm)
+            g_thread_join(swtpm);
         if (!fresh && !opts->virttype && strcmp(accel, "kvm") == 0 &&
             g_error_matches(inner, DC_QMP_ERROR, DC_QMP_ERROR_EOF)) {
             /* KVM guessed but this emulator cannot use it (QEMU exits when

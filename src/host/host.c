@@ -204,6 +204,23 @@ static guint swtpm_ask_versions(const char *setup)
     return versions;
 }
 
+static gpointer swtpm_prefetch_thread(gpointer data)
+{
+    DcHost *host = data;
+    dc_host_swtpm(host, NULL);
+    dc_host_free(host);
+    return NULL;
+}
+
+GThread *dc_host_swtpm_prefetch(const DcHost *host)
+{
+    DcHost *copy = dc_host_new(host->root, host->privileged, host->xdg_config_home);
+    GThread *t = g_thread_try_new("domcaps-swtpm", swtpm_prefetch_thread, copy, NULL);
+    if (!t)
+        dc_host_free(copy);
+    return t;
+}
+
 gboolean dc_host_swtpm(const DcHost *host, guint *versions)
 {
     DcHost *h = (DcHost *)host;
@@ -225,6 +242,11 @@ gboolean dc_host_swtpm(const DcHost *host, guint *versions)
             if (v) {
                 h->swtpm_versions = GPOINTER_TO_UINT(v) - 1;
                 known = TRUE;
+                /* Asked in this process (dc_host_swtpm_prefetch): the entry remembers it too. */
+                if (h->memo && !json_object_object_get_ex(h->memo, id, NULL)) {
+                    json_object_object_add(h->memo, id, json_object_new_int((int)h->swtpm_versions));
+                    h->memo_changed = TRUE;
+                }
             } else if (h->memo && json_object_object_get_ex(h->memo, id, &m) && json_object_is_type(m, json_type_int)) {
                 h->swtpm_versions = (guint)json_object_get_int(m) & 3;
                 known = TRUE;

@@ -63,3 +63,8 @@ gboolean dc_host_has_iommu(const DcHost *host);
  * host->memo) under the identity of the three programs, and asked again only
  * when one of them changes. */
 gboolean dc_host_swtpm(const DcHost *host, guint *versions);
+
+/* Ask swtpm in the background (it costs ~10 ms), while QEMU is probed: the
+ * answer lands in the process-wide memory dc_host_swtpm() reads first. The
+ * caller joins the thread (NULL when none could start). */
+GThread *dc_host_swtpm_prefetch(const DcHost *host);

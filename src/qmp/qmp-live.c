@@ -459,7 +459,12 @@ DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, i
         }
         dup2(errp[1], 2);
         dup2(sv[1], 3);
-        /* Everything else we hold is close-on-exec. */
+        /* Our own descriptors are close-on-exec, but another thread of the
+         * process (a caller's, or GLib spawning swtpm_setup) may hold one
+         * that is not at this instant: QEMU gets 0-3 and nothing else. The
+         * status pipe stays until exec closes it. */
+        close_range(4, (unsigned)statusp[1] - 1, 0);
+        close_range((unsigned)statusp[1] + 1, ~0U, 0);
         execv(emulator, (char *const *)argv);
         child_fail(statusp[1], SPAWN_EXEC);
     }
