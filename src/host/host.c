@@ -7,6 +7,10 @@
 #include <cpuid.h>
 #endif
 #include <unistd.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 DcHost *dc_host_new(const char *root, gboolean privileged, const char *xdg_config_home)
 {
@@ -179,14 +183,55 @@ static char *programs_identity(char *const *paths, gsize n)
 static GMutex swtpm_lock;
 static GHashTable *swtpm_answers; /* identity -> versions + 1 */
 
+/* swtpm_setup's answer, or NULL; it gets DC_SWTPM_TIMEOUT_MS at most (a
+ * hung or slow program is killed and counts as no answer), and at most
+ * 64 KiB of output are read. */
+#define DC_SWTPM_TIMEOUT_MS 5000
+static char *swtpm_capabilities(const char *setup)
+{
+    const char *argv[] = { setup, "--print-capabilities", NULL };
+    GPid pid;
+    int out_fd = -1;
+    if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
+                                  NULL, NULL, &pid, NULL, &out_fd, NULL, NULL))
+        return NULL;
+    GString *out = g_string_new(NULL);
+    gint64 deadline = g_get_monotonic_time() + DC_SWTPM_TIMEOUT_MS * 1000;
+    gboolean eof = FALSE;
+    while (!eof && out->len < 65536) {
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        struct pollfd pfd = { out_fd, POLLIN, 0 };
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            break;
+        char buf[4096];
+        ssize_t r = read(out_fd, buf, sizeof(buf));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            eof = TRUE;
+        else
+            g_string_append_len(out, buf, r);
+    }
+    close(out_fd);
+    if (!eof)
+        kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    g_spawn_close_pid(pid);
+    if (!eof || !WIFEXITED(status)) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    return g_string_free(out, FALSE);
+}
+
 static guint swtpm_ask_versions(const char *setup)
 {
     guint versions = 0;
-    g_autofree char *out = NULL;
-    const char *argv[] = { setup, "--print-capabilities", NULL };
     /* A fixture's swtpm_setup is a script printing what the real one would. */
-    if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, NULL, NULL) &&
-        out) {
+    g_autofree char *out = swtpm_capabilities(setup);
+    if (out) {
         json_object *caps = json_tokener_parse(out), *features = NULL;
         if (caps && json_object_object_get_ex(caps, "features", &features) &&
             json_object_is_type(features, json_type_array)) {

@@ -259,6 +259,23 @@ def remembered_document_follows_kernel_files(env):
 
 
 @test
+def hung_swtpm_setup_is_given_up(env):
+    """swtpm_setup is asked (alongside the probe) which TPM versions it
+    offers; one that never answers is killed after 5 s and the query goes
+    on without its versions."""
+    bindir = os.path.join(env.root, "usr", "bin")
+    for name, body in (("swtpm", "exit 0"), ("swtpm_ioctl", "exit 0"), ("swtpm_setup", "exec sleep 600")):
+        with open(os.path.join(bindir, name), "w") as f:
+            f.write(f"#!/bin/sh\n{body}\n")
+        os.chmod(os.path.join(bindir, name), 0o755)
+    a = env.run()  # a query that waited for swtpm_setup would meet run()'s timeout
+    check(a.returncode == 0 and "<domainCapabilities>" in a.stdout, a.stderr)
+    check("backendVersion" not in a.stdout, "a hung swtpm_setup reported TPM versions")
+    left = subprocess.run(["pgrep", "-f", f"{bindir}/swtpm_setup"], capture_output=True, text=True).stdout
+    check(not left.strip(), f"swtpm_setup still running: {left}")
+
+
+@test
 def kvm_access_of_the_probing_user_is_in_the_key(env):
     """--user: an entry holds only for a user with the same /dev/kvm access
     (a probe that cannot open it learns nothing of KVM)."""
