@@ -63,7 +63,9 @@ static json_object *node_to_json(const DcNode *n)
         const char *key = c->name;
         if (in_list(keyed_elements, c->name)) {
             json_object *group = NULL;
-            if (!json_object_object_get_ex(obj, key, &group)) {
+            /* Real documents never name an attribute like a child; a
+             * document from a cache file may, and the child wins. */
+            if (!json_object_object_get_ex(obj, key, &group) || !json_object_is_type(group, json_type_object)) {
                 group = json_object_new_object();
                 json_object_object_add(obj, key, group);
             }
@@ -71,7 +73,7 @@ static json_object *node_to_json(const DcNode *n)
             json_object_object_add(group, k ? k : "", is_enum(c) ? enum_values(c) : node_to_json(c));
         } else if (in_list(list_elements, c->name)) {
             json_object *arr = NULL;
-            if (!json_object_object_get_ex(obj, key, &arr)) {
+            if (!json_object_object_get_ex(obj, key, &arr) || !json_object_is_type(arr, json_type_array)) {
                 arr = json_object_new_array();
                 json_object_object_add(obj, key, arr);
             }
