@@ -94,14 +94,21 @@ static domcaps_doc *get_doc(const domcaps_options *opts)
                                 &q.timeout, &q.cache_dir, &q.cache, &q.expand, &q.supported, &q.deprecated, \
                                 &q.schema)
 
-static PyObject *py_capabilities_xml(PyObject *self, PyObject *args, PyObject *kwargs)
+/* The document for a call whose arguments are the query alone; NULL with
+ * the Python error set. opts keeps pointers into args. */
+static domcaps_doc *doc_for_query(PyObject *args, PyObject *kwargs, domcaps_options *opts)
 {
     static const char *kwlist[] = { QUERY_KWLIST, NULL };
     Query q = { 0 };
-    domcaps_options opts;
-    if (!PARSE_QUERY("|$", ) || !query_to_options(&q, &opts))
+    if (!PARSE_QUERY("|$", ) || !query_to_options(&q, opts))
         return NULL;
-    domcaps_doc *doc = get_doc(&opts);
+    return get_doc(opts);
+}
+
+static PyObject *py_capabilities_xml(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    domcaps_options opts;
+    domcaps_doc *doc = doc_for_query(args, kwargs, &opts);
     if (!doc)
         return NULL;
     char *xml = domcaps_doc_to_xml(doc);
@@ -113,12 +120,8 @@ static PyObject *py_capabilities_xml(PyObject *self, PyObject *args, PyObject *k
 
 static PyObject *py_capabilities(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static const char *kwlist[] = { QUERY_KWLIST, NULL };
-    Query q = { 0 };
     domcaps_options opts;
-    if (!PARSE_QUERY("|$", ) || !query_to_options(&q, &opts))
-        return NULL;
-    domcaps_doc *doc = get_doc(&opts);
+    domcaps_doc *doc = doc_for_query(args, kwargs, &opts);
     if (!doc)
         return NULL;
     char *json = domcaps_doc_to_json(doc, FALSE);
@@ -130,12 +133,8 @@ static PyObject *py_capabilities(PyObject *self, PyObject *args, PyObject *kwarg
 
 static PyObject *py_explain_firmware(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static const char *kwlist[] = { QUERY_KWLIST, NULL };
-    Query q = { 0 };
     domcaps_options opts;
-    if (!PARSE_QUERY("|$", ) || !query_to_options(&q, &opts))
-        return NULL;
-    domcaps_doc *doc = get_doc(&opts);
+    domcaps_doc *doc = doc_for_query(args, kwargs, &opts);
     if (!doc)
         return NULL;
     char **lines = domcaps_explain_firmware(&opts, doc);

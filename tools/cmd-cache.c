@@ -5,6 +5,7 @@
  * machine image is `domcaps --all --cache-dir DIR` (README).
  * Exit: 0 done (list: every entry valid), 2 list found invalid entries, 1 error. */
 #include "domcaps.h"
+#include "cmd-util.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -112,12 +113,8 @@ int dc_cmd_cache(int argc, char **argv)
         "queries with --cache-dir DIR use it, also read-only.\n\n"
         "Exit status: 0 done (list: all valid), 2 list found invalid entries, 1 error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "domcaps: %s\n", err->message);
-        g_error_free(err);
+    if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
-    }
     if (opt_format && strcmp(opt_format, "text") != 0 && strcmp(opt_format, "json") != 0) {
         fprintf(stderr, "domcaps: unknown format '%s' (text or json)\n", opt_format);
         return 1;

@@ -5,6 +5,7 @@
  */
 #include "domcaps.h"
 #include "commands.h"
+#include "cmd-util.h"
 #include "reaper.h"
 #include <stdio.h>
 #include <errno.h>
@@ -175,12 +176,8 @@ int main(int argc, char **argv)
         "`virsh domcapabilities` does, without a daemon.");
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
-    GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "domcaps: %s\n", err->message);
-        g_error_free(err);
+    if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
-    }
     if (opt_version) {
         printf("domcaps %s\noutput format %d\nmatches libvirt %s (--schema %s)\n", domcaps_version(),
                DOMCAPS_FORMAT_VERSION, DOMCAPS_LIBVIRT_VERSION, DOMCAPS_SCHEMAS);
@@ -244,6 +241,7 @@ int main(int argc, char **argv)
             print_stats(start);
         return rc;
     }
+    GError *err = NULL;
     g_autoptr(domcaps_doc) doc = domcaps_get(&opts, &err);
     if (!doc) {
         fprintf(stderr, "domcaps: %s\n", err->message);
