@@ -259,6 +259,11 @@ static gpointer swtpm_prefetch_thread(gpointer data)
 
 GThread *dc_host_swtpm_prefetch(const DcHost *host)
 {
+    /* Once per process: `--all` probes many binaries at once, and later
+     * queries find the answer (or, if swtpm changed, ask it themselves). */
+    static gint started;
+    if (!g_atomic_int_compare_and_exchange(&started, 0, 1))
+        return NULL;
     DcHost *copy = dc_host_new(host->root, host->privileged, host->xdg_config_home);
     GThread *t = g_thread_try_new("domcaps-swtpm", swtpm_prefetch_thread, copy, NULL);
     if (!t)

@@ -65,6 +65,6 @@ gboolean dc_host_has_iommu(const DcHost *host);
 gboolean dc_host_swtpm(const DcHost *host, guint *versions);
 
 /* Ask swtpm in the background (it costs ~10 ms), while QEMU is probed: the
- * answer lands in the process-wide memory dc_host_swtpm() reads first. The
- * caller joins the thread (NULL when none could start). */
+ * answer lands in the process-wide memory dc_host_swtpm() reads first. Once
+ * per process. The caller joins the thread (NULL when none was started). */
 GThread *dc_host_swtpm_prefetch(const DcHost *host);

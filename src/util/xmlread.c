@@ -5,7 +5,6 @@
 #include "domcaps.h"
 
 typedef struct {
-    const char *what;
     GPtrArray *stack;     /* open elements, root first */
     GPtrArray *texts;     /* GString per open element */
     DcNode *root;
@@ -105,7 +104,7 @@ DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const ch
                     " bytes, the limit is %u)", what, len, DC_XML_MAX_BYTES);
         return NULL;
     }
-    Reader r = { .what = what };
+    Reader r = { 0 };
     r.stack = g_ptr_array_new();
     r.texts = g_ptr_array_new();
     GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &r, NULL);
