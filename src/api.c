@@ -10,7 +10,7 @@
 #include "host/deps.h"
 #include "format/releases.h"
 #include "format/format.h"
-#include "probe/probe.h"
+#include "probe/passes.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -182,78 +182,6 @@ static gboolean wants_kvm_probe_too(const DcHost *host, const domcaps_options *o
              : g_str_equal(base, "qemu-system-i386") ? "i686"
              : opts->emulator ? NULL : dc_host_arch(host);
     return arch && dc_arch_is_x86(arch) && dc_arch_is_native(arch, dc_host_arch(host));
-}
-
-/* The KVM pass of a two-pass live probe, run on its own thread. */
-typedef struct {
-    DcProbeRequest req;
-    json_object *facts;
-} KvmPass;
-
-static gpointer kvm_pass_thread(gpointer data)
-{
-    KvmPass *pass = data;
-    /* Its failure only costs the KVM facts: the TCG pass decides the answer. */
-    pass->facts = dc_probe_run(&pass->req, NULL);
-    return NULL;
-}
-
-/* Probe what the query needs: a recording with several passes (libvirt's
- * KVM then TCG) is replayed whole; a live TCG probe that wants KVM's facts
- * too probes KVM alongside, each QEMU on its own thread, so the query costs
- * the slower of the two rather than their sum. That KVM pass asks only what
- * depends on the accelerator (the binary's facts, most of the work, come
- * from the TCG pass), unless the exchange is recorded: a recording holds
- * two full passes, KVM first, as libvirt's transcripts do. */
-static json_object *probe_passes(DcProbeRequest *preq, DcQmp *replay, gboolean kvm_too, GError **err)
-{
-    if (!(replay && dc_qmp_replay_n_passes(replay) >= 2) && !kvm_too)
-        return dc_probe_run(preq, err);
-
-    KvmPass pass = { .req = *preq };
-    pass.req.accel = "kvm";
-    pass.req.accel_only = !replay && !preq->record;
-    g_autoptr(GString) kvm_record = preq->record ? g_string_new(NULL) : NULL;
-    pass.req.record = kvm_record;
-    DcProbeRequest tcg = *preq;
-    tcg.accel = "tcg";
-    GThread *thread = NULL;
-    if (replay) {
-        dc_qmp_replay_use_pass(replay, 0);
-        kvm_pass_thread(&pass);
-        dc_qmp_replay_use_pass(replay, 1);
-    } else {
-        thread = g_thread_try_new("domcaps-kvm-pass", kvm_pass_thread, &pass, NULL);
-        if (!thread)
-            kvm_pass_thread(&pass);
-    }
-    g_autoptr(GString) tcg_record = preq->record ? g_string_new(NULL) : NULL;
-    tcg.record = tcg_record;
-    json_object *tcg_facts = dc_probe_run(&tcg, err);
-    if (thread)
-        g_thread_join(thread);
-    if (replay && preq->record)
-        dc_qmp_set_recorder(replay, preq->record);  /* not the pass buffers freed below */
-    if (preq->record) {
-        if (pass.facts)
-            g_string_append_len(preq->record, kvm_record->str, kvm_record->len);
-        g_string_append_len(preq->record, tcg_record->str, tcg_record->len);
-    }
-    if (!tcg_facts) {
-        if (pass.facts)
-            json_object_put(pass.facts);
-        return NULL;
-    }
-    if (!pass.facts)
-        return tcg_facts;
-    if (pass.req.accel_only) {
-        dc_probe_merge_accel_only(tcg_facts, pass.facts);
-        json_object_put(pass.facts);
-        return tcg_facts;
-    }
-    dc_probe_merge_accel(pass.facts, tcg_facts);
-    json_object_put(tcg_facts);
-    return pass.facts;
 }
 
 /* In-process memory of the cache: a program that asks again (a daemon, the
@@ -529,7 +457,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     if (!facts_json || !json_has_accel(facts_json, accel)) {
         /* swtpm's answer is wanted by the assembly unless the entry knows it. */
         GThread *swtpm = replay ? NULL : dc_host_swtpm_prefetch(host);
-        json_object *fresh = probe_passes(&preq, replay, wants_kvm_probe_too(host, opts, emulator, accel), &inner);
+        json_object *fresh = dc_probe_passes(&preq, facts_json, wants_kvm_probe_too(host, opts, emulator, accel),
+                                             &inner);
         if (swtpm)
             g_thread_join(swtpm);
         if (!fresh && !opts->virttype && strcmp(accel, "kvm") == 0 &&
@@ -543,24 +472,16 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
             preq.accel = accel;
             if (record)
                 g_string_truncate(record, 0);
-            if (facts_json && json_has_accel(facts_json, accel))
-                fresh = json_object_get(facts_json);
-            else
-                fresh = dc_probe_run(&preq, &inner);
+            fresh = dc_probe_passes(&preq, facts_json, FALSE, &inner);
         }
         if (!fresh) {
             public_error(err, inner);
             g_error_free(inner);
             return NULL;
         }
-        if (facts_json && fresh != facts_json) {
-            dc_probe_merge_accel(facts_json, fresh);
-            json_object_put(fresh);
-        } else {
-            if (facts_json)
-                json_object_put(facts_json);
-            facts_json = fresh;
-        }
+        if (facts_json)
+            json_object_put(facts_json);
+        facts_json = fresh;  /* the cached facts, completed, or new ones */
         dirty = TRUE;
     }
     /* The path is reported as the caller named it, not as found under a root. */

@@ -96,14 +96,24 @@ static const char *const round1_commands[Q_ROUND1_LAST] = {
     [Q_CMDLINE] = "query-command-line-options",
 };
 
-/* What the accelerator can change; the rest is the binary's. Version and
- * target come along: they tell a QEMU from anything else. */
-static const gboolean round1_per_accel[Q_ROUND1_LAST] = {
-    [Q_CAPS] = TRUE, [Q_VERSION] = TRUE, [Q_TARGET] = TRUE, [Q_KVM] = TRUE, [Q_MACHINES] = TRUE,
-    [Q_CPUDEFS] = TRUE, [Q_SEV] = TRUE, [Q_SGX] = TRUE, [Q_GIC] = TRUE,
+/* Which part of the facts each first-round answer belongs to; version and
+ * target are asked by every scope: they tell a QEMU from anything else. */
+enum { PART_BOTH, PART_BINARY, PART_ACCEL };
+static const int round1_part[Q_ROUND1_LAST] = {
+    [Q_CAPS] = PART_BOTH, [Q_VERSION] = PART_BOTH, [Q_TARGET] = PART_BOTH,
+    [Q_SCHEMA] = PART_BINARY, [Q_TYPES] = PART_BINARY, [Q_TPM_MODELS] = PART_BINARY,
+    [Q_TPM_TYPES] = PART_BINARY, [Q_CMDLINE] = PART_BINARY,
+    [Q_KVM] = PART_ACCEL, [Q_MACHINES] = PART_ACCEL, [Q_CPUDEFS] = PART_ACCEL,
+    [Q_SEV] = PART_ACCEL, [Q_SGX] = PART_ACCEL, [Q_GIC] = PART_ACCEL,
 };
 
-/* Top-level facts an accel_only probe answers (with its "accel" member). */
+static gboolean scope_asks(DcProbeScope scope, int part)
+{
+    return scope == DC_PROBE_SCOPE_ALL || part == PART_BOTH ||
+           (scope == DC_PROBE_SCOPE_BINARY) == (part == PART_BINARY);
+}
+
+/* Top-level facts that are the accelerator's view (see dc_probe_merge). */
 static const char *const per_accel_facts[] = { "kvm", "sev", "sgx", "gic", NULL };
 
 static gboolean is_x86_target(const char *target)
@@ -116,6 +126,7 @@ static gboolean is_x86_target(const char *target)
  * from the x86_64 max CPU type by that literal name, even in
  * qemu-system-i386 (which lacks it), so it is asked for by name. */
 static const char *const prop_types_x86[] = { "max-x86_64-cpu", "none-machine", "generic-pc-machine", NULL };
+static const char *const prop_types_x86_cpu[] = { "max-x86_64-cpu", NULL };
 /* Elsewhere only the generic machine's (confidential-guest-support). */
 static const char *const prop_types_other[] = { "none-machine", NULL };
 
@@ -146,6 +157,70 @@ static void clear_requests(DcQmpRequest *reqs, gsize n)
     }
 }
 
+/* The binary's part: QOM types, schema facts, properties, command-line
+ * options, TPM models and types. */
+static void add_binary_facts(json_object *facts, DcQmpRequest *r1, GPtrArray *props)
+{
+    g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func(g_free);
+    collect_names(types, r1[Q_TYPES].reply, "name");
+    json_object_object_add(facts, "types", sorted_strings(types));
+
+    g_autoptr(GPtrArray) schema_true = g_ptr_array_new();
+    if (r1[Q_SCHEMA].reply) {
+        g_autoptr(DcSchema) schema = dc_schema_new(r1[Q_SCHEMA].reply);
+        for (const char *const *sq = dc_probe_schema_questions; *sq; sq++)
+            if (dc_schema_query(schema, *sq))
+                g_ptr_array_add(schema_true, (gpointer)*sq);
+    }
+    json_object_object_add(facts, "schema", sorted_strings(schema_true));
+
+    json_object_object_add(facts, "props", sorted_strings(props));
+
+    g_autoptr(GPtrArray) cmdline = g_ptr_array_new_with_free_func(g_free);
+    json_object *opts = r1[Q_CMDLINE].reply;
+    for (size_t i = 0; opts && json_object_is_type(opts, json_type_array) && i < json_object_array_length(opts); i++) {
+        json_object *o = json_object_array_get_idx(opts, i), *params = NULL;
+        const char *option = dc_json_str(o, "option");
+        if (!option || !json_object_object_get_ex(o, "parameters", &params) ||
+            !json_object_is_type(params, json_type_array))
+            continue;
+        for (size_t k = 0; k < json_object_array_length(params); k++) {
+            g_autofree char *q = g_strdup_printf("%s.%s", option,
+                                                 dc_json_str(json_object_array_get_idx(params, k), "name") ?: "");
+            if (g_strv_contains(cmdline_questions, q))
+                g_ptr_array_add(cmdline, g_steal_pointer(&q));
+        }
+    }
+    json_object_object_add(facts, "cmdline", sorted_strings(cmdline));
+
+    g_autoptr(GPtrArray) tpm_models = g_ptr_array_new_with_free_func(g_free);
+    collect_names(tpm_models, r1[Q_TPM_MODELS].reply, NULL);
+    json_object_object_add(facts, "tpm-models", sorted_strings(tpm_models));
+    g_autoptr(GPtrArray) tpm_types = g_ptr_array_new_with_free_func(g_free);
+    collect_names(tpm_types, r1[Q_TPM_TYPES].reply, NULL);
+    json_object_object_add(facts, "tpm-types", sorted_strings(tpm_types));
+}
+
+/* The accelerator's part: its view of KVM, SEV, SGX and GIC at the top, and
+ * the returned object (to go under "accel") with machines and CPU models. */
+static json_object *add_accel_facts(json_object *facts, DcQmpRequest *r1)
+{
+    json_object *kvm = json_object_new_object();
+    json_object_object_add(kvm, "present", json_object_new_boolean(dc_json_bool(r1[Q_KVM].reply, "present", FALSE)));
+    json_object_object_add(facts, "kvm", kvm);
+    if (r1[Q_SEV].reply)
+        json_object_object_add(facts, "sev", json_object_get(r1[Q_SEV].reply));
+    if (r1[Q_SGX].reply)
+        json_object_object_add(facts, "sgx", json_object_get(r1[Q_SGX].reply));
+    if (r1[Q_GIC].reply)
+        json_object_object_add(facts, "gic", json_object_get(r1[Q_GIC].reply));
+    json_object *acc = json_object_new_object();
+    json_object_object_add(acc, "machines", json_object_get(r1[Q_MACHINES].reply));
+    if (r1[Q_CPUDEFS].reply)
+        json_object_object_add(acc, "cpu-definitions", json_object_get(r1[Q_CPUDEFS].reply));
+    return acc;
+}
+
 json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
 {
     DcQmp *qmp = open_transport(req, err);
@@ -159,7 +234,7 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     int asked[Q_ROUND1_LAST];
     gsize n1 = 0;
     for (int i = 0; i < Q_ROUND1_LAST; i++) {
-        if (req->accel_only && !round1_per_accel[i])
+        if (!scope_asks(req->scope, round1_part[i]))
             continue;
         ask[n1].command = round1_commands[i];
         asked[n1++] = i;
@@ -177,7 +252,8 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     json_object *qemu_ver = NULL;
     if (qver)
         json_object_object_get_ex(qver, "qemu", &qemu_ver);
-    if (!target || !qemu_ver || !r1[Q_MACHINES].reply) {
+    gboolean want_accel = req->scope != DC_PROBE_SCOPE_BINARY, want_binary = req->scope != DC_PROBE_SCOPE_ACCEL;
+    if (!target || !qemu_ver || (want_accel && !r1[Q_MACHINES].reply)) {
         int bad = !qemu_ver ? Q_VERSION : !target ? Q_TARGET : Q_MACHINES;
         g_autofree char *why = r1[bad].error_class ?
             dc_qmp_printable(*r1[bad].error_desc ? r1[bad].error_desc : r1[bad].error_class, 200) : NULL;
@@ -195,7 +271,7 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     DcQmpRequest r2[10] = { 0 };
     gsize n2 = 0;
     int idx_expand = -1, idx_expand_nm = -1, idx_props0 = -1;
-    if (x86 && !r1[Q_CPUDEFS].error_class) {
+    if (want_accel && x86 && !r1[Q_CPUDEFS].error_class) {
         r2[n2].command = "query-cpu-model-expansion";
         r2[n2].args = dc_cpu_x86_expansion_args(kvm_accel, TRUE);
         idx_expand = n2++;
@@ -203,20 +279,22 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
         r2[n2].args = dc_cpu_x86_expansion_args(kvm_accel, FALSE);
         idx_expand_nm = n2++;
     }
-    if (g_strcmp0(target, "s390x") == 0 && !r1[Q_CPUDEFS].error_class) {
+    if (want_accel && g_strcmp0(target, "s390x") == 0 && !r1[Q_CPUDEFS].error_class) {
         /* s390 host-model is QEMU's static expansion as it is. */
         r2[n2].command = "query-cpu-model-expansion";
         r2[n2].args = dc_cpu_x86_expansion_args(kvm_accel, TRUE);
         idx_expand = n2++;
     }
     int idx_hv = -1;
-    if (x86 && kvm_accel && !r1[Q_CPUDEFS].error_class) {
+    if (want_accel && x86 && kvm_accel && !r1[Q_CPUDEFS].error_class) {
         /* Which Hyper-V enlightenments KVM offers (libvirt >= 9.0). */
         r2[n2].command = "query-cpu-model-expansion";
         r2[n2].args = dc_cpu_x86_hyperv_expansion_args();
         idx_hv = n2++;
     }
-    const char *const *prop_types = x86 ? prop_types_x86 : prop_types_other;
+    /* The accelerator's part needs only the CPU type's, for round three. */
+    const char *const *prop_types = !want_binary ? (x86 ? prop_types_x86_cpu : NULL)
+                                    : x86 ? prop_types_x86 : prop_types_other;
     idx_props0 = n2;
     for (const char *const *t = prop_types; t && *t; t++) {
         json_object *args = json_object_new_object();
@@ -270,7 +348,6 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
         expansion_nm = n3 > 1 ? r3[1].reply : NULL;
     }
 
-    /* Build the facts. */
     json_object *facts = json_object_new_object();
     json_object_object_add(facts, "domcaps-facts", json_object_new_int(DC_FACTS_FORMAT));
     json_object_object_add(facts, "emulator", json_object_new_string(req->emulator));
@@ -281,68 +358,20 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     json_object_object_add(q, "package", json_object_new_string(dc_json_str(qver, "package") ? dc_json_str(qver, "package") : ""));
     json_object_object_add(facts, "qemu", q);
     json_object_object_add(facts, "target", json_object_new_string(target));
-    json_object *kvm = json_object_new_object();
-    json_object_object_add(kvm, "present", json_object_new_boolean(dc_json_bool(r1[Q_KVM].reply, "present", FALSE)));
-    json_object_object_add(facts, "kvm", kvm);
-
-    g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func(g_free);
-    collect_names(types, r1[Q_TYPES].reply, "name");
-    json_object_object_add(facts, "types", sorted_strings(types));
-
-    g_autoptr(GPtrArray) schema_true = g_ptr_array_new();
-    if (r1[Q_SCHEMA].reply) {
-        g_autoptr(DcSchema) schema = dc_schema_new(r1[Q_SCHEMA].reply);
-        for (const char *const *sq = dc_probe_schema_questions; *sq; sq++)
-            if (dc_schema_query(schema, *sq))
-                g_ptr_array_add(schema_true, (gpointer)*sq);
+    if (want_binary)
+        add_binary_facts(facts, r1, props);
+    if (want_accel) {
+        json_object *acc = add_accel_facts(facts, r1);
+        if (expansion)
+            json_object_object_add(acc, "cpu-expansion", json_object_get(expansion));
+        if (expansion_nm)
+            json_object_object_add(acc, "cpu-expansion-nonmigratable", json_object_get(expansion_nm));
+        if (idx_hv >= 0 && r2[idx_hv].reply)
+            json_object_object_add(acc, "cpu-expansion-hyperv", json_object_get(r2[idx_hv].reply));
+        json_object *accel = json_object_new_object();
+        json_object_object_add(accel, req->accel, acc);
+        json_object_object_add(facts, "accel", accel);
     }
-    json_object_object_add(facts, "schema", sorted_strings(schema_true));
-
-    json_object_object_add(facts, "props", sorted_strings(props));
-
-    g_autoptr(GPtrArray) cmdline = g_ptr_array_new_with_free_func(g_free);
-    json_object *opts = r1[Q_CMDLINE].reply;
-    for (size_t i = 0; opts && json_object_is_type(opts, json_type_array) && i < json_object_array_length(opts); i++) {
-        json_object *o = json_object_array_get_idx(opts, i), *params = NULL;
-        const char *option = dc_json_str(o, "option");
-        if (!option || !json_object_object_get_ex(o, "parameters", &params) ||
-            !json_object_is_type(params, json_type_array))
-            continue;
-        for (size_t k = 0; k < json_object_array_length(params); k++) {
-            g_autofree char *q = g_strdup_printf("%s.%s", option,
-                                                 dc_json_str(json_object_array_get_idx(params, k), "name") ?: "");
-            if (g_strv_contains(cmdline_questions, q))
-                g_ptr_array_add(cmdline, g_steal_pointer(&q));
-        }
-    }
-    json_object_object_add(facts, "cmdline", sorted_strings(cmdline));
-
-    g_autoptr(GPtrArray) tpm_models = g_ptr_array_new_with_free_func(g_free);
-    collect_names(tpm_models, r1[Q_TPM_MODELS].reply, NULL);
-    json_object_object_add(facts, "tpm-models", sorted_strings(tpm_models));
-    g_autoptr(GPtrArray) tpm_types = g_ptr_array_new_with_free_func(g_free);
-    collect_names(tpm_types, r1[Q_TPM_TYPES].reply, NULL);
-    json_object_object_add(facts, "tpm-types", sorted_strings(tpm_types));
-
-    if (r1[Q_SEV].reply)
-        json_object_object_add(facts, "sev", json_object_get(r1[Q_SEV].reply));
-    if (r1[Q_SGX].reply)
-        json_object_object_add(facts, "sgx", json_object_get(r1[Q_SGX].reply));
-    if (r1[Q_GIC].reply)
-        json_object_object_add(facts, "gic", json_object_get(r1[Q_GIC].reply));
-
-    json_object *accel = json_object_new_object(), *acc = json_object_new_object();
-    json_object_object_add(acc, "machines", json_object_get(r1[Q_MACHINES].reply));
-    if (r1[Q_CPUDEFS].reply)
-        json_object_object_add(acc, "cpu-definitions", json_object_get(r1[Q_CPUDEFS].reply));
-    if (expansion)
-        json_object_object_add(acc, "cpu-expansion", json_object_get(expansion));
-    if (expansion_nm)
-        json_object_object_add(acc, "cpu-expansion-nonmigratable", json_object_get(expansion_nm));
-    if (idx_hv >= 0 && r2[idx_hv].reply)
-        json_object_object_add(acc, "cpu-expansion-hyperv", json_object_get(r2[idx_hv].reply));
-    json_object_object_add(accel, req->accel, acc);
-    json_object_object_add(facts, "accel", accel);
 
     clear_requests(r1, Q_ROUND1_LAST);
     clear_requests(r2, n2);
@@ -351,23 +380,26 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     return facts;
 }
 
-void dc_probe_merge_accel_only(json_object *into, json_object *accel_only)
+void dc_probe_merge(json_object *into, json_object *from)
 {
-    dc_probe_merge_accel(into, accel_only);
+    json_object *a_into = NULL, *a_from = NULL;
+    if (!json_object_object_get_ex(from, "accel", &a_from))
+        return;
+    if (!json_object_object_get_ex(into, "accel", &a_into)) {
+        a_into = json_object_new_object();
+        json_object_object_add(into, "accel", a_into);
+    }
+    gboolean into_has_kvm = json_object_object_get_ex(a_into, "kvm", NULL);
+    gboolean from_is_kvm = json_object_object_get_ex(a_from, "kvm", NULL);
+    json_object_object_foreach(a_from, k, v)
+        json_object_object_add(a_into, k, json_object_get(v));
+    if (into_has_kvm && !from_is_kvm)
+        return;
     for (const char *const *k = per_accel_facts; *k; k++) {
         json_object *v = NULL;
-        if (json_object_object_get_ex(accel_only, *k, &v))
+        if (json_object_object_get_ex(from, *k, &v))
             json_object_object_add(into, *k, json_object_get(v));
         else
             json_object_object_del(into, *k);
     }
-}
-
-void dc_probe_merge_accel(json_object *into, json_object *from)
-{
-    json_object *a_into = NULL, *a_from = NULL;
-    if (!json_object_object_get_ex(into, "accel", &a_into) || !json_object_object_get_ex(from, "accel", &a_from))
-        return;
-    json_object_object_foreach(a_from, k, v)
-        json_object_object_add(a_into, k, json_object_get(v));
 }
