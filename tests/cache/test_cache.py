@@ -28,13 +28,14 @@ class Env:
         os.makedirs(os.path.join(self.root, "usr", "bin"), exist_ok=True)
         self.log = os.path.join(self.tmp, "starts.log")
         self.cache = os.path.join(self.tmp, "cache")
+        self.refuse = ""  # shell lines run before QEMU (refuse an accelerator, say)
         self.write_wrapper("")
 
     def write_wrapper(self, extra):
         path = os.path.join(self.root, "usr", "bin", "qemu-system-x86_64")
         tmp = path + ".new"
         with open(tmp, "w") as f:
-            f.write(f"#!/bin/sh\n# {extra}\necho start >> {self.log}\nexec {QEMU} \"$@\"\n")
+            f.write(f"#!/bin/sh\n# {extra}\necho \"start $*\" >> {self.log}\n{self.refuse}exec {QEMU} \"$@\"\n")
         os.chmod(tmp, 0o755)
         os.rename(tmp, path)
         return path
@@ -45,9 +46,29 @@ class Env:
         except FileNotFoundError:
             return 0
 
-    def run(self, *extra, cache=None):
+    def accels(self):
+        """The -accel of each QEMU start so far, in order."""
+        try:
+            lines = open(self.log).read().splitlines()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in lines:
+            words = line.split()
+            out.append(words[words.index("-accel") + 1] if "-accel" in words[:-1] else "?")
+        return out
+
+    def give_kvm(self):
+        """The fixture host gets a /dev/kvm (domcaps only opens it to see
+        that KVM is usable; QEMU itself opens the real one)."""
+        check(os.access("/dev/kvm", os.R_OK | os.W_OK), "these tests need a usable /dev/kvm")
+        kvm = os.path.join(self.root, "dev", "kvm")
+        os.makedirs(os.path.dirname(kvm), exist_ok=True)
+        open(kvm, "w").close()
+
+    def run(self, *extra, cache=None, virttype="qemu"):
         cmd = [self.domcaps, "--root", self.root, "--emulatorbin", "/usr/bin/qemu-system-x86_64",
-               "--virttype", "qemu", "--cache-dir", cache or self.cache] + list(extra)
+               "--virttype", virttype, "--cache-dir", cache or self.cache] + list(extra)
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
     def entries(self):
@@ -304,6 +325,66 @@ def kvm_access_of_the_probing_user_is_in_the_key(env):
     check(d.returncode == 0, d.stderr)
     check(env.starts() > after_user, "a change of KVM access for the user did not invalidate the entry")
     valid_single_entry(env)
+
+
+def cores():
+    return len(os.sched_getaffinity(0))
+
+
+@test
+def kvm_query_then_tcg_asks_only_the_missing_accelerator(env):
+    """A cold KVM query asks the binary's part and KVM's (two QEMUs at once
+    when a core is free for each); a TCG query then starts one QEMU, for
+    TCG's part alone, and both answers equal uncached ones."""
+    env.give_kvm()
+    k = env.run(virttype="kvm")
+    check(k.returncode == 0 and "<domain>kvm</domain>" in k.stdout, k.stderr)
+    expect = ["tcg", "kvm"] if cores() >= 2 else ["kvm"]
+    check(sorted(env.accels()) == sorted(expect), f"cold KVM query started {env.accels()}, expected {expect}")
+    before = env.starts()
+    t = env.run()
+    check(t.returncode == 0 and "<domain>qemu</domain>" in t.stdout, t.stderr)
+    check(env.accels()[before:] == ["tcg"], f"the TCG query started {env.accels()[before:]}, expected one TCG QEMU")
+    valid_single_entry(env)
+    check(env.run("--no-cache", virttype="kvm").stdout == k.stdout, "KVM answer differs from an uncached one")
+    check(env.run("--no-cache").stdout == t.stdout, "TCG answer from completed facts differs from an uncached one")
+
+
+@test
+def tcg_query_on_a_kvm_host_then_kvm_starts_nothing(env):
+    """A TCG query on a host whose KVM runs the guest probes KVM too (libvirt
+    takes SEV, SGX and GIC from its KVM probe): a KVM query then needs no
+    QEMU, and a failing KVM is not fatal to the TCG answer."""
+    env.give_kvm()
+    t = env.run()
+    check(t.returncode == 0, t.stderr)
+    check(sorted(env.accels()) == ["kvm", "tcg"], f"started {env.accels()}, expected one TCG and one KVM QEMU")
+    k = env.run(virttype="kvm")
+    check(k.returncode == 0 and "<domain>kvm</domain>" in k.stdout, k.stderr)
+    check(env.starts() == 2, f"the KVM query started QEMU ({env.accels()})")
+    check(env.run("--no-cache", virttype="kvm").stdout == k.stdout, "KVM answer differs from an uncached one")
+
+
+@test
+def qemu_built_without_tcg_still_answers_kvm(env):
+    """A QEMU built without TCG (as some distributions ship it) exits when
+    asked for TCG: a KVM query still gets the binary's part, from a KVM
+    QEMU, and the same answer as from a full build; a TCG query is a clear
+    error."""
+    env.give_kvm()
+    full = env.run("--no-cache", virttype="kvm")
+    check(full.returncode == 0, full.stderr)
+    env.refuse = ('case "$*" in *"-accel tcg"*) echo "qemu-system-x86_64: -accel tcg: '
+                  'invalid accelerator tcg" >&2; exit 1;; esac\n')
+    env.write_wrapper("built without TCG")
+    k = env.run(virttype="kvm")
+    check(k.returncode == 0, k.stderr)
+    check(k.stdout == full.stdout, "a KVM-only build answers differently")
+    valid_single_entry(env)
+    t = env.run()
+    lines = t.stderr.splitlines()
+    check(t.returncode == 1 and len(lines) == 1 and "invalid accelerator tcg" in lines[0],
+          f"TCG on a KVM-only build: exit {t.returncode}, stderr {t.stderr!r}")
 
 
 def concurrent(n):
