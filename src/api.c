@@ -435,6 +435,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         .replay = replay,
         .record = record,
         .creds = creds.name ? &creds : NULL,
+        .ask = DC_PROBE_ASK_ALL,
     };
     /* Replays and recordings always talk QMP; everything else may be cached. */
     gboolean use_cache = !replay && !record && opts->cache != DOMCAPS_CACHE_OFF;

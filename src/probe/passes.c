@@ -42,12 +42,12 @@ static void passes_run(Pass *passes, guint n)
     }
 }
 
-static Pass *pass_add(Pass *passes, guint *n, const DcProbeRequest *base, const char *accel, DcProbeScope scope)
+static Pass *pass_add(Pass *passes, guint *n, const DcProbeRequest *base, const char *accel, DcProbeAsk ask)
 {
     Pass *p = &passes[(*n)++];
     p->req = *base;
     p->req.accel = accel;
-    p->req.scope = scope;
+    p->req.ask = ask;
     return p;
 }
 
@@ -63,13 +63,14 @@ static gboolean has_accel(json_object *facts, const char *accel)
 static json_object *transcript_passes(const DcProbeRequest *base, gboolean kvm_too, GError **err)
 {
     DcQmp *replay = base->replay;
+    DcProbeRequest whole = *base;
+    whole.ask = DC_PROBE_ASK_ALL;
     if (!(replay && dc_qmp_replay_n_passes(replay) >= 2) && !kvm_too)
-        return dc_probe_run(base, err);
+        return dc_probe_run(&whole, err);
 
-    Pass tcg = { .req = *base }, kvm = { .req = *base };
+    Pass tcg = { .req = whole }, kvm = { .req = whole };
     tcg.req.accel = "tcg";
     kvm.req.accel = "kvm";
-    tcg.req.scope = kvm.req.scope = DC_PROBE_SCOPE_ALL;
     g_autoptr(GString) tcg_record = base->record ? g_string_new(NULL) : NULL;
     g_autoptr(GString) kvm_record = base->record ? g_string_new(NULL) : NULL;
     tcg.req.record = tcg_record;
@@ -108,61 +109,90 @@ static json_object *transcript_passes(const DcProbeRequest *base, gboolean kvm_t
     return facts;
 }
 
+/* Plan the QEMUs of a live query: one per accelerator the query needs; a
+ * KVM query gets a TCG QEMU beside its own when a core is free for it (its
+ * two parts weigh about the same; under TCG the binary's part is most of
+ * the work, and a second QEMU buys nothing). `domcaps --all` keeps every
+ * core busy already, and there an extra start per binary would cost more
+ * than it saves. With two QEMUs, the binary's part (which any of them
+ * answers) is spread between them: the schema to TCG, which starts faster;
+ * the QOM questions to KVM, which has more to answer besides but gets the
+ * host's KVM to itself. */
+static guint plan(Pass *passes, const DcProbeRequest *base, DcProbeAsk binary, gboolean need_query,
+                  gboolean need_kvm)
+{
+    guint n = 0;
+    gboolean kvm_query = strcmp(base->accel, "kvm") == 0;
+    gboolean two = need_kvm || (kvm_query && binary && need_query &&
+                                (guint)g_atomic_int_get(&qemus_running) + 2 <= g_get_num_processors());
+    if (two) {
+        DcProbeAsk on_tcg = (binary & DC_PROBE_ASK_SCHEMA) | (!kvm_query && need_query ? DC_PROBE_ASK_ACCEL : 0);
+        if (on_tcg)
+            pass_add(passes, &n, base, "tcg", on_tcg);
+        pass_add(passes, &n, base, "kvm", DC_PROBE_ASK_ACCEL | (binary & DC_PROBE_ASK_QOM));
+    } else if (binary || need_query) {
+        pass_add(passes, &n, base, base->accel, binary | (need_query ? DC_PROBE_ASK_ACCEL : 0));
+    }
+    return n;
+}
+
 json_object *dc_probe_passes(const DcProbeRequest *base, json_object *have, gboolean kvm_too, GError **err)
 {
     if (base->replay || base->record)
         return transcript_passes(base, kvm_too, err);
 
-    kvm_too = kvm_too && strcmp(base->accel, "kvm") != 0;
-    gboolean need_query = !has_accel(have, base->accel);
-    gboolean need_kvm = kvm_too && !has_accel(have, "kvm");
-    Pass passes[3] = { 0 };
-    guint n = 0;
-    Pass *binary = NULL, *query = NULL, *kvm = NULL;
-    /* A KVM query's two parts weigh about the same (KVM starts slower, and
-     * its CPU expansions are the longest answers after the schema), so two
-     * QEMUs, one per part, answer it in little more than half the time;
-     * under TCG the binary's part is most of the work and a second QEMU
-     * buys nothing. Split only when a core is free for the extra QEMU:
-     * `domcaps --all` keeps every core busy already. */
-    guint wanted = (!have ? 1 : 0) + (need_query ? 1 : 0) + (need_kvm ? 1 : 0);
-    gboolean split = !have && need_query && strcmp(base->accel, "tcg") != 0 &&
-                     (guint)g_atomic_int_get(&qemus_running) + wanted <= g_get_num_processors();
-    if (!have && !split) {
-        binary = query = pass_add(passes, &n, base, base->accel, DC_PROBE_SCOPE_ALL);
-    } else {
-        /* The binary's part under TCG: it starts faster than KVM, and
-         * leaves the KVM pass the host's KVM to itself. */
-        if (!have)
-            binary = pass_add(passes, &n, base, "tcg", DC_PROBE_SCOPE_BINARY);
-        if (need_query)
-            query = pass_add(passes, &n, base, base->accel, DC_PROBE_SCOPE_ACCEL);
-    }
-    if (need_kvm)
-        kvm = pass_add(passes, &n, base, "kvm", DC_PROBE_SCOPE_ACCEL);
+    const char *accel = base->accel;
+    DcProbeAsk binary = have ? 0 : DC_PROBE_ASK_SCHEMA | DC_PROBE_ASK_QOM;
+    gboolean need_query = !has_accel(have, accel);
+    gboolean need_kvm = kvm_too && strcmp(accel, "kvm") != 0 && !has_accel(have, "kvm");
+    Pass passes[4] = { 0 };
+    guint n = plan(passes, base, binary, need_query, need_kvm);
     g_atomic_int_add(&qemus_running, (gint)n);
     passes_run(passes, n);
     g_atomic_int_add(&qemus_running, -(gint)n);
 
-    /* A QEMU built without TCG exits at once when asked for it: its
-     * binary's part comes from the query's own accelerator then. */
-    if (binary && binary != query && !binary->facts && query && query->facts &&
-        strcmp(query->req.accel, "tcg") != 0 && g_error_matches(binary->err, DC_QMP_ERROR, DC_QMP_ERROR_EOF)) {
-        g_clear_error(&binary->err);
-        binary->req.accel = query->req.accel;
-        pass_run(binary);
+    /* The query's own accelerator decides the answer; a KVM pass beside a
+     * TCG query costs only its facts when it fails. */
+    Pass *query = NULL;
+    DcProbeAsk lost = 0;
+    for (guint i = 0; i < n; i++) {
+        gboolean is_query = strcmp(passes[i].req.accel, accel) == 0 && (passes[i].req.ask & DC_PROBE_ASK_ACCEL);
+        if (is_query)
+            query = &passes[i];
+        if (!passes[i].facts)
+            lost |= passes[i].req.ask & binary;
+    }
+    Pass *failed = query && !query->facts ? query : NULL;
+    /* The binary's part lost with another QEMU is asked again under the
+     * query's accelerator, which works: a QEMU built without TCG exits
+     * when asked for it, and a host's KVM can fail to start. Not after a
+     * deadline, which one hung QEMU must not cost twice. */
+    if (!failed && lost) {
+        for (guint i = 0; i < n && !failed; i++)
+            if (!passes[i].facts && (passes[i].req.ask & binary) &&
+                g_error_matches(passes[i].err, DC_QMP_ERROR, DC_QMP_ERROR_TIMEOUT))
+                failed = &passes[i];
+    }
+    if (!failed && lost) {
+        Pass *again = pass_add(passes, &n, base, accel, lost);
+        pass_run(again);
+        if (!again->facts)
+            failed = again;
     }
 
     json_object *facts = NULL;
-    Pass *failed = query && !query->facts ? query : binary && !binary->facts ? binary : NULL;
     if (failed) {
         g_propagate_error(err, g_steal_pointer(&failed->err));
     } else {
-        facts = binary ? json_object_get(binary->facts) : json_object_get(have);
-        if (query && query != binary)
-            dc_probe_merge(facts, query->facts);
-        if (kvm && kvm->facts)
-            dc_probe_merge(facts, kvm->facts);
+        facts = have ? json_object_get(have) : NULL;
+        for (guint i = 0; i < n; i++) {
+            if (!passes[i].facts)
+                continue;
+            if (!facts)
+                facts = json_object_get(passes[i].facts);
+            else
+                dc_probe_merge(facts, passes[i].facts);
+        }
     }
     for (guint i = 0; i < n; i++)
         pass_clear(&passes[i]);

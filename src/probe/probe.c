@@ -96,22 +96,16 @@ static const char *const round1_commands[Q_ROUND1_LAST] = {
     [Q_CMDLINE] = "query-command-line-options",
 };
 
-/* Which part of the facts each first-round answer belongs to; version and
- * target are asked by every scope: they tell a QEMU from anything else. */
-enum { PART_BOTH, PART_BINARY, PART_ACCEL };
-static const int round1_part[Q_ROUND1_LAST] = {
-    [Q_CAPS] = PART_BOTH, [Q_VERSION] = PART_BOTH, [Q_TARGET] = PART_BOTH,
-    [Q_SCHEMA] = PART_BINARY, [Q_TYPES] = PART_BINARY, [Q_TPM_MODELS] = PART_BINARY,
-    [Q_TPM_TYPES] = PART_BINARY, [Q_CMDLINE] = PART_BINARY,
-    [Q_KVM] = PART_ACCEL, [Q_MACHINES] = PART_ACCEL, [Q_CPUDEFS] = PART_ACCEL,
-    [Q_SEV] = PART_ACCEL, [Q_SGX] = PART_ACCEL, [Q_GIC] = PART_ACCEL,
+/* The group each first-round question belongs to; 0: asked by every
+ * request (version and target tell a QEMU from anything else). */
+static const DcProbeAsk round1_group[Q_ROUND1_LAST] = {
+    [Q_CAPS] = 0, [Q_VERSION] = 0, [Q_TARGET] = 0,
+    [Q_SCHEMA] = DC_PROBE_ASK_SCHEMA,
+    [Q_TYPES] = DC_PROBE_ASK_QOM, [Q_TPM_MODELS] = DC_PROBE_ASK_QOM,
+    [Q_TPM_TYPES] = DC_PROBE_ASK_QOM, [Q_CMDLINE] = DC_PROBE_ASK_QOM,
+    [Q_KVM] = DC_PROBE_ASK_ACCEL, [Q_MACHINES] = DC_PROBE_ASK_ACCEL, [Q_CPUDEFS] = DC_PROBE_ASK_ACCEL,
+    [Q_SEV] = DC_PROBE_ASK_ACCEL, [Q_SGX] = DC_PROBE_ASK_ACCEL, [Q_GIC] = DC_PROBE_ASK_ACCEL,
 };
-
-static gboolean scope_asks(DcProbeScope scope, int part)
-{
-    return scope == DC_PROBE_SCOPE_ALL || part == PART_BOTH ||
-           (scope == DC_PROBE_SCOPE_BINARY) == (part == PART_BINARY);
-}
 
 /* Top-level facts that are the accelerator's view (see dc_probe_merge). */
 static const char *const per_accel_facts[] = { "kvm", "sev", "sgx", "gic", NULL };
@@ -157,23 +151,25 @@ static void clear_requests(DcQmpRequest *reqs, gsize n)
     }
 }
 
-/* The binary's part: QOM types, schema facts, properties, command-line
- * options, TPM models and types. */
-static void add_binary_facts(json_object *facts, DcQmpRequest *r1, GPtrArray *props)
+/* The schema questions that hold. */
+static void add_schema_facts(json_object *facts, json_object *reply)
 {
-    g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func(g_free);
-    collect_names(types, r1[Q_TYPES].reply, "name");
-    json_object_object_add(facts, "types", sorted_strings(types));
-
     g_autoptr(GPtrArray) schema_true = g_ptr_array_new();
-    if (r1[Q_SCHEMA].reply) {
-        g_autoptr(DcSchema) schema = dc_schema_new(r1[Q_SCHEMA].reply);
+    if (reply) {
+        g_autoptr(DcSchema) schema = dc_schema_new(reply);
         for (const char *const *sq = dc_probe_schema_questions; *sq; sq++)
             if (dc_schema_query(schema, *sq))
                 g_ptr_array_add(schema_true, (gpointer)*sq);
     }
     json_object_object_add(facts, "schema", sorted_strings(schema_true));
+}
 
+/* QOM types and properties, command-line options, TPM models and types. */
+static void add_qom_facts(json_object *facts, DcQmpRequest *r1, GPtrArray *props)
+{
+    g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func(g_free);
+    collect_names(types, r1[Q_TYPES].reply, "name");
+    json_object_object_add(facts, "types", sorted_strings(types));
     json_object_object_add(facts, "props", sorted_strings(props));
 
     g_autoptr(GPtrArray) cmdline = g_ptr_array_new_with_free_func(g_free);
@@ -228,13 +224,14 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
         return NULL;
     if (req->record)
         dc_qmp_set_recorder(qmp, req->record);
+    DcProbeAsk groups = req->ask ? req->ask : DC_PROBE_ASK_ALL;
 
     /* Round one, all in one batch; what is not asked stays empty in r1. */
     DcQmpRequest r1[Q_ROUND1_LAST] = { 0 }, ask[Q_ROUND1_LAST] = { 0 };
     int asked[Q_ROUND1_LAST];
     gsize n1 = 0;
     for (int i = 0; i < Q_ROUND1_LAST; i++) {
-        if (!scope_asks(req->scope, round1_part[i]))
+        if (round1_group[i] && !(groups & round1_group[i]))
             continue;
         ask[n1].command = round1_commands[i];
         asked[n1++] = i;
@@ -252,7 +249,7 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     json_object *qemu_ver = NULL;
     if (qver)
         json_object_object_get_ex(qver, "qemu", &qemu_ver);
-    gboolean want_accel = req->scope != DC_PROBE_SCOPE_BINARY, want_binary = req->scope != DC_PROBE_SCOPE_ACCEL;
+    gboolean want_accel = (groups & DC_PROBE_ASK_ACCEL) != 0, want_qom = (groups & DC_PROBE_ASK_QOM) != 0;
     if (!target || !qemu_ver || (want_accel && !r1[Q_MACHINES].reply)) {
         int bad = !qemu_ver ? Q_VERSION : !target ? Q_TARGET : Q_MACHINES;
         g_autofree char *why = r1[bad].error_class ?
@@ -293,7 +290,7 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
         idx_hv = n2++;
     }
     /* The accelerator's part needs only the CPU type's, for round three. */
-    const char *const *prop_types = !want_binary ? (x86 ? prop_types_x86_cpu : NULL)
+    const char *const *prop_types = !want_qom ? (want_accel && x86 ? prop_types_x86_cpu : NULL)
                                     : x86 ? prop_types_x86 : prop_types_other;
     idx_props0 = n2;
     for (const char *const *t = prop_types; t && *t; t++) {
@@ -358,8 +355,10 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     json_object_object_add(q, "package", json_object_new_string(dc_json_str(qver, "package") ? dc_json_str(qver, "package") : ""));
     json_object_object_add(facts, "qemu", q);
     json_object_object_add(facts, "target", json_object_new_string(target));
-    if (want_binary)
-        add_binary_facts(facts, r1, props);
+    if (groups & DC_PROBE_ASK_SCHEMA)
+        add_schema_facts(facts, r1[Q_SCHEMA].reply);
+    if (want_qom)
+        add_qom_facts(facts, r1, props);
     if (want_accel) {
         json_object *acc = add_accel_facts(facts, r1);
         if (expansion)
@@ -380,8 +379,17 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err)
     return facts;
 }
 
+static gboolean is_per_accel(const char *key)
+{
+    return strcmp(key, "accel") == 0 || g_strv_contains(per_accel_facts, key);
+}
+
 void dc_probe_merge(json_object *into, json_object *from)
 {
+    json_object_object_foreach(from, key, val) {
+        if (!is_per_accel(key) && !json_object_object_get_ex(into, key, NULL))
+            json_object_object_add(into, key, json_object_get(val));
+    }
     json_object *a_into = NULL, *a_from = NULL;
     if (!json_object_object_get_ex(from, "accel", &a_from))
         return;

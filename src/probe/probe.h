@@ -4,16 +4,18 @@
 #include "qmp/qmp.h"
 #include "probe/facts.h"
 
-/* A query's facts are the binary's (QMP schema, QOM types, command-line
- * options, TPM models: most of a probe's time) and the accelerator's
+/* A query's facts are the binary's (the QMP schema; QOM types and
+ * properties, command-line options and TPM models) and the accelerator's
  * (machines, CPU definitions and expansions, the accelerator's view of KVM,
- * SEV, SGX and GIC). One QEMU can answer both, or two QEMUs each one part at
- * the same time; dc_probe_merge() puts the parts together. */
+ * SEV, SGX and GIC). Any QEMU of the binary answers the binary's part, so
+ * the parts can be asked of several QEMUs at once; dc_probe_merge() puts
+ * them together. A request names the groups it asks: */
 typedef enum {
-    DC_PROBE_SCOPE_ALL,     /* both parts, for req->accel */
-    DC_PROBE_SCOPE_BINARY,  /* the binary's part only, with no "accel" member */
-    DC_PROBE_SCOPE_ACCEL,   /* the accelerator's part only */
-} DcProbeScope;
+    DC_PROBE_ASK_SCHEMA = 1 << 0,  /* the QMP schema: the longest answer */
+    DC_PROBE_ASK_QOM = 1 << 1,     /* QOM types and properties, options, TPM */
+    DC_PROBE_ASK_ACCEL = 1 << 2,   /* the accelerator's part, under req->accel */
+    DC_PROBE_ASK_ALL = DC_PROBE_ASK_SCHEMA | DC_PROBE_ASK_QOM | DC_PROBE_ASK_ACCEL,
+} DcProbeAsk;
 
 typedef struct {
     const char *emulator;     /* absolute path */
@@ -22,7 +24,7 @@ typedef struct {
     DcQmp *replay;            /* answer from this transport instead of starting QEMU (borrowed) */
     const DcQmpCreds *creds;  /* run QEMU as this user (root only), NULL: as the caller */
     GString *record;          /* append the exchange here as a transcript, may be NULL */
-    DcProbeScope scope;       /* what to ask (see above) */
+    DcProbeAsk ask;           /* what to ask (see above); 0: everything */
 } DcProbeRequest;
 
 /* Returns a new facts object (caller owns the reference) or NULL with err. */
@@ -31,11 +33,11 @@ json_object *dc_probe_run(const DcProbeRequest *req, GError **err);
 /* The schema queries (see schema.h) whose answers become facts, NULL-terminated. */
 extern const char *const dc_probe_schema_questions[];
 
-/* Merge the accelerator facts of `from` (a probe of the same binary under
- * some accelerator, any scope but BINARY) into `into`: its "accel" member,
- * and its view of KVM, SEV, SGX and GIC unless `into` already holds a KVM
- * probe's (libvirt reports the host's confidential-computing and GIC
- * support from its KVM probe, for TCG documents as well). */
+/* Merge the facts of `from` (a probe of the same binary) into `into`: the
+ * binary's groups `into` lacks, the accelerators of its "accel" member, and
+ * its accelerator's view of KVM, SEV, SGX and GIC unless `into` already
+ * holds a KVM probe's (libvirt reports the host's confidential-computing
+ * and GIC support from its KVM probe, for TCG documents as well). */
 void dc_probe_merge(json_object *into, json_object *from);
 
 #define DC_PROBE_ERROR (dc_probe_error_quark())
