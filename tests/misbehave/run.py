@@ -73,6 +73,15 @@ CASES = [
     # deadline for the TCG fallback.
     ("hang-virttype-guessed", ("fake", "hang-mid"), 1500, r"did not answer query-target within 1500 ms", None,
      {"virttype": None}),
+    # A KVM query starts two QEMUs at once (the binary's part beside KVM's):
+    # the same one error, one deadline, nothing left of either.
+    ("hang-mid-kvm", ("fake", "hang-mid"), 1500, r"did not answer query-target within 1500 ms", None,
+     {"virttype": "kvm"}),
+    ("exit-mid-probe-kvm", ("fake", "exit-mid"), 10000,
+     r"closed its monitor while domcaps waited for query-target \(exit status 3\): fake-qemu: giving up", FAST,
+     {"virttype": "kvm"}),
+    ("daemonizes-and-hangs-kvm", ("fake", "daemon-hang"), 1500, r"did not answer query-target within 1500 ms", None,
+     {"virttype": "kvm"}),
     ("not-executable", ("file", 0o644, b"#!/bin/sh\nexit 0\n"), 10000, r"emulator '[^']*' is not an executable file", FAST),
     ("not-a-program", ("file", 0o755, b"\x7fELF garbage"), 10000, r"cannot execute [^:]*: Exec format error", FAST),
     ("directory", ("dir",), 10000, r"emulator '[^']*' is not an executable file", FAST),
