@@ -13,6 +13,7 @@
 #include "api-internal.h"
 #include "cache/cache.h"
 #include "cache/docmemo.h"
+#include "probe/facts.h"
 #include "format/format.h"
 #include "util/node.h"
 #include "host/host.h"
@@ -92,9 +93,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_assert(g_mkdir_with_parents(docs, 0755) == 0);
     write_file(memo_path, data, size);
     json_object *memo = dc_docmemo_load(cache_dir, EMULATOR, key, "fuzz-query");
-    json_object *tree = NULL;
-    if (memo && json_object_object_get_ex(memo, "doc", &tree)) {
-        g_autoptr(DcNode) node = dc_node_from_compact(tree);
+    if (memo) {
+        g_assert(dc_json_str(memo, "xml"));  /* a memo is valid only with both texts */
+        g_autoptr(DcNode) node = dc_node_from_compact_text(dc_json_str(memo, "tree"));
         if (node) {
             g_free(dc_format_xml(node));
             g_free(dc_format_json(node, TRUE));

@@ -11,6 +11,7 @@
 #include "format/releases.h"
 #include "format/format.h"
 #include "probe/passes.h"
+#include "util/xmlread.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,8 +21,13 @@ G_DEFINE_QUARK(domcaps-error-quark, domcaps_error)
 
 #define DC_DEFAULT_CPU_MAP "/usr/share/libvirt/cpu_map"
 
+/* A remembered document comes as text: its XML, printed as it is, and its
+ * tree as compact JSON, built only when something walks it (JSON output,
+ * check, compare...). A CLI run that prints XML never builds it. */
 struct domcaps_doc {
-    DcNode *root;
+    gsize root;        /* DcNode *, set once: at creation or on first use */
+    char *xml;         /* the XML text, NULL: formatted from the tree */
+    char *tree_text;   /* dc_node_to_compact_text() form when root is not set yet */
     char *emulator;
     char *arch;
     char *machine;
@@ -34,7 +40,9 @@ void domcaps_doc_free(domcaps_doc *doc)
 {
     if (!doc)
         return;
-    dc_node_free(doc->root);
+    dc_node_free((DcNode *)doc->root);
+    g_free(doc->xml);
+    g_free(doc->tree_text);
     g_free(doc->emulator);
     g_free(doc->arch);
     g_free(doc->machine);
@@ -42,8 +50,12 @@ void domcaps_doc_free(domcaps_doc *doc)
     g_free(doc);
 }
 
-char *domcaps_doc_to_xml(const domcaps_doc *doc) { return dc_format_xml(doc->root); }
-char *domcaps_doc_to_json(const domcaps_doc *doc, gboolean pretty) { return dc_format_json(doc->root, pretty); }
+char *domcaps_doc_to_xml(const domcaps_doc *doc)
+{
+    return doc->xml ? g_strdup(doc->xml) : dc_format_xml(dc_doc_root(doc));
+}
+
+char *domcaps_doc_to_json(const domcaps_doc *doc, gboolean pretty) { return dc_format_json(dc_doc_root(doc), pretty); }
 const char *domcaps_doc_emulator(const domcaps_doc *doc) { return doc->emulator; }
 const char *domcaps_doc_arch(const domcaps_doc *doc) { return doc->arch; }
 const char *domcaps_doc_machine(const domcaps_doc *doc) { return doc->machine; }
@@ -197,17 +209,15 @@ typedef struct {
     GHashTable *docs; /* query -> DcProcDoc: documents already answered (cache/docmemo.h) */
 } DcProcEntry;
 
-/* A remembered document, in memory: the memo (for its validity) and the tree. */
+/* A remembered document, in memory: the memo (its validity, XML and tree text). */
 typedef struct {
     json_object *memo;
-    DcNode *tree;
 } DcProcDoc;
 
 static void proc_doc_free(gpointer p)
 {
     DcProcDoc *d = p;
     json_object_put(d->memo);
-    dc_node_free(d->tree);
     g_free(d);
 }
 
@@ -282,7 +292,7 @@ static domcaps_doc *doc_new(DcNode *root, const char *emulator, const char *arch
                             const char *virttype)
 {
     domcaps_doc *doc = g_new0(domcaps_doc, 1);
-    doc->root = root;
+    doc->root = (gsize)root;
     doc->emulator = g_strdup(emulator);
     doc->arch = g_strdup(arch);
     doc->machine = g_strdup(machine);
@@ -290,8 +300,8 @@ static domcaps_doc *doc_new(DcNode *root, const char *emulator, const char *arch
     return doc;
 }
 
-/* Keep a memo (and its tree when at hand) in this process's entry. */
-static void proc_keep_doc(DcProcEntry *proc, const char *query, json_object *memo, DcNode *tree)
+/* Keep a memo in this process's entry. */
+static void proc_keep_doc(DcProcEntry *proc, const char *query, json_object *memo)
 {
     if (!proc->docs || g_hash_table_size(proc->docs) >= DC_PROC_MAX_DOCS) {
         g_clear_pointer(&proc->docs, g_hash_table_unref);
@@ -299,44 +309,40 @@ static void proc_keep_doc(DcProcEntry *proc, const char *query, json_object *mem
     }
     DcProcDoc *d = g_new0(DcProcDoc, 1);
     d->memo = json_object_get(memo);
-    d->tree = tree;
     g_hash_table_replace(proc->docs, g_strdup(query), d);
 }
 
-static DcNode *memo_tree(json_object *memo)
+/* A document from a memo: its XML and its tree's text, copied. */
+static domcaps_doc *memo_doc(json_object *memo, const char *emulator)
 {
-    json_object *tree_json = NULL;
-    return json_object_object_get_ex(memo, "doc", &tree_json) ? dc_node_from_compact(tree_json) : NULL;
+    domcaps_doc *doc = doc_new(NULL, emulator, dc_json_str(memo, "arch"), dc_json_str(memo, "machine"),
+                               dc_json_str(memo, "virttype"));
+    doc->xml = g_strdup(dc_json_str(memo, "xml"));
+    doc->tree_text = g_strdup(dc_json_str(memo, "tree"));
+    return doc;
 }
 
 /* The remembered answer to `query`, from this process or the cache
  * directory, while it still holds; NULL otherwise. A memo read from disk
- * is kept in the process too; its tree is built again only when the
- * process asks a second time (a CLI run asks once). */
+ * is kept in the process too. */
 static domcaps_doc *remembered_doc(DcProcEntry *proc, const char *cache_dir, const char *emulator,
                                    json_object *key, const char *query)
 {
     DcProcDoc *mem = proc && proc->docs ? g_hash_table_lookup(proc->docs, query) : NULL;
-    if (mem && dc_docmemo_valid(mem->memo, key, query)) {
-        if (!mem->tree)
-            mem->tree = memo_tree(mem->memo);
-        if (mem->tree)
-            return doc_new(dc_node_copy(mem->tree), emulator, dc_json_str(mem->memo, "arch"),
-                           dc_json_str(mem->memo, "machine"), dc_json_str(mem->memo, "virttype"));
-    }
+    if (mem && dc_docmemo_valid(mem->memo, key, query))
+        return memo_doc(mem->memo, emulator);
     g_autoptr(json_object) memo = dc_docmemo_load(cache_dir, emulator, key, query);
-    DcNode *tree = memo ? memo_tree(memo) : NULL;
-    if (!tree)
+    if (!memo)
         return NULL;
     if (proc)
-        proc_keep_doc(proc, query, memo, NULL);
-    return doc_new(tree, emulator, dc_json_str(memo, "arch"), dc_json_str(memo, "machine"),
-                   dc_json_str(memo, "virttype"));
+        proc_keep_doc(proc, query, memo);
+    return memo_doc(memo, emulator);
 }
 
-/* Remember a finished document, in this process and in the cache directory. */
+/* Remember a finished document, in this process and in the cache directory;
+ * the document keeps the XML text made for it. */
 static void remember_doc(DcProcEntry *proc, const char *cache_dir, const char *emulator, json_object *key,
-                         const char *query, json_object *deps, const domcaps_doc *doc)
+                         const char *query, json_object *deps, domcaps_doc *doc)
 {
     if (!deps)
         return;
@@ -344,11 +350,13 @@ static void remember_doc(DcProcEntry *proc, const char *cache_dir, const char *e
      * that was corrupted or replaced is read (and repaired) on the next query. */
     g_autofree char *entry = dc_cache_entry_path(cache_dir, emulator);
     dc_deps_add_file(deps, entry);
-    g_autoptr(json_object) tree = dc_node_to_compact(doc->root);
-    g_autoptr(json_object) memo = dc_docmemo_new(key, query, deps, tree, doc->arch, doc->machine, doc->virttype);
+    doc->xml = dc_format_xml(dc_doc_root(doc));
+    g_autofree char *tree = dc_node_to_compact_text(dc_doc_root(doc));
+    g_autoptr(json_object) memo = dc_docmemo_new(key, query, deps, doc->xml, tree, doc->arch, doc->machine,
+                                                 doc->virttype);
     dc_docmemo_store(cache_dir, emulator, query, memo); /* unwritable: still an answer */
     if (proc)
-        proc_keep_doc(proc, query, memo, dc_node_copy(doc->root));
+        proc_keep_doc(proc, query, memo);
 }
 
 static gboolean json_has_accel(json_object *facts, const char *accel)
@@ -581,8 +589,24 @@ domcaps_doc *dc_doc_new_take(DcNode *root)
         const DcNode *n = dc_node_child(root, fields[i], NULL);
         *slots[i] = g_strdup(n ? n->text : NULL);
     }
-    doc->root = root;
+    doc->root = (gsize)root;
     return doc;
 }
 
-const DcNode *dc_doc_root(const domcaps_doc *doc) { return doc->root; }
+const DcNode *dc_doc_root(const domcaps_doc *cdoc)
+{
+    domcaps_doc *doc = (domcaps_doc *)cdoc;  /* the tree is built once, on first use */
+    if (g_once_init_enter(&doc->root)) {
+        DcNode *root = dc_node_from_compact_text(doc->tree_text);
+        /* Only a memo that was valid JSON gets here, so a tree that is not
+         * one was damaged on disk: the XML is the same document, and
+         * nothing at all reads as an empty one rather than a crash. */
+        if (!root && doc->xml)
+            root = dc_xml_read(doc->xml, strlen(doc->xml), "domainCapabilities", "remembered document", NULL);
+        if (!root)
+            root = dc_node_new("domainCapabilities");
+        g_clear_pointer(&doc->tree_text, g_free);
+        g_once_init_leave(&doc->root, (gsize)root);
+    }
+    return (const DcNode *)doc->root;
+}

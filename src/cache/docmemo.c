@@ -20,8 +20,8 @@ char *dc_docmemo_path(const char *cache_dir, const char *emulator, const char *q
     return g_build_filename(dir, name, NULL);
 }
 
-json_object *dc_docmemo_new(json_object *key, const char *query, json_object *deps, json_object *doc,
-                            const char *arch, const char *machine, const char *virttype)
+json_object *dc_docmemo_new(json_object *key, const char *query, json_object *deps, const char *xml,
+                            const char *tree, const char *arch, const char *machine, const char *virttype)
 {
     json_object *m = json_object_new_object();
     json_object_object_add(m, "domcaps-doc", json_object_new_int(DC_DOCMEMO_FORMAT));
@@ -31,18 +31,19 @@ json_object *dc_docmemo_new(json_object *key, const char *query, json_object *de
     json_object_object_add(m, "arch", json_object_new_string(arch));
     json_object_object_add(m, "machine", json_object_new_string(machine));
     json_object_object_add(m, "virttype", json_object_new_string(virttype));
-    json_object_object_add(m, "doc", json_object_get(doc));
+    json_object_object_add(m, "xml", json_object_new_string(xml));
+    json_object_object_add(m, "tree", json_object_new_string(tree));
     return m;
 }
 
 gboolean dc_docmemo_valid(json_object *memo, json_object *key, const char *query)
 {
-    json_object *k = NULL, *deps = NULL, *doc = NULL;
+    json_object *k = NULL, *deps = NULL;
     return memo && json_object_is_type(memo, json_type_object) &&
            dc_json_int(memo, "domcaps-doc", -1) == DC_DOCMEMO_FORMAT &&
            g_strcmp0(dc_json_str(memo, "query"), query) == 0 &&
            dc_json_str(memo, "arch") && dc_json_str(memo, "machine") && dc_json_str(memo, "virttype") &&
-           json_object_object_get_ex(memo, "doc", &doc) && json_object_is_type(doc, json_type_array) &&
+           dc_json_str(memo, "xml") && dc_json_str(memo, "tree") &&
            json_object_object_get_ex(memo, "key", &k) && json_object_equal(k, key) &&
            json_object_object_get_ex(memo, "deps", &deps) && dc_deps_still_hold(deps);
 }

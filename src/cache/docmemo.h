@@ -13,20 +13,23 @@
 #include <json-c/json.h>
 #include <glib.h>
 
-#define DC_DOCMEMO_FORMAT 1
+/* 2: the document as XML text, and its tree as compact JSON text (so that
+ * reading a memo parses two strings, not a tree nobody may need). */
+#define DC_DOCMEMO_FORMAT 2
 
 /* The file that holds the memo for (emulator, query). */
 char *dc_docmemo_path(const char *cache_dir, const char *emulator, const char *query);
 
 /* The memo for (emulator, query) if it is still valid for `key`: an object
- * with "doc" (dc_node_to_compact form), "arch", "machine", "virttype". NULL
- * otherwise. The caller owns the reference. */
+ * with "xml" (the document as dc_format_xml() writes it), "tree" (its tree
+ * in dc_node_to_compact() form, as JSON text), "arch", "machine",
+ * "virttype". NULL otherwise. The caller owns the reference. */
 json_object *dc_docmemo_load(const char *cache_dir, const char *emulator, json_object *key, const char *query);
 
 /* Build the memo object (also kept in memory by the caller). Takes a
- * reference to key, deps and doc. */
-json_object *dc_docmemo_new(json_object *key, const char *query, json_object *deps, json_object *doc,
-                            const char *arch, const char *machine, const char *virttype);
+ * reference to key and deps. */
+json_object *dc_docmemo_new(json_object *key, const char *query, json_object *deps, const char *xml,
+                            const char *tree, const char *arch, const char *machine, const char *virttype);
 
 /* Whether a memo object answers `query` under `key` with the host as it is now. */
 gboolean dc_docmemo_valid(json_object *memo, json_object *key, const char *query);

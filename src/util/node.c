@@ -224,3 +224,26 @@ DcNode *dc_node_from_compact(json_object *c)
     }
     return g_steal_pointer(&node);
 }
+
+char *dc_node_to_compact_text(const DcNode *node)
+{
+    json_object *c = dc_node_to_compact(node);
+    char *text = g_strdup(json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(c);
+    return text;
+}
+
+DcNode *dc_node_from_compact_text(const char *text)
+{
+    if (!text)
+        return NULL;
+    json_tokener *tok = json_tokener_new();
+    size_t len = strlen(text);
+    json_object *c = json_tokener_parse_ex(tok, text, (int)MIN(len, (size_t)G_MAXINT));
+    gboolean whole = json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == len;
+    json_tokener_free(tok);
+    DcNode *node = whole ? dc_node_from_compact(c) : NULL;
+    if (c)
+        json_object_put(c);
+    return node;
+}

@@ -47,3 +47,6 @@ DcNode *dc_node_from_memo(struct json_object *memo);   /* NULL when malformed */
  * child...]. */
 struct json_object *dc_node_to_compact(const DcNode *node);
 DcNode *dc_node_from_compact(struct json_object *compact);   /* NULL when malformed */
+/* The compact form as JSON text (g_free), and back (NULL when malformed). */
+char *dc_node_to_compact_text(const DcNode *node);
+DcNode *dc_node_from_compact_text(const char *text);

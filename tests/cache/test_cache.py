@@ -250,14 +250,36 @@ def remembered_document_is_checked_and_replaced(env):
     docs = env.docs()
     check(len(docs) == 1 and docs[0].endswith(".json"), f"expected one remembered document, found {docs}")
     json.load(open(docs[0]))
+    # the last: a memo of an older format, which held the tree alone
     for garbage in ("{not json", "", '{"domcaps-doc": 1, "doc": ["domainCapabilities", null, 0]}'):
         with open(docs[0], "w") as f:
             f.write(garbage)
         b = env.run()
         check(b.returncode == 0 and b.stdout == a.stdout, f"answer changed with a corrupt document {garbage!r}")
         check(env.starts() == 1, "a corrupt remembered document caused a new probe")
-        check(json.load(open(docs[0])).get("domcaps-doc") == 1, "the corrupt document was not replaced")
+        check(json.load(open(docs[0])).get("xml") == a.stdout, "the corrupt document was not replaced")
 
+
+@test
+def remembered_document_answers_json_too(env):
+    """A remembered document holds its XML and its tree: XML is printed as
+    it is, JSON built from the tree, which equals an uncached answer; a tree
+    damaged on disk is read from the XML instead."""
+    a = env.run()
+    check(a.returncode == 0, a.stderr)
+    fresh = env.run("--no-cache", "--format", "json")
+    check(fresh.returncode == 0 and fresh.stdout.startswith("{"), fresh.stderr)
+    warm = env.run("--format", "json")
+    check(warm.stdout == fresh.stdout, "JSON from a remembered document differs from an uncached one")
+    docs = env.docs()
+    check(len(docs) == 1, f"expected one remembered document, found {docs}")
+    memo = json.load(open(docs[0]))
+    memo["tree"] = '["domainCapabilities", null, 7'
+    json.dump(memo, open(docs[0], "w"))
+    damaged = env.run("--format", "json")
+    check(damaged.returncode == 0 and damaged.stdout == fresh.stdout, "a damaged tree changed the JSON answer")
+    check(env.run().stdout == a.stdout, "a damaged tree changed the XML answer")
+    check(env.starts() == 2, f"QEMU started {env.starts()} times (1 probe + the --no-cache one expected)")
 
 @test
 def remembered_document_follows_kernel_files(env):
