@@ -5,6 +5,7 @@
 # runs, and binaries are touched to invalidate both caches). Prints a table of
 # times and ratios; nothing here is a test, run it on a quiet machine.
 set -euo pipefail
+export LC_ALL=C  # a decimal point in $EPOCHREALTIME and awk
 cd "$(dirname "$0")/.."
 ORACLE=${DOMCAPS_ORACLE:-../shared/oracle/libvirt-domcaps}
 BUILD=${1:-build-bench}
@@ -17,15 +18,21 @@ QEMU=/usr/bin/qemu-system-x86_64
 CACHE=$(mktemp -d /tmp/domcaps-bench-XXXXXX)
 trap 'rm -rf "$CACHE"' EXIT
 
-now_ms() { date +%s%N | awk '{printf "%.3f", $1/1e6}'; }
-# mean wall time in ms of N runs of a command
-mean_ms() {
+# the median of numbers, one per line
+median_of() { sort -n | awk '{a[NR] = $1} END {printf "%.1f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# median wall time in ms of N runs of a command: this machine shares its
+# host, and a median shrugs off the runs a neighbour slowed down, which a
+# mean does not. $EPOCHREALTIME costs no fork inside the timed part.
+median_ms() {
   local n=$1; shift
-  local start end
-  start=$(now_ms)
-  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1; done
-  end=$(now_ms)
-  awk -v a="$start" -v b="$end" -v n="$n" 'BEGIN{printf "%.1f", (b-a)/n}'
+  local t0 t1 times=()
+  for _ in $(seq "$n"); do
+    t0=$EPOCHREALTIME
+    "$@" >/dev/null 2>&1
+    t1=$EPOCHREALTIME
+    times+=("$t0 $t1")
+  done
+  printf '%s\n' "${times[@]}" | awk '{print ($2 - $1) * 1000}' | median_of
 }
 bare_qemu() {
   printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
@@ -51,14 +58,24 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}'
 echo "QEMU $("$QEMU" --version | head -1 | awk '{print $4}'), libvirt $(virsh --version), $("$DC" --version)"
 echo
 
-bare=$(mean_ms 10 bare_qemu)
+bare=$(median_ms 20 bare_qemu)
 
-dc_cold=$(mean_ms 10 "$DC" --no-cache --virttype qemu --emulatorbin "$QEMU")
+dc_cold=$(median_ms 20 "$DC" --no-cache --virttype qemu --emulatorbin "$QEMU")
+dc_cold_kvm=$(median_ms 20 "$DC" --no-cache --virttype kvm --emulatorbin "$QEMU")
 # libvirt re-probes a binary whose ctime changed: touch it before each query.
-lv_cold_one() { touch "$QEMU"; lv_query --virttype qemu --emulatorbin "$QEMU"; }
-lv_cold=$(mean_ms 3 lv_cold_one)
+lv_cold_one() { touch "$QEMU"; lv_query --virttype "$1" --emulatorbin "$QEMU"; }
+lv_cold=$(median_ms 3 lv_cold_one qemu)
+lv_cold_kvm=$(median_ms 3 lv_cold_one kvm)
+# The floor for each: QEMU alone answering the questions of the query's
+# transcript (one full pass per accelerator, as libvirt asks them; passes at
+# the same time), with nothing parsed or built.
+"$DC" --no-cache --virttype qemu --emulatorbin "$QEMU" --record "$CACHE/tcg.replies" >/dev/null
+"$DC" --no-cache --virttype kvm --emulatorbin "$QEMU" --record "$CACHE/kvm.replies" >/dev/null
+tcg_passes=$(grep -c '"execute": "qmp_capabilities"' "$CACHE/tcg.replies")
+floor=$(python3 bench/qmp_floor.py "$CACHE/tcg.replies" "$QEMU" 20 "$([ "$tcg_passes" = 2 ] && echo kvm,tcg || echo tcg)")
+floor_kvm=$(python3 bench/qmp_floor.py "$CACHE/kvm.replies" "$QEMU" 20 kvm)
 
-dc_all=$(mean_ms 3 "$DC" --all --no-cache --virttype qemu --output-dir "$CACHE/all")
+dc_all=$(median_ms 3 "$DC" --all --no-cache --virttype qemu --output-dir "$CACHE/all")
 n_all=$(ls "$CACHE/all" | wc -l)
 # A fresh libvirtd with an empty cache, asked for each binary domcaps served.
 lv_all_once() {
@@ -69,19 +86,22 @@ lv_all_once() {
     lv_query --virttype qemu --emulatorbin "/usr/bin/qemu-system-$(basename "$f" .xml)" >/dev/null
   done
 }
-lv_warm=$(mean_ms 20 lv_query --virttype qemu)
-lv_all=$(mean_ms 1 lv_all_once)
+lv_warm=$(median_ms 20 lv_query --virttype qemu)
+lv_all=$(median_ms 1 lv_all_once)
 
 "$DC" --virttype qemu --cache-dir "$CACHE/c" >/dev/null
-dc_warm=$(mean_ms 50 "$DC" --virttype qemu --cache-dir "$CACHE/c")
-lib_warm_us=$("$BUILD/bench/libbench" "$CACHE/c" 2000)
+dc_warm=$(median_ms 50 "$DC" --virttype qemu --cache-dir "$CACHE/c")
+lib_warm_us=$(for _ in 1 2 3 4 5; do "$BUILD/bench/libbench" "$CACHE/c" 2000; done | median_of)
 
 rss_cold=$("$DC" --no-cache --virttype qemu --stats 2>&1 >/dev/null | sed -n 's/.*peak RSS \([0-9]*\) KiB/\1/p')
 rss_warm=$("$DC" --virttype qemu --cache-dir "$CACHE/c" --stats 2>&1 >/dev/null | sed -n 's/.*peak RSS \([0-9]*\) KiB/\1/p')
 
 printf '%-34s %12s %12s %10s\n' "measure" "domcaps" "libvirt" "ratio"
-printf '%-34s %10s ms %10s ms %10s\n' "cold, one binary (x86_64)" "$dc_cold" "$lv_cold" "$(ratio "$lv_cold" "$dc_cold")"
-printf '%-34s %10s ms %12s %10s\n' "  bare QEMU start + QMP + quit" "$bare" "" "$(ratio "$dc_cold" "$bare") of bare"
+printf '%-34s %10s ms %10s ms %10s\n' "cold, one binary (x86_64, TCG)" "$dc_cold" "$lv_cold" "$(ratio "$lv_cold" "$dc_cold")"
+printf '%-34s %10s ms %12s %10s\n' "  QEMU alone, same questions" "$floor" "" "$(ratio "$dc_cold" "$floor") of it"
+printf '%-34s %10s ms %10s ms %10s\n' "cold, one binary (x86_64, KVM)" "$dc_cold_kvm" "$lv_cold_kvm" "$(ratio "$lv_cold_kvm" "$dc_cold_kvm")"
+printf '%-34s %10s ms %12s %10s\n' "  QEMU alone, same questions" "$floor_kvm" "" "$(ratio "$dc_cold_kvm" "$floor_kvm") of it"
+printf '%-34s %10s ms %12s %10s\n' "bare QEMU start + QMP + quit" "$bare" "" "$(ratio "$dc_cold_kvm" "$bare")-$(ratio "$dc_cold" "$bare") of it"
 printf '%-34s %10s ms %10s ms %10s\n' "cold, all binaries ($n_all documents)" "$dc_all" "$lv_all" "$(ratio "$lv_all" "$dc_all")"
 printf '%-34s %10s ms %10s ms %10s\n' "warm CLI query" "$dc_warm" "$lv_warm" "$(ratio "$lv_warm" "$dc_warm")"
 printf '%-34s %10s us %12s %10s\n' "warm library call (get + XML)" "$lib_warm_us" "" ""
