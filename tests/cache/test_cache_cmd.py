@@ -11,18 +11,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import check, finish  # noqa: E402
+
 DOMCAPS = os.path.abspath(sys.argv[1])
 X86 = "/usr/bin/qemu-system-x86_64"
 ARM = "/usr/bin/qemu-system-aarch64"
-results = []
 
-
-def check(ok, what, detail=""):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}")
-    if not ok and detail:
-        for line in str(detail).splitlines()[:20]:
-            print(f"# {line}")
 
 
 def run(*args, **kw):
@@ -117,5 +112,4 @@ for args, what in ((["cache"], "no action"), (["cache", "frobnicate"], "unknown 
     check(r.returncode == 1 and r.stderr.startswith("domcaps: "), f"cache: {what} is an error: {r.stderr.strip()}")
 
 shutil.rmtree(tmp, ignore_errors=True)
-print(f"1..{len(results)}")
-sys.exit(0 if all(results) else 1)
+sys.exit(finish())

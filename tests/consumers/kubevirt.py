@@ -32,18 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 DOMCAPS = os.path.abspath(sys.argv[1])
 CPU_MAP = "/usr/share/libvirt/cpu_map"
-results = []
 
-
-def check(ok, what, detail=""):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}")
-    if detail and not ok:
-        for line in str(detail).splitlines()[:30]:
-            print(f"# {line}")
-
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tap  # noqa: E402
 from oracle import ensure_oracle_daemon, find_oracle, run_oracle  # noqa: E402
 
 
@@ -108,6 +98,10 @@ def host_model(doc):
             feats = [(f.get("name"), f.get("policy")) for f in mode.findall("feature")]
             return model, feats
     return None
+
+
+def check(ok, what, detail=""):
+    tap.check(ok, what, detail, lines=30)
 
 
 def main():
@@ -208,8 +202,7 @@ def main():
                   f"from libvirt's ({ours.stdout.count('<feature')} features)",
                   f"domcaps: {ours.stdout[:800]}{ours.stderr}\nlibvirt: {theirs.stdout[:800]}{theirs.stderr}")
 
-    print(f"1..{len(results)}")
-    return 0 if all(results) else 1
+    return tap.finish()
 
 
 if __name__ == "__main__":

@@ -13,20 +13,15 @@ import subprocess
 import sys
 import tempfile
 
-import domcaps
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import check, finish  # noqa: E402
+
+import domcaps  # noqa: E402
 
 CLI = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = tempfile.mkdtemp(prefix="domcaps-py-")
-results = []
 
-
-def check(ok, what, detail=""):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}")
-    if not ok and detail:
-        for line in str(detail).splitlines()[:20]:
-            print(f"# {line}")
 
 
 def cli(*args):
@@ -207,5 +202,4 @@ check(after - before < limit,
 shutil.rmtree(CACHE, ignore_errors=True)
 shutil.rmtree(ROOT, ignore_errors=True)
 os.unlink(f.name)
-print(f"1..{len(results)}")
-sys.exit(0 if all(results) else 1)
+sys.exit(finish())

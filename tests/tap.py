@@ -1,0 +1,20 @@
+"""TAP for the test scripts: numbered checks as they run, the plan last.
+
+    from tap import check, finish
+    check(ok, "what was checked", detail)   # detail printed (as # lines) on failure
+    sys.exit(finish())                        # prints 1..N; 0 when all passed
+"""
+results = []
+
+
+def check(ok, what, detail="", lines=20):
+    results.append(bool(ok))
+    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}", flush=True)
+    if not ok and detail:
+        for line in str(detail).splitlines()[:lines]:
+            print(f"# {line}")
+
+
+def finish():
+    print(f"1..{len(results)}")
+    return 0 if all(results) else 1
