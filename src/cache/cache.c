@@ -1,5 +1,6 @@
 #include "config.h"
 #include "cache/cache.h"
+#include "util/json.h"
 #include <dlfcn.h>
 #include "probe/facts.h"
 #include <errno.h>
@@ -240,13 +241,9 @@ json_object *dc_cache_load(const char *dir, const char *emulator, json_object *k
     g_autofree char *data = dc_cache_read_entry(path, &len, &reason);
     json_object *entry = NULL, *facts = NULL;
     if (data) {
-        json_tokener *tok = json_tokener_new();
-        entry = json_tokener_parse_ex(tok, data, (int)len);
-        gboolean complete = json_tokener_get_error(tok) == json_tokener_success &&
-                            json_tokener_get_parse_end(tok) == len;
-        json_tokener_free(tok);
+        entry = dc_json_parse_whole(data, len);
         json_object *stored_key = NULL, *f = NULL;
-        if (!complete || !entry || !json_object_is_type(entry, json_type_object)) {
+        if (!entry || !json_object_is_type(entry, json_type_object)) {
             reason = g_strdup("corrupt entry");
         } else if (dc_json_int(entry, "domcaps-cache", -1) != DC_CACHE_FORMAT) {
             reason = g_strdup("entry from another domcaps version");

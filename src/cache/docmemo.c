@@ -2,6 +2,7 @@
 #include "cache/cache.h"
 #include "host/deps.h"
 #include "probe/facts.h"
+#include "util/json.h"
 #include <errno.h>
 #include <unistd.h>
 
@@ -56,12 +57,8 @@ json_object *dc_docmemo_load(const char *cache_dir, const char *emulator, json_o
     g_autofree char *data = dc_cache_read_entry(path, &len, &why);
     if (!data)
         return NULL;
-    json_tokener *tok = json_tokener_new();
-    json_object *memo = json_tokener_parse_ex(tok, data, (int)len);
-    gboolean complete = json_tokener_get_error(tok) == json_tokener_success &&
-                        json_tokener_get_parse_end(tok) == len;
-    json_tokener_free(tok);
-    if (!complete || !dc_docmemo_valid(memo, key, query)) {
+    json_object *memo = dc_json_parse_whole(data, len);
+    if (!dc_docmemo_valid(memo, key, query)) {
         if (memo)
             json_object_put(memo);
         return NULL;

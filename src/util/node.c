@@ -107,7 +107,7 @@ DcNode *dc_node_copy(const DcNode *node)
     return c;
 }
 
-#include <json-c/json.h>
+#include "util/json.h"
 
 json_object *dc_node_to_memo(const DcNode *node)
 {
@@ -235,14 +235,8 @@ char *dc_node_to_compact_text(const DcNode *node)
 
 DcNode *dc_node_from_compact_text(const char *text)
 {
-    if (!text)
-        return NULL;
-    json_tokener *tok = json_tokener_new();
-    size_t len = strlen(text);
-    json_object *c = json_tokener_parse_ex(tok, text, (int)MIN(len, (size_t)G_MAXINT));
-    gboolean whole = json_tokener_get_error(tok) == json_tokener_success && json_tokener_get_parse_end(tok) == len;
-    json_tokener_free(tok);
-    DcNode *node = whole ? dc_node_from_compact(c) : NULL;
+    json_object *c = text ? dc_json_parse_whole(text, strlen(text)) : NULL;
+    DcNode *node = dc_node_from_compact(c);
     if (c)
         json_object_put(c);
     return node;
