@@ -164,15 +164,9 @@ json_object *dc_probe_passes(const DcProbeRequest *base, json_object *have, gboo
     }
     Pass *failed = query && !query->facts ? query : NULL;
     /* The binary's part lost with another QEMU is asked again under the
-     * query's accelerator, which works: a QEMU built without TCG exits
-     * when asked for it, and a host's KVM can fail to start. Not after a
-     * deadline, which one hung QEMU must not cost twice. */
-    if (!failed && lost) {
-        for (guint i = 0; i < n && !failed; i++)
-            if (!passes[i].facts && (passes[i].req.ask & binary) &&
-                g_error_matches(passes[i].err, DC_QMP_ERROR, DC_QMP_ERROR_TIMEOUT))
-                failed = &passes[i];
-    }
+     * query's accelerator, which has just answered: a QEMU built without
+     * TCG exits when asked for it, and a host's KVM can fail, or hang, in
+     * a TCG query's KVM pass. */
     if (!failed && lost) {
         Pass *again = pass_add(passes, &n, base, accel, lost);
         pass_run(again);

@@ -7,9 +7,10 @@
  * some facts from its KVM probe). `have` (borrowed, may be NULL) holds facts
  * already known for the binary, from a cache; only what it lacks is asked.
  *
- * Live, the parts are asked of several QEMUs at once, each on its own
- * thread: the binary's part from one, each missing accelerator's from
- * another, so a cold query costs about its slowest QEMU rather than the sum.
+ * Live, one QEMU per accelerator the query needs (and, for a KVM query
+ * with a core free, a TCG one beside it) answer at once, each on its own
+ * thread, with the binary's questions spread between them, so a cold query
+ * costs about its slowest QEMU rather than the sum.
  * A replay or a recording keeps libvirt's transcript shape instead: whole
  * passes, KVM first.
  *

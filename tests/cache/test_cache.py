@@ -409,6 +409,23 @@ def qemu_built_without_tcg_still_answers_kvm(env):
           f"TCG on a KVM-only build: exit {t.returncode}, stderr {t.stderr!r}")
 
 
+@test
+def hung_kvm_costs_a_tcg_query_only_its_facts(env):
+    """A TCG query on a KVM host asks KVM too, with part of the binary's
+    questions: a KVM QEMU that hangs costs the deadline, then that part is
+    asked of TCG, and the answer comes; nothing is left running."""
+    env.give_kvm()
+    env.refuse = 'case "$*" in *"-accel kvm"*) exec sleep 600;; esac\n'
+    env.write_wrapper("KVM hangs")
+    t = env.run("--timeout", "2000")
+    check(t.returncode == 0 and "<domain>qemu</domain>" in t.stdout, f"exit {t.returncode}: {t.stderr}")
+    check(env.accels().count("tcg") == 2 and env.accels().count("kvm") == 1,
+          f"started {env.accels()}: expected TCG and KVM at once, then TCG again")
+    left = subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True, text=True).stdout
+    check(not left.strip(), f"the hung KVM QEMU is still running: {left}")
+    k = env.run("--timeout", "2000", virttype="kvm")
+    check(k.returncode == 1 and "did not answer the QMP greeting" in k.stderr, k.stderr)
+
 def concurrent(n):
     def run(env):
         procs = [subprocess.Popen([env.domcaps, "--root", env.root, "--emulatorbin",
