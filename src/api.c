@@ -359,12 +359,6 @@ static void remember_doc(DcProcEntry *proc, const char *cache_dir, const char *e
         proc_keep_doc(proc, query, memo);
 }
 
-static gboolean json_has_accel(json_object *facts, const char *accel)
-{
-    json_object *a = NULL;
-    return json_object_object_get_ex(facts, "accel", &a) && json_object_object_get_ex(a, accel, NULL);
-}
-
 static gboolean write_file_atomic(const char *path, const char *data, gsize len, GError **err)
 {
     return g_file_set_contents(path, data, len, err);
@@ -463,7 +457,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     else if (cache_key && opts->cache != DOMCAPS_CACHE_REFRESH)
         facts_json = dc_cache_load(cache_dir, emulator, cache_key, NULL);
     gboolean dirty = FALSE;
-    if (!facts_json || !json_has_accel(facts_json, accel)) {
+    if (!facts_json || !dc_facts_json_has_accel(facts_json, accel)) {
         /* swtpm's answer is wanted by the assembly unless the entry knows it. */
         GThread *swtpm = replay ? NULL : dc_host_swtpm_prefetch(host);
         json_object *fresh = dc_probe_passes(&preq, facts_json, wants_kvm_probe_too(host, opts, emulator, accel),

@@ -110,11 +110,13 @@ json_object *dc_facts_member(const DcFacts *f, const char *key)
     return v;
 }
 
-gboolean dc_facts_has_accel(const DcFacts *f, const char *accel)
+gboolean dc_facts_json_has_accel(json_object *facts, const char *accel)
 {
-    json_object *a = dc_facts_member(f, "accel");
-    return a && json_object_object_get_ex(a, accel, NULL);
+    json_object *a = NULL;
+    return facts && json_object_object_get_ex(facts, "accel", &a) && json_object_object_get_ex(a, accel, NULL);
 }
+
+gboolean dc_facts_has_accel(const DcFacts *f, const char *accel) { return dc_facts_json_has_accel(f->obj, accel); }
 
 json_object *dc_facts_accel(const DcFacts *f, const char *accel, const char *key)
 {

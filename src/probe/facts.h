@@ -42,6 +42,8 @@ gboolean dc_facts_kvm_present(const DcFacts *facts);
 json_object *dc_facts_member(const DcFacts *facts, const char *key);       /* borrowed, may be NULL */
 json_object *dc_facts_accel(const DcFacts *facts, const char *accel, const char *key); /* borrowed */
 gboolean dc_facts_has_accel(const DcFacts *facts, const char *accel);
+/* The same, on facts still in JSON form (NULL: no). */
+gboolean dc_facts_json_has_accel(json_object *facts, const char *accel);
 
 /* Small json-c helpers used across stages. */
 const char *dc_json_str(json_object *obj, const char *key);

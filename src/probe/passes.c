@@ -51,12 +51,6 @@ static Pass *pass_add(Pass *passes, guint *n, const DcProbeRequest *base, const 
     return p;
 }
 
-static gboolean has_accel(json_object *facts, const char *accel)
-{
-    json_object *a = NULL;
-    return facts && json_object_object_get_ex(facts, "accel", &a) && json_object_object_get_ex(a, accel, NULL);
-}
-
 /* A replay or a recording: whole passes, KVM first, as libvirt's own
  * transcripts hold them (a recording runs the two QEMUs at once all the
  * same, and writes the KVM exchange first). */
@@ -68,44 +62,40 @@ static json_object *transcript_passes(const DcProbeRequest *base, gboolean kvm_t
     if (!(replay && dc_qmp_replay_n_passes(replay) >= 2) && !kvm_too)
         return dc_probe_run(&whole, err);
 
-    Pass tcg = { .req = whole }, kvm = { .req = whole };
-    tcg.req.accel = "tcg";
-    kvm.req.accel = "kvm";
+    Pass both[2] = { { .req = whole }, { .req = whole } };
+    Pass *tcg = &both[0], *kvm = &both[1];
+    tcg->req.accel = "tcg";
+    kvm->req.accel = "kvm";
     g_autoptr(GString) tcg_record = base->record ? g_string_new(NULL) : NULL;
     g_autoptr(GString) kvm_record = base->record ? g_string_new(NULL) : NULL;
-    tcg.req.record = tcg_record;
-    kvm.req.record = kvm_record;
+    tcg->req.record = tcg_record;
+    kvm->req.record = kvm_record;
     if (replay) {
         dc_qmp_replay_use_pass(replay, 0);
-        pass_run(&kvm);
+        pass_run(kvm);
         dc_qmp_replay_use_pass(replay, 1);
-        pass_run(&tcg);
+        pass_run(tcg);
         if (base->record)
             dc_qmp_set_recorder(replay, base->record);  /* not the pass buffers freed here */
     } else {
-        Pass both[2] = { tcg, kvm };
         passes_run(both, 2);
-        tcg = both[0];
-        kvm = both[1];
     }
     if (base->record) {
-        if (kvm.facts)
+        if (kvm->facts)
             g_string_append_len(base->record, kvm_record->str, kvm_record->len);
         g_string_append_len(base->record, tcg_record->str, tcg_record->len);
     }
-    if (!tcg.facts) {
-        g_propagate_error(err, g_steal_pointer(&tcg.err));
-        pass_clear(&kvm);
-        return NULL;
+    json_object *facts = NULL;
+    if (!tcg->facts) {
+        g_propagate_error(err, g_steal_pointer(&tcg->err));
+    } else if (kvm->facts) {
+        dc_probe_merge(kvm->facts, tcg->facts);  /* KVM's view of the host wins */
+        facts = json_object_get(kvm->facts);
+    } else {
+        facts = json_object_get(tcg->facts);
     }
-    json_object *facts = g_steal_pointer(&tcg.facts);
-    if (kvm.facts) {
-        dc_probe_merge(kvm.facts, facts);  /* KVM's view of the host wins */
-        json_object_put(facts);
-        facts = g_steal_pointer(&kvm.facts);
-    }
-    pass_clear(&tcg);
-    pass_clear(&kvm);
+    pass_clear(tcg);
+    pass_clear(kvm);
     return facts;
 }
 
@@ -143,8 +133,8 @@ json_object *dc_probe_passes(const DcProbeRequest *base, json_object *have, gboo
 
     const char *accel = base->accel;
     DcProbeAsk binary = have ? 0 : DC_PROBE_ASK_SCHEMA | DC_PROBE_ASK_QOM;
-    gboolean need_query = !has_accel(have, accel);
-    gboolean need_kvm = kvm_too && strcmp(accel, "kvm") != 0 && !has_accel(have, "kvm");
+    gboolean need_query = !dc_facts_json_has_accel(have, accel);
+    gboolean need_kvm = kvm_too && strcmp(accel, "kvm") != 0 && !dc_facts_json_has_accel(have, "kvm");
     Pass passes[4] = { 0 };
     guint n = plan(passes, base, binary, need_query, need_kvm);
     g_atomic_int_add(&qemus_running, (gint)n);
