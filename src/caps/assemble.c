@@ -3,7 +3,6 @@
  * tables.c, the others from the sections' own small rules. */
 #include "caps/caps.h"
 #include "caps/sections.h"
-#include "host/deps.h"
 #include "format/releases.h"
 #include <sys/stat.h>
 
@@ -116,9 +115,7 @@ static gboolean add_cpu_memoized(const DcCapsCtx *ctx, DcNode *root, json_object
         return dc_caps_add_cpu(ctx, root, err);
     g_autofree char *dir = dc_host_path(ctx->host, ctx->query->cpu_map_dir);
     g_autofree char *index = g_build_filename(dir, "index.xml", NULL);
-    g_autofree char *abs_index = g_build_filename(ctx->query->cpu_map_dir, "index.xml", NULL);
-    dc_host_depend(ctx->host, ctx->query->cpu_map_dir, DC_DEP_LIST);
-    dc_host_depend(ctx->host, abs_index, DC_DEP_READ);
+    dc_caps_depend_cpu_map(ctx);
     struct stat d, i;
     if (stat(dir, &d) < 0 || stat(index, &i) < 0)
         return dc_caps_add_cpu(ctx, root, err);

@@ -169,6 +169,15 @@ static void add_custom(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
     }
 }
 
+/* A document with CPU models depends on the CPU map, known by its directory
+ * (files added or removed) and its index (which names the model files). */
+void dc_caps_depend_cpu_map(const DcCapsCtx *ctx)
+{
+    g_autofree char *index = g_build_filename(ctx->query->cpu_map_dir, "index.xml", NULL);
+    dc_host_depend(ctx->host, ctx->query->cpu_map_dir, DC_DEP_LIST);
+    dc_host_depend(ctx->host, index, DC_DEP_READ);
+}
+
 gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
 {
     DcNode *cpu = dc_node_add(root, "cpu");
@@ -192,10 +201,7 @@ gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
     g_autoptr(DcCpuMap) map = NULL;
     if (ctx->query->cpu_map_dir) {
         g_autofree char *dir = dc_host_path(ctx->host, ctx->query->cpu_map_dir);
-        /* As the memo in assemble.c: the map is known by its directory and index. */
-        g_autofree char *index = g_build_filename(ctx->query->cpu_map_dir, "index.xml", NULL);
-        dc_host_depend(ctx->host, ctx->query->cpu_map_dir, DC_DEP_LIST);
-        dc_host_depend(ctx->host, index, DC_DEP_READ);
+        dc_caps_depend_cpu_map(ctx);
         map = dc_cpu_map_load(dir, ctx->query->arch, NULL); /* no map: no named models */
     }
     add_host_model(ctx, map, cpu);

@@ -4,6 +4,7 @@
 
 gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err);         /* os.c */
 gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err);        /* cpu.c */
+void dc_caps_depend_cpu_map(const DcCapsCtx *ctx);  /* note the CPU map among the document's host files */
 void dc_caps_add_gic(const DcCapsCtx *ctx, DcNode *features);                      /* features.c */
 void dc_caps_add_s390_pv(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_sev(const DcCapsCtx *ctx, DcNode *features);
