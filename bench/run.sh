@@ -7,7 +7,7 @@
 set -euo pipefail
 export LC_ALL=C  # a decimal point in $EPOCHREALTIME and awk
 cd "$(dirname "$0")/.."
-ORACLE=${DOMCAPS_ORACLE:-../shared/oracle/libvirt-domcaps}
+ORACLE=${DOMCAPS_ORACLE:-tests/reference/libvirt-domcaps}
 BUILD=${1:-build-bench}
 if [ ! -x "$BUILD/tools/domcaps" ]; then
   meson setup "$BUILD" -Dbuildtype=release >/dev/null
@@ -79,9 +79,7 @@ dc_all=$(median_ms 3 "$DC" --all --no-cache --virttype qemu --output-dir "$CACHE
 n_all=$(ls "$CACHE/all" | wc -l)
 # A fresh libvirtd with an empty cache, asked for each binary domcaps served.
 lv_all_once() {
-  pkill -x libvirtd || true
-  while pgrep -x libvirtd >/dev/null; do sleep 0.1; done
-  rm -rf /var/cache/libvirt/qemu/capabilities/*
+  LIBVIRT_REF_FRESH=1 tests/reference/virsh version >/dev/null
   for f in "$CACHE"/all/*.xml; do
     lv_query --virttype qemu --emulatorbin "/usr/bin/qemu-system-$(basename "$f" .xml)" >/dev/null
   done

@@ -4,10 +4,11 @@
 #   scripts/setup.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer (what CI runs)
 # Installs (as root, with apt): the compiler and libraries, QEMU for every
 # target, OVMF/AAVMF firmware, the packaging tools (scdoc for the man pages,
-# debhelper and lintian for tests/install/debian.sh), and libvirt 9.0 (the
-# reference the live tests compare against) through
-# ../shared/oracle/libvirt-domcaps when present; libvirt's consumers
-# virt-manager (virtinst) and OpenStack nova for tests/consumers.
+# debhelper and lintian for tests/install/debian.sh), Debian's libvirt (the
+# reference the live tests compare against: daemon and clients, started by
+# tests/reference/virsh), debootstrap for the Debian 13 comparison, and
+# libvirt's consumers virt-manager (virtinst) and OpenStack nova for
+# tests/consumers. Nothing outside the checkout is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitize=0
@@ -15,7 +16,8 @@ sanitize=0
 
 pkgs="build-essential meson ninja-build pkg-config python3 libglib2.0-dev libjson-c-dev
       libxml2-utils clang qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc
-      ovmf qemu-efi-aarch64 libvirt0 swtpm swtpm-tools
+      qemu-system-s390x ovmf qemu-efi-aarch64 libvirt0 swtpm swtpm-tools
+      libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients debootstrap
       scdoc man-db debhelper lintian dh-python python3-dev
       virtinst python3-nova
       chromium fonts-dejavu-core
@@ -32,11 +34,10 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
-# libvirt itself is only the live tests' reference; install it the way the
-# oracle script does so both agree on packages and configuration.
-oracle=../shared/oracle/libvirt-domcaps
-if [ -x "$oracle" ] && [ "$(id -u)" = 0 ] && ! command -v virsh >/dev/null; then
-  "$oracle" --virttype qemu >/dev/null
+# libvirt is only the live tests' reference: configure and start its daemon
+# now, so the first tests do not race to start it.
+if [ "$(id -u)" = 0 ]; then
+  tests/reference/virsh version >/dev/null
 fi
 
 opts=(-Dbuildtype=debugoptimized)

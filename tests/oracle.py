@@ -1,20 +1,17 @@
-"""Where the reference implementation is: ../shared/oracle/libvirt-domcaps
-beside the checkout (searched upward from the tests), or $DOMCAPS_ORACLE."""
+"""Where the reference implementation is: tests/reference/libvirt-domcaps,
+which runs `virsh domcapabilities` on Debian's libvirt (installed by
+scripts/setup.sh) and starts its daemon when none runs; $DOMCAPS_ORACLE
+names another script taking the same arguments."""
 import os
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
+VIRSH = os.path.join(TESTS, "reference", "virsh")
 
 
 def find_oracle():
     if os.environ.get("DOMCAPS_ORACLE"):
         return os.environ["DOMCAPS_ORACLE"]
-    d = TESTS
-    for _ in range(6):
-        cand = os.path.join(d, "shared", "oracle", "libvirt-domcaps")
-        if os.path.exists(cand):
-            return cand
-        d = os.path.dirname(d)
-    return None
+    return os.path.join(TESTS, "reference", "libvirt-domcaps")
 
 
 import fcntl  # noqa: E402

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """libvirt's real consumers read domcaps' output: for every combination of the
-live matrix, domcaps' document and libvirt 9.0's (../shared/oracle/
+live matrix, domcaps' document and libvirt 9.0's (tests/reference/
 libvirt-domcaps) are parsed by virt-manager's virtinst
 (virtinst.domcapabilities.DomainCapabilities, Debian package virtinst) and by
 OpenStack nova (nova.virt.libvirt.config.LibvirtConfigDomainCaps, Debian
@@ -151,9 +151,6 @@ def main():
     if has_schema_option(domcaps):
         formats.append(("--schema 9.0", ["--schema", "9.0"]))
     print(f"1..{len(combos) * len(formats) * len(CONSUMERS)}")
-    if not oracle:
-        print("Bail out! oracle script not found (../shared/oracle/libvirt-domcaps)")
-        return 1
     ensure_oracle_daemon(oracle)
     n = failed = compared = 0
     counts = {}

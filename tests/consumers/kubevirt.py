@@ -6,7 +6,7 @@ in place of `virsh`, on this host:
   - the `--help | grep -q -- '--expand-cpu-features'` and
     `'--supported-cpu-features'` probes find both options;
   - the labeller's lines without the newer options print libvirt 9.0's
-    document byte for byte (../shared/oracle/libvirt-domcaps) with the
+    document byte for byte (tests/reference/libvirt-domcaps) with the
     format pinned by DOMCAPS_SCHEMA=9.0 in the environment, and in the
     default newest format KubeVirt reads from them what it reads from 9.0's;
   - with --expand-cpu-features (libvirt >= 12.2's meaning) the host-model
