@@ -5,6 +5,7 @@
  * back (the recorder and the parser agree). */
 #include "qmp/qmp.h"
 #include "probe/probe.h"
+#include "caps/caps.h"
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             .accel = accels[i],
             .replay = qmp,
             .record = record,
+            .questions = dc_caps_questions(),
         };
         json_object *facts = dc_probe_run(&req, &err);
         if (!facts) {
@@ -37,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         DcFacts *f = dc_facts_new_from_json(facts);
         (void)dc_facts_target(f);
         (void)dc_facts_version(f);
-        (void)dc_facts_kvm_present(f);
+        (void)dc_facts_kvm_enabled(f);
+        (void)dc_facts_has(f, "schema:query-vnc");
         (void)dc_facts_accel(f, accels[i], "machines");
         (void)json_object_to_json_string_ext(facts, JSON_C_TO_STRING_PLAIN);
         dc_facts_free(f);

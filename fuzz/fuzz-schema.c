@@ -1,8 +1,9 @@
 /* Fuzz the QMP schema query evaluator (src/probe/schema.c) over a fuzzed
  * query-qmp-schema reply. Input: the first line is one extra query path,
- * the rest the schema JSON; every query the prober asks is evaluated too. */
+ * the rest the schema JSON; every schema query the tables read is evaluated too. */
 #include "probe/probe.h"
 #include "probe/schema.h"
+#include "caps/caps.h"
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,8 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The prober hands over whatever "return" held: any JSON type. */
     DcSchema *schema = dc_schema_new(reply);
     (void)dc_schema_query(schema, query);
-    for (const char *const *q = dc_probe_schema_questions; *q; q++)
-        (void)dc_schema_query(schema, *q);
+    for (const char *const *q = dc_caps_questions(); *q; q++)
+        if (g_str_has_prefix(*q, "schema:"))
+            (void)dc_schema_query(schema, *q + strlen("schema:"));
     dc_schema_free(schema);
     json_object_put(reply);
     return 0;

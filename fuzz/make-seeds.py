@@ -15,25 +15,16 @@ import glob
 import hashlib
 import json
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 CORPUS = os.path.join(HERE, "corpus")
 
-# Keep in sync with dc_probe_schema_questions (src/probe/probe.c).
-QUESTIONS = [
-    "query-vnc", "query-spice", "query-display-options/ret-type/+sdl",
-    "query-display-options/ret-type/+egl-headless", "query-display-options/ret-type/+dbus",
-    "blockdev-add", "blockdev-backup", "block-dirty-bitmap-merge", "block-export-add",
-    "query-sev-capabilities", "query-sev-attestation-report", "query-sgx-capabilities",
-    "query-gic-capabilities", "query-cpu-model-expansion", "query-cpu-definitions",
-    "query-hotpluggable-cpus", "object-add/arg-type/+sev-guest/kernel-hashes",
-    "object-add/arg-type/+sev-snp-guest", "object-add/arg-type/+tdx-guest",
-    "chardev-add/arg-type/backend/+qemu-vdagent", "chardev-add/arg-type/backend/+spicevmc",
-    "netdev_add/arg-type/+stream", "netdev_add/arg-type/+vhost-vdpa", "netdev_add/arg-type/+passt",
-    "set-action",
-]
+# The schema queries the value table reads (src/caps/tables.c), read from
+# it: the probe asks exactly these.
+QUESTIONS = sorted(set(re.findall(r'"schema:([^"]+)"', open(os.path.join(TOP, "src", "caps", "tables.c")).read())))
 
 
 def messages(path):

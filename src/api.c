@@ -3,7 +3,7 @@
 #include "config.h"
 #include "domcaps.h"
 #include "api-internal.h"
-#include "caps/arch.h"
+#include "util/arch.h"
 #include "caps/caps.h"
 #include "cache/cache.h"
 #include "cache/docmemo.h"
@@ -86,6 +86,12 @@ static char *find_emulator(const DcHost *host, const char *arch, GError **err)
         if (found)
             return found;
     }
+    /* libvirt's last resort for a native guest: the RHEL-style binary. */
+    static const char qemu_kvm[] = "/usr/libexec/qemu-kvm";
+    g_autofree char *kvm_path = dc_host_path(host, qemu_kvm);
+    if (dc_arch_is_native(arch, dc_host_arch(host)) && g_file_test(kvm_path, G_FILE_TEST_IS_EXECUTABLE) &&
+        !g_file_test(kvm_path, G_FILE_TEST_IS_DIR))
+        return g_strdup(qemu_kvm);
     g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_EMULATOR,
                 "no QEMU emulator for architecture '%s' found (looked for %s)", arch,
                 names->len ? (char *)names->pdata[0] : "qemu-system-*");
@@ -141,17 +147,14 @@ static void public_error(GError **err, GError *inner)
 }
 
 /* Resolve the machine the way libvirt does: an alias becomes its canonical
- * name; no machine means the arch's preferred one, else QEMU's default,
- * else the first listed. libvirt leaves QEMU's "none" machine out. */
-static char *resolve_machine(json_object *machines, const char *arch, const char *wanted, const char *emulator,
+ * name; no machine means the preferred one of the emulator's own arch (not
+ * the guest's: libvirt keeps it with the binary), else QEMU's default, else
+ * the first listed. libvirt leaves QEMU's "none" machine out. */
+static char *resolve_machine(json_object *machines, const char *emu_arch, const char *wanted, const char *emulator,
                              guint release, GError **err)
 {
     gsize n = machines && json_object_is_type(machines, json_type_array) ? json_object_array_length(machines) : 0;
-    const char *want = wanted ? wanted : dc_arch_preferred_machine(arch);
-    if (!wanted && dc_release_has(release, "~preferred-virt-machine") &&
-        (g_str_equal(arch, "aarch64") || g_str_equal(arch, "armv7l") || g_str_equal(arch, "armv7b") ||
-         g_str_equal(arch, "riscv32") || g_str_equal(arch, "riscv64")))
-        want = "virt";
+    const char *want = wanted ? wanted : dc_arch_preferred_machine(emu_arch, release);
     for (int pass = 0; want && pass < 2; pass++) {
         for (gsize i = 0; i < n; i++) {
             json_object *m = json_object_array_get_idx(machines, i);
@@ -178,22 +181,47 @@ static char *resolve_machine(json_object *machines, const char *arch, const char
     return NULL;
 }
 
-/* x86 documents list the Hyper-V enlightenments KVM offers, whatever the
- * domain type (libvirt keeps them with the emulator): a TCG query on a host
- * whose KVM can run the guest probes KVM too, first, as libvirt does. The
- * guest arch is guessed before the probe: asked, the binary's name, the host's. */
+/* libvirt's words when the accelerator cannot be had. */
+static void set_no_kvm_error(GError **err, const char *emulator)
+{
+    g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "the accel 'kvm' is not supported by '%s' on this host",
+                emulator);
+}
+
+/* The oldest QEMU the release works with (libvirt refuses older ones). */
+static gboolean check_qemu_version(const DcFacts *facts, guint release, GError **err)
+{
+    int need = dc_release_behaves(release, DC_BEHAVIOUR_QEMU_6_2_REQUIRED) ? 6002000 : 4002000;
+    int have = dc_facts_version(facts);
+    if (have >= need)
+        return TRUE;
+    g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NOT_QEMU,
+                "QEMU version >= %d.%d.%d is required, but %d.%d.%d found", need / 1000000, need / 1000 % 1000,
+                need % 1000, have / 1000000, have / 1000 % 1000, have % 1000);
+    return FALSE;
+}
+
+/* The emulator's own arch, guessed before any probe: from a
+ * qemu-system-TARGET name, else the asked arch, else the host's. */
+static const char *guess_emulator_arch(const DcHost *host, const domcaps_options *opts, const char *emulator,
+                                       guint release)
+{
+    g_autofree char *base = g_path_get_basename(emulator);
+    const char *by_name = g_str_has_prefix(base, "qemu-system-")
+                              ? dc_arch_from_qemu_target(base + strlen("qemu-system-"), release) : NULL;
+    return by_name ? by_name : opts->arch ? opts->arch : dc_host_arch(host);
+}
+
+/* libvirt keeps what its first probe of a binary saw (with KVM wherever
+ * QEMU can use it) with the binary: the Hyper-V list, SEV, SGX and GIC of
+ * a TCG document are KVM's. So a TCG query of an emulator the host's KVM
+ * can run probes KVM too, first, as libvirt does. */
 static gboolean wants_kvm_probe_too(const DcHost *host, const domcaps_options *opts, const char *emulator,
-                                    const char *accel)
+                                    const char *accel, guint release)
 {
     if (strcmp(accel, "tcg") != 0 || !kvm_usable(host))
         return FALSE;
-    const char *arch = opts->arch;
-    g_autofree char *base = g_path_get_basename(emulator);
-    if (!arch)
-        arch = g_str_equal(base, "qemu-system-x86_64") ? "x86_64"
-             : g_str_equal(base, "qemu-system-i386") ? "i686"
-             : opts->emulator ? NULL : dc_host_arch(host);
-    return arch && dc_arch_is_x86(arch) && dc_arch_is_native(arch, dc_host_arch(host));
+    return dc_arch_is_native(guess_emulator_arch(host, opts, emulator, release), dc_host_arch(host));
 }
 
 /* In-process memory of the cache: a program that asks again (a daemon, the
@@ -381,7 +409,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         g_set_error_literal(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, schema_err->message);
         return NULL;
     }
-    if (opts->arch && !dc_arch_is_known(opts->arch)) {
+    if (opts->arch && !dc_arch_is_known(opts->arch, release)) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, "unknown architecture '%s'", opts->arch);
         return NULL;
     }
@@ -401,16 +429,17 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         return NULL;
     }
 
-    /* Accelerator: explicit, or KVM when the host offers it for this guest. */
+    /* Accelerator: explicit, or KVM when the host offers it and the guess of
+     * the emulator's arch runs natively; QEMU has the last word (a KVM
+     * probe it cannot run answers as TCG). */
     const char *virttype = opts->virttype;
     if (!virttype) {
-        const char *guess_arch = opts->arch ? opts->arch : dc_host_arch(host);
-        virttype = kvm_usable(host) && dc_arch_is_native(guess_arch, dc_host_arch(host)) ? "kvm" : "qemu";
-    } else if (strcmp(virttype, "kvm") == 0 && ((!opts->replay && !kvm_usable(host)) ||
-                                                (opts->arch && !dc_arch_is_native(opts->arch, dc_host_arch(host))))) {
-        /* Not even started: QEMU would only refuse the accelerator. */
-        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "KVM is not supported by '%s' on this host",
-                    emulator);
+        /* A transcript says itself whether its QEMU ran KVM. */
+        gboolean native = dc_arch_is_native(guess_emulator_arch(host, opts, emulator, release), dc_host_arch(host));
+        virttype = opts->replay || (kvm_usable(host) && native) ? "kvm" : "qemu";
+    } else if (strcmp(virttype, "kvm") == 0 && !opts->replay && !kvm_usable(host)) {
+        /* Not even started: the host has no KVM for us. */
+        set_no_kvm_error(err, emulator);
         return NULL;
     }
     const char *accel = strcmp(virttype, "kvm") == 0 ? "kvm" : "tcg";
@@ -438,6 +467,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         .record = record,
         .creds = creds.name ? &creds : NULL,
         .ask = DC_PROBE_ASK_ALL,
+        .questions = dc_caps_questions(),
     };
     /* Replays and recordings always talk QMP; everything else may be cached. */
     gboolean use_cache = !replay && !record && opts->cache != DOMCAPS_CACHE_OFF;
@@ -457,10 +487,14 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     else if (cache_key && opts->cache != DOMCAPS_CACHE_REFRESH)
         facts_json = dc_cache_load(cache_dir, emulator, cache_key, NULL);
     gboolean dirty = FALSE;
+    if (!opts->virttype && strcmp(accel, "kvm") == 0 && facts_json && dc_json_bool(facts_json, "kvm-refused", FALSE)) {
+        virttype = "qemu";  /* this binary's KVM probe ran as TCG before */
+        accel = preq.accel = "tcg";
+    }
     if (!facts_json || !dc_facts_json_has_accel(facts_json, accel)) {
         /* swtpm's answer is wanted by the assembly unless the entry knows it. */
         GThread *swtpm = replay ? NULL : dc_host_swtpm_prefetch(host);
-        json_object *fresh = dc_probe_passes(&preq, facts_json, wants_kvm_probe_too(host, opts, emulator, accel),
+        json_object *fresh = dc_probe_passes(&preq, facts_json, wants_kvm_probe_too(host, opts, emulator, accel, release),
                                              &inner);
         if (swtpm)
             g_thread_join(swtpm);
@@ -487,6 +521,12 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
         facts_json = fresh;  /* the cached facts, completed, or new ones */
         dirty = TRUE;
     }
+    if (!opts->virttype && strcmp(accel, "kvm") == 0 && !dc_facts_json_has_accel(facts_json, "kvm") &&
+        dc_facts_json_has_accel(facts_json, "tcg")) {
+        /* KVM guessed, and QEMU ran its KVM probe as TCG: a TCG answer. */
+        virttype = "qemu";
+        accel = preq.accel = "tcg";
+    }
     /* The path is reported as the caller named it, not as found under a root. */
     json_object_object_add(facts_json, "emulator", json_object_new_string(emulator));
     /* Building the lookup sets costs more than the rest of a warm call, so
@@ -506,13 +546,16 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     }
 
     const char *target = dc_facts_target(facts);
-    const char *emu_arch = dc_arch_from_qemu_target(target);
+    const char *emu_arch = dc_arch_from_qemu_target(target, release);
     if (!emu_arch) {
+        g_autofree char *rel = dc_release_name(release);
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NOT_QEMU,
-                    "emulator '%s' reports QEMU target '%s', which is no libvirt 9.0 architecture", emulator,
-                    target);
+                    "emulator '%s' reports QEMU target '%s', which is no libvirt %s architecture", emulator,
+                    target, rel);
         return NULL;
     }
+    if (!check_qemu_version(facts, release, err))
+        return NULL;
     const char *arch = opts->arch ? opts->arch : emu_arch;
     if (!dc_arch_same_family(arch, emu_arch)) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_ARCH_MISMATCH,
@@ -524,8 +567,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
                     emulator, arch);
         return NULL;
     }
-    if (strcmp(accel, "kvm") == 0 && (!dc_facts_kvm_present(facts) || !dc_arch_is_native(arch, dc_host_arch(host)))) {
-        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NO_KVM, "KVM is not supported by '%s' on this host", emulator);
+    if (strcmp(accel, "kvm") == 0 && !dc_facts_has_accel(facts, "kvm")) {
+        set_no_kvm_error(err, emulator);
         return NULL;
     }
 
@@ -540,7 +583,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     if (proc && !proc->view && facts_owned)
         proc->view = g_steal_pointer(&facts_owned);
 
-    g_autofree char *machine = resolve_machine(dc_facts_accel(facts, accel, "machines"), arch, opts->machine,
+    g_autofree char *machine = resolve_machine(dc_facts_accel(facts, accel, "machines"), emu_arch, opts->machine,
                                                emulator, release, err);
     if (!machine && opts->machine)
         return NULL;
@@ -548,6 +591,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     DcCapsQuery q = {
         .path = emulator,
         .arch = arch,
+        .emu_arch = emu_arch,
         .machine = machine,
         .virttype = virttype,
         .cpu_map_dir = opts->cpu_map_dir ? opts->cpu_map_dir : DC_DEFAULT_CPU_MAP,

@@ -12,17 +12,38 @@ static const char *const device_elements[] = {
 };
 
 /* Whether a <devices> child is supported at all (its enums are printed only
- * then): TPM and panic devices need at least one model, redirection QEMU's
- * usb-redir; the rest always are. */
+ * then): TPM and panic devices need at least one model, the others their
+ * row of the support table, if they have one. */
 static gboolean device_supported(const DcCapsCtx *ctx, const char *element, DcNode *dev)
 {
     if (strcmp(element, "tpm") == 0 || strcmp(element, "panic") == 0) {
         DcNode *models = dc_node_child(dev, "enum", "model");
         return models && models->children->len > 0;
     }
-    if (strcmp(element, "redirdev") == 0)
-        return dc_facts_has_type(ctx->facts, "usb-redir");
-    return TRUE;
+    g_autofree char *path = g_strdup_printf("devices/%s", element);
+    return !dc_support_cond(path, ctx->query->release) || dc_support_holds(path, ctx);
+}
+
+/* The <enum>s of @element from the value table, in its order. */
+static void add_enums(const DcCapsCtx *ctx, DcNode *node, const char *element)
+{
+    DcNode *cur_enum = NULL;
+    gboolean cur_omit_empty = FALSE;
+    for (gsize i = 0; i < dc_device_enum_rows_len; i++) {
+        const DcEnumRow *row = &dc_device_enum_rows[i];
+        if (strcmp(row->element, element) != 0)
+            continue;
+        if (!cur_enum || strcmp(dc_node_get_attr(cur_enum, "name"), row->enum_name) != 0) {
+            if (cur_enum && cur_omit_empty && cur_enum->children->len == 0)
+                g_ptr_array_remove(node->children, cur_enum);
+            cur_enum = dc_node_add_enum(node, row->enum_name);
+            cur_omit_empty = dc_enum_omit_empty(row->element, row->enum_name);
+        }
+        if (row->value && dc_cond_holds(&row->cond, ctx))
+            dc_node_enum_add_value(cur_enum, row->value);
+    }
+    if (cur_enum && cur_omit_empty && cur_enum->children->len == 0)
+        g_ptr_array_remove(node->children, cur_enum);
 }
 
 static void assemble_devices(const DcCapsCtx *ctx, DcNode *root)
@@ -31,23 +52,7 @@ static void assemble_devices(const DcCapsCtx *ctx, DcNode *root)
     for (const char *const *el = device_elements; *el; el++) {
         DcNode *dev = dc_node_add(devices, *el);
         dc_node_set_supported(dev, TRUE);
-        DcNode *cur_enum = NULL;
-        gboolean cur_omit_empty = FALSE;
-        for (gsize i = 0; i < dc_device_enum_rows_len; i++) {
-            const DcEnumRow *row = &dc_device_enum_rows[i];
-            if (strcmp(row->element, *el) != 0)
-                continue;
-            if (!cur_enum || strcmp(dc_node_get_attr(cur_enum, "name"), row->enum_name) != 0) {
-                if (cur_enum && cur_omit_empty && cur_enum->children->len == 0)
-                    g_ptr_array_remove(dev->children, cur_enum);
-                cur_enum = dc_node_add_enum(dev, row->enum_name);
-                cur_omit_empty = dc_enum_omit_empty(row->element, row->enum_name);
-            }
-            if (row->value && dc_cond_holds(&row->cond, ctx))
-                dc_node_enum_add_value(cur_enum, row->value);
-        }
-        if (cur_enum && cur_omit_empty && cur_enum->children->len == 0)
-            g_ptr_array_remove(dev->children, cur_enum);
+        add_enums(ctx, dev, *el);
         if (!device_supported(ctx, *el, dev)) {
             dc_node_set_supported(dev, FALSE);
             g_ptr_array_set_size(dev->children, 0);
@@ -59,12 +64,7 @@ static void assemble_memory_backing(const DcCapsCtx *ctx, DcNode *root)
 {
     DcNode *mb = dc_node_add(root, "memoryBacking");
     dc_node_set_supported(mb, TRUE);
-    DcNode *e = dc_node_add_enum(mb, "sourceType");
-    if (dc_facts_has_type(ctx->facts, "memory-backend-file"))
-        dc_node_enum_add_value(e, "file");
-    dc_node_enum_add_value(e, "anonymous");
-    if (dc_facts_has_type(ctx->facts, "memory-backend-memfd"))
-        dc_node_enum_add_value(e, "memfd");
+    add_enums(ctx, mb, "memoryBacking");
 }
 
 static void add_supported(DcNode *parent, const char *name, gboolean yes)
@@ -74,18 +74,13 @@ static void add_supported(DcNode *parent, const char *name, gboolean yes)
 
 static void assemble_features(const DcCapsCtx *ctx, DcNode *root)
 {
-    const DcFacts *f = ctx->facts;
     DcNode *features = dc_node_add(root, "features");
     dc_caps_add_gic(ctx, features);
-    add_supported(features, "vmcoreinfo", dc_facts_has_type(f, "vmcoreinfo"));
-    add_supported(features, "genid", dc_facts_has_type(f, "vmgenid"));
-    add_supported(features, "backingStoreInput", dc_facts_has_schema(f, "blockdev-add"));
-    /* libvirt 9.0 drives backups with blockdev-reopen and bitmap mapping on
-     * migration; later releases need no more than the QEMU they require. */
-    add_supported(features, "backup", dc_release_has(ctx->query->release, "~backup-always") ||
-                                          (dc_facts_has_schema(f, "blockdev-reopen") &&
-                                           dc_facts_has_schema(f, "migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform")));
-    add_supported(features, "async-teardown", dc_facts_in_list(f, "cmdline", "run-with.async-teardown"));
+    static const char *const plain[] = { "vmcoreinfo", "genid", "backingStoreInput", "backup", "async-teardown" };
+    for (gsize i = 0; i < G_N_ELEMENTS(plain); i++) {
+        g_autofree char *path = g_strdup_printf("features/%s", plain[i]);
+        add_supported(features, plain[i], dc_support_holds(path, ctx));
+    }
     dc_caps_add_s390_pv(ctx, features);
     dc_caps_add_ps2(ctx, features);
     dc_caps_add_sev(ctx, features);
@@ -161,7 +156,7 @@ DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQ
         maxcpus = MIN(maxcpus, dc_caps_host_kvm_max_vcpus(&ctx));
     if (maxcpus > 0)
         dc_node_set_attr_printf(dc_node_add(root, "vcpu"), "max", "%u", maxcpus);
-    add_supported(root, "iothreads", dc_facts_has_type(facts, "iothread"));
+    add_supported(root, "iothreads", dc_support_holds("iothreads", &ctx));
 
     if (!dc_caps_add_os(&ctx, root, err))
         return NULL;

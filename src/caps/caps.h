@@ -4,10 +4,12 @@
 #include "util/node.h"
 #include "probe/facts.h"
 #include "host/host.h"
+#include "util/arch.h"
 
 typedef struct {
     const char *path;       /* emulator path as printed */
     const char *arch;       /* libvirt arch name of the guest */
+    const char *emu_arch;   /* the emulator's own arch (libvirt's qemuCaps->arch) */
     const char *machine;    /* resolved (canonical) machine name */
     const char *virttype;   /* "kvm" or "qemu" */
     const char *cpu_map_dir;/* libvirt CPU map directory (host path), may be NULL */
@@ -27,22 +29,21 @@ typedef struct {
 DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQuery *query,
                          json_object *memo, gboolean *memo_changed, GError **err);
 
-/* --- tables.c: one row per document value and the QEMU fact enabling it --- */
-typedef enum {
-    DC_COND_ALWAYS,
-    DC_COND_TYPE,        /* QOM type exists */
-    DC_COND_SCHEMA,      /* schema query holds */
-    DC_COND_TPM_MODEL,   /* query-tpm-models lists it */
-    DC_COND_TPM_TYPE,    /* query-tpm-types lists it */
-    DC_COND_PRED,        /* a named predicate (machine or host dependent) */
-} DcCondKind;
-
-typedef gboolean (*DcCapsPred)(const DcCapsCtx *ctx);
+/* --- tables.c: one row per document value and the QEMU answer enabling it ---
+ *
+ * A condition holds when QEMU gave one of the facts of `any` (keys of
+ * probe/facts.h: "type:qxl", "option:spice", "schema:query-vnc"...; none
+ * listed: no QEMU answer is needed), one of `and_any` too when listed, the
+ * rule when there is one (what libvirt decides from the machine, the arch
+ * or the host), and the release prints it (`since`/`before`, behaviours of
+ * format/releases.h, DC_BEHAVIOUR_LAST: any release). */
+typedef gboolean (*DcCapsRule)(const DcCapsCtx *ctx);
 
 typedef struct {
-    DcCondKind kind;
-    const char *arg;
-    DcCapsPred pred;
+    const char *const *any;
+    const char *const *and_any;
+    DcCapsRule rule;
+    const char *rule_name;
 } DcCond;
 
 typedef struct {
@@ -52,13 +53,36 @@ typedef struct {
     DcCond cond;
 } DcEnumRow;
 
+/* A yes/no element (supported='yes|no') and its condition. Several rows
+ * of one path are alternatives by release: the first whose release window
+ * holds decides. */
+typedef struct {
+    const char *path;      /* "features/genid", "iothreads", "memoryBacking/enum[sourceType]/memfd" */
+    int only_before;       /* a DcBehaviour: the row is for releases before it; -1: none */
+    int only_from;         /* a DcBehaviour: the row is for releases from it on; -1: none */
+    DcCond cond;
+} DcSupportRow;
+
 /* Enums libvirt prints only when some value holds (tpm backendVersion). */
 gboolean dc_enum_omit_empty(const char *element, const char *enum_name);
 
 extern const DcEnumRow dc_device_enum_rows[];
 extern const gsize dc_device_enum_rows_len;
+extern const DcSupportRow dc_support_rows[];
+extern const gsize dc_support_rows_len;
 
 gboolean dc_cond_holds(const DcCond *cond, const DcCapsCtx *ctx);
+/* The condition of the row for @path in @release (NULL: no row). */
+const DcCond *dc_support_cond(const char *path, guint release);
+gboolean dc_support_holds(const char *path, const DcCapsCtx *ctx);
+
+/* Facts read by the sections with rules of their own (cpu.c, features.c):
+ * declared here so the probe asks them. NULL-terminated. */
+extern const char *const dc_section_facts[];
+
+/* Every fact the document can read: the keys of every row and of the
+ * sections, each once; what the probe is asked (NULL-terminated, static). */
+const char *const *dc_caps_questions(void);
 
 /* Machine-family helpers (prefix rules over machine names). */
 gboolean dc_machine_is_i440fx(const char *machine);
@@ -66,7 +90,3 @@ gboolean dc_machine_is_q35(const char *machine);
 gboolean dc_machine_is_pseries(const char *machine);
 gboolean dc_machine_is_virt(const char *machine);
 gboolean dc_machine_is_s390_ccw(const char *machine);
-gboolean dc_arch_is_x86(const char *arch);
-gboolean dc_arch_is_ppc64(const char *arch);
-gboolean dc_arch_is_arm(const char *arch);
-gboolean dc_arch_is_s390(const char *arch);

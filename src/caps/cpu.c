@@ -3,21 +3,45 @@
  * from the accelerator and the host. */
 #include "caps/sections.h"
 #include "host/deps.h"
-#include "caps/arch.h"
+#include "util/arch.h"
 #include "cpu/cpu.h"
 #include "format/releases.h"
 
-static gboolean has_cpu_definition(const DcCapsCtx *ctx, const char *name)
+static gboolean defs_have(json_object *defs, const char *name)
 {
-    json_object *defs = dc_facts_accel(ctx->facts, ctx->accel, "cpu-definitions");
     for (size_t i = 0; defs && json_object_is_type(defs, json_type_array) && i < json_object_array_length(defs); i++)
         if (g_strcmp0(dc_json_str(json_object_array_get_idx(defs, i), "name"), name) == 0)
             return TRUE;
     return FALSE;
 }
 
+/* QEMU_CAPS_CPU_MAX: libvirt sets it from whichever probe of the binary
+ * lists a "max" CPU, and keeps it with the binary. */
+static gboolean binary_has_max_cpu(const DcCapsCtx *ctx)
+{
+    return defs_have(dc_facts_accel(ctx->facts, "kvm", "cpu-definitions"), "max") ||
+           defs_have(dc_facts_accel(ctx->facts, "tcg", "cpu-definitions"), "max");
+}
+
+/* The guest can run on this host's CPU (virQEMUCapsGuestIsNative, with the
+ * emulator's own arch, as libvirt asks it). */
+static gboolean native(const DcCapsCtx *ctx)
+{
+    return dc_arch_is_native(ctx->query->emu_arch, dc_host_arch(ctx->host));
+}
+
+/* On s390 KVM, machines 2.4 to 2.7 know host-passthrough only. */
+static gboolean passthrough_only(const DcCapsCtx *ctx)
+{
+    static const char *const machines[] = {
+        "s390-ccw-virtio-2.4", "s390-ccw-virtio-2.5", "s390-ccw-virtio-2.6", "s390-ccw-virtio-2.7", NULL,
+    };
+    return dc_arch_is_s390(ctx->query->emu_arch) && strcmp(ctx->accel, "kvm") == 0 &&
+           g_strv_contains(machines, ctx->query->machine ? ctx->query->machine : "");
+}
+
 /* "on" needs QEMU's migratable CPU property (libvirt looks for it on the
- * x86_64 max CPU type only); maximum mode offers both regardless. */
+ * x86_64 and ARM max CPU types); maximum mode offers both regardless. */
 static void add_migratable_enum(DcNode *mode, const char *enum_name, gboolean on)
 {
     DcNode *e = dc_node_add_enum(mode, enum_name);
@@ -46,7 +70,7 @@ static void add_host_model_s390(const DcCapsCtx *ctx, DcNode *mode, json_object 
     const char *name = NULL;
     if (expansion && json_object_object_get_ex(expansion, "model", &model))
         name = dc_json_str(model, "name");
-    gboolean ok = name && dc_arch_is_native(ctx->query->arch, dc_host_arch(ctx->host));
+    gboolean ok = name && native(ctx);
     dc_node_set_supported(mode, ok);
     if (!ok)
         return;
@@ -62,6 +86,18 @@ static void add_host_model_s390(const DcCapsCtx *ctx, DcNode *mode, json_object 
     }
 }
 
+/* virCPUModelIsAllowed: the model among QEMU's CPU definitions, whose
+ * ppc64 names are the map's in lower case ("power8" for POWER8). */
+static gboolean ppc64_qemu_knows(json_object *defs, const char *name)
+{
+    for (size_t i = 0; defs && json_object_is_type(defs, json_type_array) && i < json_object_array_length(defs); i++) {
+        const char *def = dc_json_str(json_object_array_get_idx(defs, i), "name");
+        if (def && g_ascii_strcasecmp(def, name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
 {
     DcNode *mode = dc_node_add(cpu, "mode");
@@ -69,15 +105,22 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
     json_object *expansion = dc_facts_accel(ctx->facts, ctx->accel, "cpu-expansion");
     json_object *expansion_nm = dc_facts_accel(ctx->facts, ctx->accel, "cpu-expansion-nonmigratable");
     json_object *defs = dc_facts_accel(ctx->facts, ctx->accel, "cpu-definitions");
+    if (passthrough_only(ctx)) {
+        dc_node_set_supported(mode, FALSE);
+        return;
+    }
     if (dc_arch_is_s390(ctx->query->arch)) {
         add_host_model_s390(ctx, mode, expansion);
         return;
     }
     if (dc_arch_is_ppc64(ctx->query->arch)) {
         /* ppc64: QEMU does not expand the host CPU; libvirt names the map
-         * model of the host's processor version register, fallback allowed. */
-        guint32 pvr = dc_arch_is_native(ctx->query->arch, dc_host_arch(ctx->host)) ? dc_host_ppc64_pvr(ctx->host) : 0;
+         * model of the host's processor version register, fallback allowed,
+         * when QEMU knows that model. */
+        guint32 pvr = native(ctx) ? dc_host_ppc64_pvr(ctx->host) : 0;
         const char *name = pvr ? dc_cpu_map_ppc64_model_for_pvr(map, pvr) : NULL;
+        if (name && !ppc64_qemu_knows(defs, name))
+            name = NULL;
         dc_node_set_supported(mode, name != NULL);
         if (name) {
             dc_node_set_attr(dc_node_add_text(mode, "model", name), "fallback", "allow");
@@ -86,10 +129,11 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
         return;
     }
     g_autoptr(DcHostModel) hm = NULL;
-    /* Only x86 decodes QEMU's expansion against the CPU map here. */
-    if (map && expansion && dc_arch_is_x86(ctx->query->arch))
+    /* Only x86 decodes QEMU's expansion against the CPU map here; ARM,
+     * LoongArch and the rest have no host model in libvirt. */
+    if (map && expansion && dc_arch_is_x86(ctx->query->arch) && native(ctx))
         hm = dc_cpu_x86_host_model(map, expansion, expansion_nm, defs,
-                                   dc_facts_has_prop(ctx->facts, "max-x86_64-cpu.unavailable-features"), NULL);
+                                   dc_facts_has(ctx->facts, "object-prop:max-x86_64-cpu.unavailable-features"), NULL);
     dc_node_set_supported(mode, hm != NULL);
     if (!hm)
         return;
@@ -106,12 +150,12 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
     }
 }
 
-/* libvirt lists named CPU models only for arches its CPU drivers handle;
- * elsewhere (32-bit ppc, for one) QEMU's models are not offered. */
-static gboolean has_cpu_driver(const char *arch)
+/* libvirt lists named CPU models only for arches its CPU drivers handle
+ * (in the release); elsewhere (32-bit ppc, for one) QEMU's models are not
+ * offered. */
+static gboolean has_cpu_driver(const DcCapsCtx *ctx)
 {
-    return dc_arch_is_x86(arch) || dc_arch_is_ppc64(arch) || dc_arch_is_s390(arch) || dc_arch_is_arm(arch) ||
-           g_strcmp0(arch, "armv7b") == 0;
+    return dc_arch_cpu_driver(ctx->query->arch, ctx->query->release) != DC_ARCH_CPU_NONE;
 }
 
 static gint cmp_model_names(gconstpointer a, gconstpointer b)
@@ -146,10 +190,10 @@ static void add_custom(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
     dc_node_set_attr(mode, "name", "custom");
     json_object *defs = dc_facts_accel(ctx->facts, ctx->accel, "cpu-definitions");
     g_autoptr(GPtrArray) models = NULL;
-    if (defs && has_cpu_driver(ctx->query->arch))
+    if (defs && has_cpu_driver(ctx) && !passthrough_only(ctx))
         models = dc_cpu_custom_models(map, defs, NULL);
     dc_node_set_supported(mode, models && models->len > 0);
-    if (models && dc_release_has(ctx->query->release, "~sorted-cpu-models"))
+    if (models && dc_release_behaves(ctx->query->release, DC_BEHAVIOUR_SORTED_CPU_MODELS))
         g_ptr_array_sort(models, cmp_model_names);
     for (guint i = 0; models && i < models->len; i++) {
         const DcCustomModel *m = models->pdata[i];
@@ -157,7 +201,7 @@ static void add_custom(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
         dc_node_set_attr(mn, "usable", m->usable);
         if (m->deprecated)
             dc_node_set_attr(mn, "deprecated", "yes");
-        if (dc_arch_is_s390(ctx->query->arch) && dc_release_has(ctx->query->release, "~s390-model-vendor") &&
+        if (dc_arch_is_s390(ctx->query->arch) && dc_release_behaves(ctx->query->release, DC_BEHAVIOUR_S390_MODEL_VENDOR) &&
             (g_str_has_prefix(m->name, "z") || g_str_has_prefix(m->name, "gen")))
             dc_node_set_attr(mn, "vendor", "IBM");
         else if (m->vendor)
@@ -185,15 +229,16 @@ gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
 
     DcNode *pt = dc_node_add(cpu, "mode");
     dc_node_set_attr(pt, "name", "host-passthrough");
-    gboolean pt_ok = kvm && dc_arch_is_native(ctx->query->arch, dc_host_arch(ctx->host));
+    gboolean pt_ok = kvm && native(ctx);
     dc_node_set_supported(pt, pt_ok);
     if (pt_ok)
         add_migratable_enum(pt, "hostPassthroughMigratable",
-                            dc_facts_has_prop(ctx->facts, "max-x86_64-cpu.migratable"));
+                            dc_facts_has(ctx->facts, "object-prop:max-x86_64-cpu.migratable") ||
+                                dc_facts_has(ctx->facts, "object-prop:max-arm-cpu.migratable"));
 
     DcNode *max = dc_node_add(cpu, "mode");
     dc_node_set_attr(max, "name", "maximum");
-    gboolean max_ok = has_cpu_definition(ctx, "max");
+    gboolean max_ok = binary_has_max_cpu(ctx) && !passthrough_only(ctx);
     dc_node_set_supported(max, max_ok);
     if (max_ok)
         add_migratable_enum(max, "maximumMigratable", TRUE);

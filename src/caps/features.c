@@ -1,6 +1,7 @@
 /* <features> entries whose content is more than a yes/no. */
 #include "caps/sections.h"
 #include "host/deps.h"
+#include "format/releases.h"
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -68,8 +69,9 @@ void dc_caps_add_sev(const DcCapsCtx *ctx, DcNode *features)
 {
     DcNode *sev = dc_node_add(features, "sev");
     json_object *caps = dc_facts_member(ctx->facts, "sev");
-    gboolean yes = caps && (dc_facts_has_type(ctx->facts, "sev-guest") ||
-                            dc_facts_has_type(ctx->facts, "sev-snp-guest"));
+    gboolean yes = caps && (dc_facts_has(ctx->facts, "type:sev-guest") ||
+                            (dc_release_behaves(ctx->query->release, DC_BEHAVIOUR_SEV_SNP) &&
+                             dc_facts_has(ctx->facts, "type:sev-snp-guest")));
     dc_node_set_supported(sev, yes);
     if (!yes)
         return;
@@ -94,12 +96,14 @@ void dc_caps_add_sev(const DcCapsCtx *ctx, DcNode *features)
 }
 
 /* Intel SGX: query-sgx-capabilities, sizes in KiB; the section size is the
- * sum of the EPC sections unless QEMU still reports it. */
+ * sum of the EPC sections unless QEMU still reports it. An answer without
+ * EPC sections (QEMU before 7.0) is no SGX for libvirt. */
 void dc_caps_add_sgx(const DcCapsCtx *ctx, DcNode *features)
 {
     DcNode *sgx = dc_node_add(features, "sgx");
-    json_object *caps = dc_facts_member(ctx->facts, "sgx");
-    gboolean yes = caps && dc_facts_has_type(ctx->facts, "sgx-epc");
+    json_object *caps = dc_facts_member(ctx->facts, "sgx"), *secs = NULL;
+    gboolean yes = caps && dc_facts_has(ctx->facts, "type:sgx-epc") &&
+                   json_object_object_get_ex(caps, "sections", &secs) && json_object_is_type(secs, json_type_array);
     dc_node_set_supported(sgx, yes);
     if (!yes)
         return;
@@ -133,11 +137,11 @@ void dc_caps_add_sgx(const DcCapsCtx *ctx, DcNode *features)
 void dc_caps_add_ps2(const DcCapsCtx *ctx, DcNode *features)
 {
     const char *m = ctx->query->machine;
-    gboolean pc = dc_arch_is_x86(ctx->query->arch) &&
+    gboolean pc = dc_arch_is_x86(ctx->query->emu_arch) &&
                   (dc_machine_is_i440fx(m) || dc_machine_is_q35(m) || g_strcmp0(m, "isapc") == 0 ||
                    g_strcmp0(m, "xenfv") == 0 || g_str_has_prefix(m ? m : "", "xenfv-"));
     dc_node_set_supported(dc_node_add(features, "ps2"),
-                          pc && dc_facts_has_prop(ctx->facts, "generic-pc-machine.i8042"));
+                          pc && dc_facts_has(ctx->facts, "object-prop:generic-pc-machine.i8042"));
 }
 
 /* Launch security types QEMU offers: SEV, SEV-SNP, s390 protected
@@ -148,29 +152,55 @@ void dc_caps_add_launch_security(const DcCapsCtx *ctx, DcNode *features)
     DcNode *ls = dc_node_add(features, "launchSecurity");
     g_autoptr(DcNode) e = dc_node_new("enum");
     dc_node_set_attr(e, "name", "sectype");
-    if (dc_facts_has_type(f, "sev-guest") && dc_facts_member(f, "sev"))
+    if (dc_facts_has(f, "type:sev-guest") && dc_facts_member(f, "sev"))
         dc_node_enum_add_value(e, "sev");
-    if (dc_facts_has_type(f, "sev-snp-guest") && dc_facts_member(f, "sev"))
+    if (dc_facts_has(f, "type:sev-snp-guest") && dc_facts_member(f, "sev"))
         dc_node_enum_add_value(e, "sev-snp");
-    if (dc_facts_has_type(f, "s390-pv-guest") && dc_facts_has_prop(f, "none-machine.confidential-guest-support"))
+    if (dc_facts_has(f, "type:s390-pv-guest") && dc_facts_has(f, "object-prop:none-machine.confidential-guest-support"))
         dc_node_enum_add_value(e, "s390-pv");
     dc_node_set_supported(ls, e->children->len > 0);
     if (e->children->len > 0)
         g_ptr_array_add(ls->children, g_steal_pointer(&e));
 }
 
-/* Protected virtualization: s390 guests only (other arches get no element).
- * It takes QEMU's s390-pv-guest object, KVM, and a host kernel that says it
- * can host secure guests. */
+/* Whether the kernel command line turns protected virtualization on: the
+ * first prot_virt= whose value starts like a yes (the kernel reads
+ * "prot_virt=yFOO" as on, so a prefix is enough). */
+static gboolean cmdline_prot_virt(const char *cmdline)
+{
+    static const char *const yes[] = { "y", "Y", "on", "ON", "oN", "On", "1" };
+    g_auto(GStrv) words = g_strsplit_set(cmdline, " \t\n", -1);
+    for (char **w = words; *w; w++) {
+        g_autofree char *name = g_strndup(*w, strcspn(*w, "="));
+        g_strdelimit(name, "-", '_');
+        if (strcmp(name, "prot_virt") != 0)
+            continue;
+        const char *eq = strchr(*w, '=');
+        for (gsize i = 0; eq && i < G_N_ELEMENTS(yes); i++)
+            if (g_str_has_prefix(eq + 1, yes[i]))
+                return TRUE;
+        return FALSE;
+    }
+    return FALSE;
+}
+
+/* Protected virtualization: s390 emulators only (others get no element).
+ * It takes QEMU's s390-pv-guest object and machines' confidential-guest-
+ * support, and a host that can run secure guests, which libvirt asks only
+ * of a binary that has KVM (/sys/firmware/uv and prot_virt= on the kernel
+ * command line); then for either domain type. */
 void dc_caps_add_s390_pv(const DcCapsCtx *ctx, DcNode *features)
 {
-    if (!dc_arch_is_s390(ctx->query->arch))
+    if (!dc_arch_is_s390(ctx->query->emu_arch))
         return;
-    gboolean yes = strcmp(ctx->accel, "kvm") == 0 && dc_facts_has_type(ctx->facts, "s390-pv-guest");
+    gboolean yes = dc_facts_has(ctx->facts, "object-prop:none-machine.confidential-guest-support") &&
+                   dc_facts_has(ctx->facts, "type:s390-pv-guest") && dc_facts_kvm_enabled(ctx->facts);
     if (yes) {
-        g_autofree char *text = NULL;
-        yes = dc_host_read_file(ctx->host, "/sys/firmware/uv/prot_virt_host", &text, NULL, NULL) &&
-              g_ascii_strtoll(text, NULL, 10) == 1;
+        g_autofree char *cmdline = NULL;
+        g_autofree char *uv = dc_host_path(ctx->host, "/sys/firmware/uv");
+        dc_host_depend(ctx->host, "/sys/firmware/uv", DC_DEP_EXISTS);
+        yes = g_file_test(uv, G_FILE_TEST_IS_DIR) &&
+              dc_host_read_file(ctx->host, "/proc/cmdline", &cmdline, NULL, NULL) && cmdline_prot_virt(cmdline);
     }
     dc_node_set_supported(dc_node_add(features, "s390-pv"), yes);
 }

@@ -1,27 +1,13 @@
-/* The device table: every <enum> value under <devices> and the QEMU or host
- * fact that enables it, in libvirt's order. Adding a value is adding a row.
+/* The value table: every yes/no and every <enum> value of the document
+ * that is decided by QEMU's answers, with the answer libvirt derives it
+ * from (the same QOM type, command-line option, schema query or property
+ * its qemu_capabilities.c reads: the virQEMUCapsObjectTypes,
+ * virQEMUCapsCommandLine, virQEMUCapsQMPSchemaQueries... rows behind each
+ * QEMU_CAPS_* flag), in libvirt's order. Adding a value is adding a row;
+ * the probe asks exactly what the rows read (dc_caps_questions()).
  * "Where does <video><enum name='modelType'> come from?" - here. */
 #include "caps/caps.h"
-
-gboolean dc_arch_is_x86(const char *arch)
-{
-    return g_strcmp0(arch, "x86_64") == 0 || g_strcmp0(arch, "i686") == 0;
-}
-
-gboolean dc_arch_is_ppc64(const char *arch)
-{
-    return g_strcmp0(arch, "ppc64") == 0 || g_strcmp0(arch, "ppc64le") == 0;
-}
-
-gboolean dc_arch_is_arm(const char *arch)
-{
-    return g_strcmp0(arch, "aarch64") == 0 || g_strcmp0(arch, "armv7l") == 0 || g_strcmp0(arch, "armv6l") == 0;
-}
-
-gboolean dc_arch_is_s390(const char *arch)
-{
-    return g_strcmp0(arch, "s390x") == 0 || g_strcmp0(arch, "s390") == 0;
-}
+#include "format/releases.h"
 
 gboolean dc_machine_is_i440fx(const char *m)
 {
@@ -31,7 +17,7 @@ gboolean dc_machine_is_i440fx(const char *m)
 
 gboolean dc_machine_is_q35(const char *m)
 {
-    return m && (strcmp(m, "q35") == 0 || g_str_has_prefix(m, "pc-q35"));
+    return m && (strcmp(m, "q35") == 0 || g_str_has_prefix(m, "pc-q35-"));
 }
 
 gboolean dc_machine_is_pseries(const char *m)
@@ -49,202 +35,299 @@ gboolean dc_machine_is_s390_ccw(const char *m)
     return m && (strcmp(m, "s390-ccw-virtio") == 0 || g_str_has_prefix(m, "s390-ccw-virtio-"));
 }
 
-/* Machines with an IDE controller built in. */
-static gboolean pred_builtin_ide(const DcCapsCtx *c)
+/* --- Rules: what libvirt decides from the machine, the arch or the host.
+ * The arch is the emulator's (libvirt's qemuCaps->arch). --- */
+
+/* qemuDomainMachineHasBuiltinIDE */
+static gboolean rule_builtin_ide(const DcCapsCtx *c)
 {
     const char *m = c->query->machine;
-    return (dc_arch_is_x86(c->query->arch) && dc_machine_is_i440fx(m)) ||
+    return (dc_arch_is_x86(c->query->emu_arch) && dc_machine_is_i440fx(m)) ||
            g_strcmp0(m, "malta") == 0 || g_strcmp0(m, "sun4u") == 0 || g_strcmp0(m, "g3beige") == 0;
 }
 
+static gboolean rule_pseries(const DcCapsCtx *c)
+{
+    return dc_arch_is_ppc64(c->query->emu_arch) && dc_machine_is_pseries(c->query->machine);
+}
+
 /* pSeries guests have no floppy controller. */
-static gboolean pred_has_floppy(const DcCapsCtx *c)
+static gboolean rule_not_pseries(const DcCapsCtx *c)
 {
-    return !(dc_arch_is_ppc64(c->query->arch) && dc_machine_is_pseries(c->query->machine));
+    return !rule_pseries(c);
 }
 
-/* VFIO needs a host IOMMU, the host's /dev/vfio/vfio and QEMU's vfio-pci. */
-static gboolean pred_vfio(const DcCapsCtx *c)
+static gboolean rule_x86(const DcCapsCtx *c)
 {
-    return dc_host_has_iommu(c->host) && dc_host_exists(c->host, "/dev/vfio/vfio") &&
-           dc_facts_has_type(c->facts, "vfio-pci");
+    return dc_arch_is_x86(c->query->emu_arch);
 }
 
-static gboolean pred_virtio_transitional(const DcCapsCtx *c)
+static gboolean rule_s390(const DcCapsCtx *c)
 {
-    return dc_facts_has_type(c->facts, "virtio-blk-pci-transitional");
+    return dc_arch_is_s390(c->query->emu_arch);
 }
 
-static gboolean pred_virtio_rng_transitional(const DcCapsCtx *c)
+/* qemuHostdevHostSupportsPassthroughVFIO: an IOMMU group and /dev/vfio/vfio. */
+static gboolean rule_host_vfio(const DcCapsCtx *c)
 {
-    return dc_facts_has_type(c->facts, "virtio-rng-pci") && pred_virtio_transitional(c);
+    return dc_host_has_iommu(c->host) && dc_host_exists(c->host, "/dev/vfio/vfio");
 }
 
-static gboolean pred_virtio_rng(const DcCapsCtx *c)
+/* virTPMHasSwtpm: swtpm, swtpm_setup and swtpm_ioctl on the host. */
+static gboolean rule_swtpm(const DcCapsCtx *c)
 {
-    return dc_facts_has_type(c->facts, "virtio-rng-pci") || dc_facts_has_type(c->facts, "virtio-rng-ccw") ||
-           dc_facts_has_type(c->facts, "virtio-rng-device");
+    return dc_host_swtpm(c->host, NULL);
 }
 
-static gboolean pred_virtio_gpu(const DcCapsCtx *c)
-{
-    return dc_facts_has_type(c->facts, "virtio-gpu-pci") || dc_facts_has_type(c->facts, "virtio-gpu-ccw") ||
-           dc_facts_has_type(c->facts, "virtio-gpu-device");
-}
-
-/* swtpm on the host makes the emulator (and external) back ends usable. */
-static gboolean pred_tpm_emulator(const DcCapsCtx *c)
-{
-    return dc_facts_in_list(c->facts, "tpm-types", "emulator") && dc_host_swtpm(c->host, NULL);
-}
-
-/* TPM versions swtpm_setup reports, whether or not QEMU has the emulator. */
-static gboolean pred_swtpm_1_2(const DcCapsCtx *c)
+/* The TPM versions swtpm_setup reports. */
+static gboolean rule_swtpm_1_2(const DcCapsCtx *c)
 {
     guint v = 0;
     return dc_host_swtpm(c->host, &v) && (v & 1);
 }
 
-static gboolean pred_swtpm_2_0(const DcCapsCtx *c)
+static gboolean rule_swtpm_2_0(const DcCapsCtx *c)
 {
     guint v = 0;
     return dc_host_swtpm(c->host, &v) && (v & 2);
 }
 
-/* RDP is D-Bus display plus the qemu-rdp helper on the host. */
-static gboolean pred_rdp(const DcCapsCtx *c)
+/* qemuRdpAvailable: the qemu-rdp helper on the host. */
+static gboolean rule_qemu_rdp(const DcCapsCtx *c)
 {
     g_autofree char *helper = dc_host_find_program(c->host, "qemu-rdp");
-    return dc_facts_has_schema(c->facts, "query-display-options/ret-type/+dbus") && helper;
+    return helper != NULL;
 }
 
-static gboolean pred_virtio_crypto(const DcCapsCtx *c)
-{
-    return dc_facts_has_type(c->facts, "virtio-crypto-pci") || dc_facts_has_type(c->facts, "virtio-crypto-device");
-}
+#define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define ALWAYS { NULL, NULL, NULL, NULL }
+#define ANY(...) { LIST(__VA_ARGS__), NULL, NULL, NULL }
+#define RULE(f) { NULL, NULL, f, #f }
+#define ANY_RULE(f, ...) { LIST(__VA_ARGS__), NULL, f, #f }
 
-static gboolean pred_panic_s390(const DcCapsCtx *c)
-{
-    return dc_arch_is_s390(c->query->arch);
-}
+/* QEMU_CAPS_VIRTIO_PCI_TRANSITIONAL: any one of these types. */
+static const char *const virtio_transitional[] = {
+    "type:virtio-blk-pci-transitional", "type:virtio-blk-pci-non-transitional",
+    "type:virtio-net-pci-transitional", "type:virtio-net-pci-non-transitional",
+    "type:vhost-scsi-pci-transitional", "type:vhost-scsi-pci-non-transitional",
+    "type:virtio-rng-pci-transitional", "type:virtio-rng-pci-non-transitional",
+    "type:virtio-9p-pci-transitional", "type:virtio-9p-pci-non-transitional",
+    "type:virtio-balloon-pci-transitional", "type:virtio-balloon-pci-non-transitional",
+    "type:vhost-vsock-pci-transitional", "type:vhost-vsock-pci-non-transitional",
+    "type:virtio-scsi-pci-transitional", "type:virtio-scsi-pci-non-transitional",
+    "type:virtio-serial-pci-transitional", "type:virtio-serial-pci-non-transitional", NULL,
+};
 
-static gboolean pred_panic_hyperv(const DcCapsCtx *c)
-{
-    return dc_arch_is_x86(c->query->arch);
-}
+/* QEMU_CAPS_DEVICE_VIRTIO_RNG */
+static const char *const virtio_rng[] = {
+    "type:virtio-rng-pci", "type:virtio-rng-ccw", "type:virtio-rng-device", NULL,
+};
 
-static gboolean pred_panic_pseries(const DcCapsCtx *c)
-{
-    return dc_arch_is_ppc64(c->query->arch) && dc_machine_is_pseries(c->query->machine);
-}
+/* The USB host controllers libvirt looks for before it offers USB host devices. */
+static const char *const usb_controllers[] = {
+    "type:piix3-usb-uhci", "type:piix4-usb-uhci", "type:usb-ehci", "type:ich9-usb-ehci1",
+    "type:vt82c686b-usb-uhci", "type:pci-ohci", "type:nec-usb-xhci", "type:qemu-xhci", NULL,
+};
 
-#define ALWAYS { DC_COND_ALWAYS, NULL, NULL }
-#define TYPE(t) { DC_COND_TYPE, t, NULL }
-#define SCHEMA(q) { DC_COND_SCHEMA, q, NULL }
-#define TPM_MODEL(m) { DC_COND_TPM_MODEL, m, NULL }
-#define TPM_TYPE(m) { DC_COND_TPM_TYPE, m, NULL }
-#define PRED(f) { DC_COND_PRED, #f, f }
+#define VIRTIO_TRANSITIONAL { virtio_transitional, NULL, NULL, NULL }
 
 const DcEnumRow dc_device_enum_rows[] = {
     { "disk", "diskDevice", "disk", ALWAYS },
     { "disk", "diskDevice", "cdrom", ALWAYS },
-    { "disk", "diskDevice", "floppy", PRED(pred_has_floppy) },
+    { "disk", "diskDevice", "floppy", RULE(rule_not_pseries) },
     { "disk", "diskDevice", "lun", ALWAYS },
-    { "disk", "bus", "ide", PRED(pred_builtin_ide) },
-    { "disk", "bus", "fdc", PRED(pred_has_floppy) },
+    { "disk", "bus", "ide", RULE(rule_builtin_ide) },
+    { "disk", "bus", "fdc", RULE(rule_not_pseries) },
     { "disk", "bus", "scsi", ALWAYS },
     { "disk", "bus", "virtio", ALWAYS },
-    { "disk", "bus", "usb", TYPE("usb-storage") },
-    { "disk", "bus", "sata", TYPE("ich9-ahci") },
+    { "disk", "bus", "usb", ANY("type:usb-storage") },
+    { "disk", "bus", "sata", ANY("type:ich9-ahci") },
     { "disk", "model", "virtio", ALWAYS },
-    { "disk", "model", "virtio-transitional", PRED(pred_virtio_transitional) },
-    { "disk", "model", "virtio-non-transitional", PRED(pred_virtio_transitional) },
+    { "disk", "model", "virtio-transitional", VIRTIO_TRANSITIONAL },
+    { "disk", "model", "virtio-non-transitional", VIRTIO_TRANSITIONAL },
 
-    { "graphics", "type", "sdl", SCHEMA("query-display-options/ret-type/+sdl") },
-    { "graphics", "type", "vnc", SCHEMA("query-vnc") },
-    { "graphics", "type", "rdp", PRED(pred_rdp) },
-    { "graphics", "type", "spice", SCHEMA("query-spice") },
-    { "graphics", "type", "egl-headless", SCHEMA("query-display-options/ret-type/+egl-headless") },
-    { "graphics", "type", "dbus", SCHEMA("query-display-options/ret-type/+dbus") },
+    { "graphics", "type", "sdl", ANY("schema:query-display-options/ret-type/+sdl") },
+    { "graphics", "type", "vnc", ANY("schema:query-vnc") },
+    { "graphics", "type", "rdp", ANY_RULE(rule_qemu_rdp, "schema:query-display-options/ret-type/+dbus") },
+    /* The option, not the query-spice command: a modular QEMU keeps the
+     * command without its spice module, and lists the option only with it. */
+    { "graphics", "type", "spice", ANY("option:spice") },
+    { "graphics", "type", "egl-headless", ANY("schema:query-display-options/ret-type/+egl-headless") },
+    { "graphics", "type", "dbus", ANY("schema:query-display-options/ret-type/+dbus") },
 
-    { "video", "modelType", "vga", TYPE("VGA") },
-    { "video", "modelType", "cirrus", TYPE("cirrus-vga") },
-    { "video", "modelType", "vmvga", TYPE("vmware-svga") },
-    { "video", "modelType", "qxl", TYPE("qxl") },
-    { "video", "modelType", "virtio", PRED(pred_virtio_gpu) },
+    { "video", "modelType", "vga", ANY("type:VGA") },
+    { "video", "modelType", "cirrus", ANY("type:cirrus-vga") },
+    { "video", "modelType", "vmvga", ANY("type:vmware-svga") },
+    { "video", "modelType", "qxl", ANY("type:qxl") },
+    { "video", "modelType", "virtio", ANY("type:virtio-gpu-pci", "type:virtio-gpu-device") },
     { "video", "modelType", "none", ALWAYS },
-    { "video", "modelType", "bochs", TYPE("bochs-display") },
-    { "video", "modelType", "ramfb", TYPE("ramfb") },
+    { "video", "modelType", "bochs", ANY("type:bochs-display") },
+    { "video", "modelType", "ramfb", ANY("type:ramfb") },
 
     { "hostdev", "mode", "subsystem", ALWAYS },
     { "hostdev", "startupPolicy", "default", ALWAYS },
     { "hostdev", "startupPolicy", "mandatory", ALWAYS },
     { "hostdev", "startupPolicy", "requisite", ALWAYS },
     { "hostdev", "startupPolicy", "optional", ALWAYS },
-    { "hostdev", "subsysType", "usb", TYPE("usb-host") },
+    { "hostdev", "subsysType", "usb", { usb_controllers, NULL, NULL, NULL } },
     { "hostdev", "subsysType", "pci", ALWAYS },
     { "hostdev", "subsysType", "scsi", ALWAYS },
     { "hostdev", "capsType", NULL, ALWAYS },
-    { "hostdev", "pciBackend", "default", PRED(pred_vfio) },
-    { "hostdev", "pciBackend", "vfio", PRED(pred_vfio) },
+    { "hostdev", "pciBackend", "default", ANY_RULE(rule_host_vfio, "type:vfio-pci") },
+    { "hostdev", "pciBackend", "vfio", ANY_RULE(rule_host_vfio, "type:vfio-pci") },
 
-    { "rng", "model", "virtio", PRED(pred_virtio_rng) },
-    { "rng", "model", "virtio-transitional", PRED(pred_virtio_rng_transitional) },
-    { "rng", "model", "virtio-non-transitional", PRED(pred_virtio_rng_transitional) },
-    { "rng", "backendModel", "random", TYPE("rng-random") },
-    { "rng", "backendModel", "egd", TYPE("rng-egd") },
-    { "rng", "backendModel", "builtin", TYPE("rng-builtin") },
+    { "rng", "model", "virtio", { virtio_rng, NULL, NULL, NULL } },
+    { "rng", "model", "virtio-transitional", { virtio_rng, virtio_transitional, NULL, NULL } },
+    { "rng", "model", "virtio-non-transitional", { virtio_rng, virtio_transitional, NULL, NULL } },
+    { "rng", "backendModel", "random", ANY("type:rng-random") },
+    { "rng", "backendModel", "egd", ANY("type:rng-egd") },
+    { "rng", "backendModel", "builtin", ANY("type:rng-builtin") },
 
     { "filesystem", "driverType", "path", ALWAYS },
     { "filesystem", "driverType", "handle", ALWAYS },
-    { "filesystem", "driverType", "virtiofs", TYPE("vhost-user-fs-device") },
+    { "filesystem", "driverType", "virtiofs", ANY("type:vhost-user-fs-device") },
 
-    { "tpm", "model", "tpm-tis", TPM_MODEL("tpm-tis") },
-    { "tpm", "model", "tpm-crb", TPM_MODEL("tpm-crb") },
-    { "tpm", "model", "tpm-spapr", TYPE("tpm-spapr") },
-    { "tpm", "model", "spapr-tpm-proxy", TYPE("spapr-tpm-proxy") },
-    { "tpm", "backendModel", "passthrough", TPM_TYPE("passthrough") },
-    { "tpm", "backendModel", "emulator", PRED(pred_tpm_emulator) },
-    { "tpm", "backendModel", "external", PRED(pred_tpm_emulator) },
-    { "tpm", "backendVersion", "1.2", PRED(pred_swtpm_1_2) },
-    { "tpm", "backendVersion", "2.0", PRED(pred_swtpm_2_0) },
+    { "tpm", "model", "tpm-tis", ANY("tpm-model:tpm-tis") },
+    { "tpm", "model", "tpm-crb", ANY("tpm-model:tpm-crb") },
+    { "tpm", "model", "tpm-spapr", ANY("type:tpm-spapr", "tpm-model:tpm-spapr") },
+    { "tpm", "model", "spapr-tpm-proxy", ANY("type:spapr-tpm-proxy") },
+    { "tpm", "backendModel", "passthrough", ANY("tpm-type:passthrough") },
+    { "tpm", "backendModel", "emulator", ANY_RULE(rule_swtpm, "tpm-type:emulator") },
+    { "tpm", "backendModel", "external", ANY_RULE(rule_swtpm, "tpm-type:emulator") },
+    /* swtpm's own answer, whether or not QEMU has the emulator back end. */
+    { "tpm", "backendVersion", "1.2", RULE(rule_swtpm_1_2) },
+    { "tpm", "backendVersion", "2.0", RULE(rule_swtpm_2_0) },
 
-    { "redirdev", "bus", "usb", TYPE("usb-redir") },
+    { "redirdev", "bus", "usb", ANY("type:usb-redir") },
 
     { "channel", "type", "pty", ALWAYS },
     { "channel", "type", "unix", ALWAYS },
-    { "channel", "type", "spicevmc", SCHEMA("query-spice") },
+    { "channel", "type", "spicevmc", ANY("option:spice") },
 
-    { "crypto", "model", "virtio", PRED(pred_virtio_crypto) },
+    { "crypto", "model", "virtio", ANY("type:virtio-crypto-pci", "type:virtio-crypto-device") },
     { "crypto", "type", "qemu", ALWAYS },
     { "crypto", "backendModel", "builtin", ALWAYS },
-    { "crypto", "backendModel", "lkcf", TYPE("cryptodev-backend-lkcf") },
+    { "crypto", "backendModel", "lkcf", ANY("type:cryptodev-backend-lkcf") },
 
-    { "interface", "backendType", "default", SCHEMA("netdev_add/arg-type/+user") },
-    { "interface", "backendType", "passt", SCHEMA("netdev_add/arg-type/+stream") },
+    { "interface", "backendType", "default", ANY("schema:netdev_add/arg-type/+user") },
+    { "interface", "backendType", "passt", ANY("schema:netdev_add/arg-type/+stream") },
 
-    { "panic", "model", "isa", TYPE("pvpanic") },
-    { "panic", "model", "pseries", PRED(pred_panic_pseries) },
-    { "panic", "model", "hyperv", PRED(pred_panic_hyperv) },
-    { "panic", "model", "s390", PRED(pred_panic_s390) },
-    { "panic", "model", "pvpanic", TYPE("pvpanic-pci") },
+    { "panic", "model", "isa", ANY("type:pvpanic") },
+    { "panic", "model", "pseries", RULE(rule_pseries) },
+    { "panic", "model", "hyperv", RULE(rule_x86) },
+    { "panic", "model", "s390", RULE(rule_s390) },
+    { "panic", "model", "pvpanic", ANY("type:pvpanic-pci") },
+
+    /* <memoryBacking><enum name='sourceType'> */
+    { "memoryBacking", "sourceType", "file", ALWAYS },
+    { "memoryBacking", "sourceType", "anonymous", ALWAYS },
+    { "memoryBacking", "sourceType", "memfd", ANY("type:memory-backend-memfd") },
 };
 const gsize dc_device_enum_rows_len = G_N_ELEMENTS(dc_device_enum_rows);
+
+#define ANY_RELEASE -1
+
+const DcSupportRow dc_support_rows[] = {
+    { "iothreads", DC_BEHAVIOUR_IOTHREADS_ALWAYS, ANY_RELEASE, ANY("type:iothread") },
+    { "iothreads", ANY_RELEASE, DC_BEHAVIOUR_IOTHREADS_ALWAYS, ALWAYS },
+    { "devices/redirdev", ANY_RELEASE, ANY_RELEASE, ANY("type:usb-redir") },
+    { "features/vmcoreinfo", ANY_RELEASE, ANY_RELEASE, ANY("type:vmcoreinfo") },
+    { "features/genid", ANY_RELEASE, ANY_RELEASE, ANY("type:vmgenid") },
+    { "features/backingStoreInput", ANY_RELEASE, ANY_RELEASE, ALWAYS },
+    /* 9.0: QEMU_CAPS_INCREMENTAL_BACKUP, blockdev-reopen and bitmap
+     * mapping on migration; later releases need no more than their QEMU. */
+    { "features/backup", DC_BEHAVIOUR_BACKUP_ALWAYS, ANY_RELEASE,
+      { LIST("schema:blockdev-reopen"),
+        LIST("schema:migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform"), NULL, NULL } },
+    { "features/backup", ANY_RELEASE, DC_BEHAVIOUR_BACKUP_ALWAYS, ALWAYS },
+    { "features/async-teardown", ANY_RELEASE, ANY_RELEASE, ANY("option:run-with.async-teardown") },
+};
+const gsize dc_support_rows_len = G_N_ELEMENTS(dc_support_rows);
+
+/* Read by the sections with rules of their own. */
+const char *const dc_section_facts[] = {
+    /* cpu.c: canonical CPU feature names decide how the host CPU is read;
+     * host-passthrough is migratable with either max CPU's property */
+    "object-prop:max-x86_64-cpu.unavailable-features",
+    "object-prop:max-x86_64-cpu.migratable",
+    "object-prop:max-arm-cpu.migratable",
+    /* features.c: s390-pv and launchSecurity; ps2; SEV; SGX */
+    "object-prop:none-machine.confidential-guest-support",
+    "object-prop:generic-pc-machine.i8042",
+    "type:s390-pv-guest",
+    "type:sev-guest",
+    "type:sev-snp-guest",
+    "type:sgx-epc",
+    NULL,
+};
 
 gboolean dc_enum_omit_empty(const char *element, const char *enum_name)
 {
     return strcmp(element, "tpm") == 0 && strcmp(enum_name, "backendVersion") == 0;
 }
 
+static gboolean any_holds(const char *const *keys, const DcFacts *facts)
+{
+    for (const char *const *k = keys; *k; k++)
+        if (dc_facts_has(facts, *k))
+            return TRUE;
+    return FALSE;
+}
+
 gboolean dc_cond_holds(const DcCond *cond, const DcCapsCtx *ctx)
 {
-    switch (cond->kind) {
-    case DC_COND_ALWAYS: return TRUE;
-    case DC_COND_TYPE: return dc_facts_has_type(ctx->facts, cond->arg);
-    case DC_COND_SCHEMA: return dc_facts_has_schema(ctx->facts, cond->arg);
-    case DC_COND_TPM_MODEL: return dc_facts_in_list(ctx->facts, "tpm-models", cond->arg);
-    case DC_COND_TPM_TYPE: return dc_facts_in_list(ctx->facts, "tpm-types", cond->arg);
-    case DC_COND_PRED: return cond->pred(ctx);
+    return (!cond->any || any_holds(cond->any, ctx->facts)) &&
+           (!cond->and_any || any_holds(cond->and_any, ctx->facts)) && (!cond->rule || cond->rule(ctx));
+}
+
+static gboolean row_in_release(const DcSupportRow *row, guint release)
+{
+    return (row->only_before < 0 || !dc_release_behaves(release, (DcBehaviour)row->only_before)) &&
+           (row->only_from < 0 || dc_release_behaves(release, (DcBehaviour)row->only_from));
+}
+
+const DcCond *dc_support_cond(const char *path, guint release)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(dc_support_rows); i++)
+        if (strcmp(dc_support_rows[i].path, path) == 0 && row_in_release(&dc_support_rows[i], release))
+            return &dc_support_rows[i].cond;
+    return NULL;
+}
+
+gboolean dc_support_holds(const char *path, const DcCapsCtx *ctx)
+{
+    const DcCond *cond = dc_support_cond(path, ctx->query->release);
+    g_return_val_if_fail(cond != NULL, FALSE);
+    return dc_cond_holds(cond, ctx);
+}
+
+static void add_keys(GPtrArray *out, GHashTable *seen, const char *const *keys)
+{
+    for (const char *const *k = keys; k && *k; k++)
+        if (g_hash_table_add(seen, (gpointer)*k))
+            g_ptr_array_add(out, (gpointer)*k);
+}
+
+static gpointer build_questions(gpointer data)
+{
+    (void)data;
+    GPtrArray *out = g_ptr_array_new();
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (gsize i = 0; i < G_N_ELEMENTS(dc_device_enum_rows); i++) {
+        add_keys(out, seen, dc_device_enum_rows[i].cond.any);
+        add_keys(out, seen, dc_device_enum_rows[i].cond.and_any);
     }
-    return FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS(dc_support_rows); i++) {
+        add_keys(out, seen, dc_support_rows[i].cond.any);
+        add_keys(out, seen, dc_support_rows[i].cond.and_any);
+    }
+    add_keys(out, seen, dc_section_facts);
+    g_ptr_array_add(out, NULL);
+    return g_ptr_array_free(out, FALSE);  /* kept for the process */
+}
+
+const char *const *dc_caps_questions(void)
+{
+    static GOnce once = G_ONCE_INIT;
+    return g_once(&once, build_questions, NULL);
 }

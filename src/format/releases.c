@@ -5,8 +5,7 @@
  * step "NAME[ARG]" matches an element NAME whose name attribute is ARG
  * (<enum name='type'>, <mode name='custom'>), a bare "NAME" matches any; the
  * last step may be "@ATTR" (an attribute) or, under an <enum>, the text of
- * one <value>. A path starting with '~' names a behaviour rather than
- * something printed; the code asks dc_release_has() for it.
+ * one <value>. Behaviours without a path are the second table, by enum.
  *
  * Only the releases of dc_release_supported() are verified byte for byte
  * (9.0 live and with libvirt's test suite, 11.3 with libvirt's test suite);
@@ -26,23 +25,33 @@ static const DcReleaseRow rows[] = {
     /* <cpu> */
     { "cpu/mode/maxphysaddr", 9003, "host-model physical address bits (passthrough limit)" },
     { "cpu/mode/blockers", 10009, "features that make a custom model unusable" },
-    { "~sorted-cpu-models", 10009, "custom models sorted by name (else in QEMU's order)" },
     { "cpu/mode/model/@canonical", 10010, "the versioned model an alias stands for" },
-    { "~s390-model-vendor", 10007, "s390 custom models z* and gen* have vendor IBM" },
-    /* the query */
-    { "~preferred-virt-machine", 9002, "ARM (v7, 64-bit) and RISC-V default to the virt machine" },
     /* <devices> */
     { "devices/crypto", 9001, "virtio-crypto models, types and back ends" },
     { "devices/interface", 9006, "network back ends (default, passt)" },
     { "devices/panic", 10001, "panic notifier models" },
     { "devices/graphics/enum[type]/rdp", 11002, "RDP through qemu-rdp" },
     /* <features> */
-    { "~backup-always", 10000, "backup supported with every QEMU libvirt accepts" },
+    { "features/sev/cpu0Id", 10000, "the SEV host's first CPU identity (QEMU's cpu0-id)" },
     { "features/async-teardown", 9006, "QEMU's -run-with async-teardown" },
     { "features/ps2", 10003, "the i8042 machine option" },
     { "features/hyperv/enum[features]/emsr_bitmap", 9001, "Hyper-V enlightenment" },
     { "features/hyperv/enum[features]/xmm_input", 9001, "Hyper-V enlightenment" },
     { "features/launchSecurity", 10005, "launch security types (sev, sev-snp, s390-pv)" },
+};
+
+/* When each behaviour came. The preferred machines and arches of each
+ * release are columns of the arch table (util/arch.c). */
+static const guint behaviour_since[DC_BEHAVIOUR_LAST] = {
+    [DC_BEHAVIOUR_SORTED_CPU_MODELS] = 10009,
+    [DC_BEHAVIOUR_S390_MODEL_VENDOR] = 10007,
+    [DC_BEHAVIOUR_BACKUP_ALWAYS] = 10000,
+    /* libvirt retired the iothread object check when it required a QEMU
+     * that always has it; the release is a guess between 9.0 and 11.3. */
+    [DC_BEHAVIOUR_IOTHREADS_ALWAYS] = 10000,
+    [DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED] = 10000,
+    [DC_BEHAVIOUR_QEMU_6_2_REQUIRED] = 11002,
+    [DC_BEHAVIOUR_SEV_SNP] = 10005,
 };
 
 static const char *const supported[] = { "11.3", "9.0", NULL };
@@ -74,12 +83,26 @@ char *dc_release_name(guint release)
     return g_strdup_printf("%u.%u", release / 1000, release % 1000);
 }
 
-gboolean dc_release_has(guint release, const char *what)
+gboolean dc_release_behaves(guint release, DcBehaviour behaviour)
+{
+    g_return_val_if_fail(behaviour < DC_BEHAVIOUR_LAST, FALSE);
+    return release >= behaviour_since[behaviour];
+}
+
+guint dc_release_path_since(const char *path)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(rows); i++)
-        if (g_str_equal(rows[i].path, what))
-            return release >= rows[i].since;
-    return TRUE;
+        if (g_str_equal(rows[i].path, path))
+            return rows[i].since;
+    return 0;
+}
+
+const char *const *dc_release_paths(void)
+{
+    static const char *paths[G_N_ELEMENTS(rows) + 1];
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++)
+        paths[i] = rows[i].path;
+    return paths;
 }
 
 /* Whether one step of a row matches a node (element step) or a value. */
@@ -97,11 +120,37 @@ static gboolean step_matches(const char *step, const DcNode *node)
     return g_strcmp0(dc_node_get_attr(node, "name"), arg) == 0;
 }
 
+/* How many nodes (or attributes, values) below @node the steps match. */
+static guint count_matches(const DcNode *node, char **steps)
+{
+    if (!steps[0])
+        return 1;
+    if (!steps[1] && steps[0][0] == '@') {
+        for (guint a = 0; a < node->attr_names->len; a++)
+            if (g_str_equal(node->attr_names->pdata[a], steps[0] + 1))
+                return 1;
+        return 0;
+    }
+    guint n = 0;
+    for (guint c = 0; c < node->children->len; c++) {
+        const DcNode *child = node->children->pdata[c];
+        if (step_matches(steps[0], child))
+            n += count_matches(child, steps + 1);
+    }
+    return n;
+}
+
+guint dc_release_path_count(const DcNode *root, const char *path)
+{
+    g_auto(GStrv) steps = g_strsplit(path, "/", -1);
+    return count_matches(root, steps);
+}
+
 /* Prune below @node, @steps being its path from the root (its own step last). */
 static void prune(DcNode *node, GPtrArray *steps, guint release)
 {
     for (gsize r = 0; r < G_N_ELEMENTS(rows); r++) {
-        if (rows[r].path[0] == '~' || release >= rows[r].since)
+        if (release >= rows[r].since)
             continue;
         g_auto(GStrv) parts = g_strsplit(rows[r].path, "/", -1);
         guint n = g_strv_length(parts);
@@ -126,7 +175,7 @@ static void prune(DcNode *node, GPtrArray *steps, guint release)
         g_ptr_array_add(steps, child);
         gboolean drop = FALSE;
         for (gsize r = 0; !drop && r < G_N_ELEMENTS(rows); r++) {
-            if (rows[r].path[0] == '~' || release >= rows[r].since)
+            if (release >= rows[r].since)
                 continue;
             g_auto(GStrv) parts = g_strsplit(rows[r].path, "/", -1);
             if (g_strv_length(parts) != steps->len)

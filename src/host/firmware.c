@@ -4,6 +4,7 @@
  * live daemon); see firmware.h for the API and docs of each entry point. */
 #include "host/firmware.h"
 #include "host/deps.h"
+#include "util/arch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -549,30 +550,6 @@ static const struct {
     { "verbose-static", DC_FW_FEATURE_VERBOSE_STATIC },
 };
 
-/* Architecture names libvirt 9.0 knows (its canonical list, without the
- * "none" placeholder), plus QEMU's spellings it translates. */
-static const char *const libvirt_arches[] = {
-    "alpha", "armv6l", "armv7l", "armv7b", "aarch64", "cris", "i686", "ia64",
-    "lm32", "m68k", "microblaze", "microblazeel", "mips", "mipsel", "mips64",
-    "mips64el", "openrisc", "parisc", "parisc64", "ppc", "ppcle", "ppc64",
-    "ppc64le", "ppcemb", "riscv32", "riscv64", "s390", "s390x", "sh4", "sh4eb",
-    "sparc", "sparc64", "unicore32", "x86_64", "xtensa", "xtensaeb",
-};
-
-static const char *arch_from_qemu(const char *name)
-{
-    if (strcmp(name, "i386") == 0)
-        return "i686";
-    if (strcmp(name, "arm") == 0)
-        return "armv7l";
-    if (strcmp(name, "or32") == 0)
-        return "openrisc";
-    for (gsize i = 0; i < G_N_ELEMENTS(libvirt_arches); i++)
-        if (strcmp(name, libvirt_arches[i]) == 0)
-            return libvirt_arches[i];
-    return NULL;
-}
-
 static void target_free(gpointer p)
 {
     DcFirmwareTarget *t = p;
@@ -688,7 +665,8 @@ static gboolean targets_parse(const Jv *doc, DcFirmwareDesc *desc, GError **err)
         const char *archname = jv_get_string(item, "architecture");
         if (!archname)
             return parse_error(err, "missing 'architecture'");
-        const char *arch = arch_from_qemu(archname);
+        /* Every release's arches: a target only matters when it is the query's. */
+        const char *arch = dc_arch_from_qemu_name(archname, G_MAXUINT);
         if (!arch)
             return parse_error(err, "unknown architecture '%s'", archname);
         const Jv *machines = jv_get_array(item, "machines");

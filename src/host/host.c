@@ -1,5 +1,6 @@
 #include "host/host.h"
 #include "host/deps.h"
+#include "util/arch.h"
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <json-c/json.h>
@@ -68,15 +69,11 @@ const char *dc_host_arch(const DcHost *host)
         g_free(m);
         m = g_strdup(uname(&u) == 0 ? u.machine : "unknown");
     }
-    static const char *const aliases[][2] = {
-        { "i386", "i686" }, { "i486", "i686" }, { "i586", "i686" }, { "arm64", "aarch64" }, { "armv8l", "armv7l" },
-    };
-    for (gsize i = 0; i < G_N_ELEMENTS(aliases); i++)
-        if (strcmp(m, aliases[i][0]) == 0) {
-            g_free(m);
-            m = g_strdup(aliases[i][1]);
-            break;
-        }
+    const char *name = dc_arch_from_uname(m);
+    if (name != m) {
+        g_free(m);
+        m = g_strdup(name);
+    }
     ((DcHost *)host)->arch = g_steal_pointer(&m);
     return host->arch;
 }
@@ -161,7 +158,7 @@ static gboolean dir_has_entry(const DcHost *host, const char *abs)
 
 gboolean dc_host_has_iommu(const DcHost *host)
 {
-    return dir_has_entry(host, "/sys/kernel/iommu_groups") || dir_has_entry(host, "/sys/class/iommu");
+    return dir_has_entry(host, "/sys/kernel/iommu_groups");
 }
 
 /* "path size mtime inode" of each program: what the remembered answer is valid for. */

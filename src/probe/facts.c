@@ -5,7 +5,91 @@ struct DcFacts {
     GHashTable *types;   /* lookup sets built once from the arrays */
     GHashTable *schema;
     GHashTable *props;
+    GHashTable *device_props;
+    GHashTable *cmdline;
+    GHashTable *tpm_models;
+    GHashTable *tpm_types;
+    GHashTable *asked;
 };
+
+/* The kinds of keys, the facts member each reads, and whether the probe
+ * must have been asked for it (the rest are whole lists QEMU gives). */
+typedef struct {
+    const char *prefix;
+    gsize set_offset;
+    gboolean asked;
+} DcFactKind;
+
+static const DcFactKind kinds[] = {
+    { "type:", G_STRUCT_OFFSET(DcFacts, types), FALSE },
+    { "schema:", G_STRUCT_OFFSET(DcFacts, schema), TRUE },
+    { "option:", G_STRUCT_OFFSET(DcFacts, cmdline), FALSE },
+    { "object-prop:", G_STRUCT_OFFSET(DcFacts, props), TRUE },
+    { "device-prop:", G_STRUCT_OFFSET(DcFacts, device_props), TRUE },
+    { "tpm-model:", G_STRUCT_OFFSET(DcFacts, tpm_models), FALSE },
+    { "tpm-type:", G_STRUCT_OFFSET(DcFacts, tpm_types), FALSE },
+};
+
+static const DcFactKind *kind_of(const char *key, const char **name)
+{
+    for (gsize i = 0; key && i < G_N_ELEMENTS(kinds); i++) {
+        if (g_str_has_prefix(key, kinds[i].prefix) && key[strlen(kinds[i].prefix)]) {
+            *name = key + strlen(kinds[i].prefix);
+            return &kinds[i];
+        }
+    }
+    return NULL;
+}
+
+gboolean dc_facts_key_is_valid(const char *key)
+{
+    const char *name = NULL;
+    const DcFactKind *k = kind_of(key, &name);
+    /* Property keys name a type and a property. */
+    return k && (!g_str_has_suffix(k->prefix, "prop:") || (strchr(name, '.') && name[0] != '.'));
+}
+
+gboolean dc_facts_key_needs_asking(const char *key)
+{
+    const char *name = NULL;
+    const DcFactKind *k = kind_of(key, &name);
+    return k && k->asked;
+}
+
+static gint unasked_reads;
+static GMutex unasked_lock;
+static char *unasked_last;
+
+guint dc_facts_unasked_reads(char **last_key)
+{
+    if (last_key) {
+        g_mutex_lock(&unasked_lock);
+        *last_key = g_strdup(unasked_last);
+        g_mutex_unlock(&unasked_lock);
+    }
+    return (guint)g_atomic_int_get(&unasked_reads);
+}
+
+static void note_unasked(const char *key)
+{
+    g_atomic_int_inc(&unasked_reads);
+    g_mutex_lock(&unasked_lock);
+    g_free(unasked_last);
+    unasked_last = g_strdup(key);
+    g_mutex_unlock(&unasked_lock);
+}
+
+gboolean dc_facts_has(const DcFacts *f, const char *key)
+{
+    const char *name = NULL;
+    const DcFactKind *k = kind_of(key, &name);
+    if (!k || (k->asked && !g_hash_table_contains(f->asked, key))) {
+        note_unasked(key);
+        return FALSE;
+    }
+    GHashTable *set = G_STRUCT_MEMBER(GHashTable *, f, k->set_offset);
+    return g_hash_table_contains(set, name);
+}
 
 const char *dc_json_str(json_object *obj, const char *key)
 {
@@ -55,6 +139,18 @@ DcFacts *dc_facts_new_from_json(json_object *obj)
     f->types = string_set(obj, "types");
     f->schema = string_set(obj, "schema");
     f->props = string_set(obj, "props");
+    f->device_props = string_set(obj, "device-props");
+    f->cmdline = string_set(obj, "cmdline");
+    f->tpm_models = string_set(obj, "tpm-models");
+    f->tpm_types = string_set(obj, "tpm-types");
+    /* What the probe was asked, per group of questions (facts.h). */
+    f->asked = string_set(obj, "asked-schema");
+    g_autoptr(GHashTable) asked_props = string_set(obj, "asked-props");
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, asked_props);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_hash_table_add(f->asked, key);
     return f;
 }
 
@@ -62,29 +158,15 @@ void dc_facts_free(DcFacts *facts)
 {
     if (!facts)
         return;
-    g_hash_table_unref(facts->types);
-    g_hash_table_unref(facts->schema);
-    g_hash_table_unref(facts->props);
+    GHashTable *sets[] = { facts->types, facts->schema, facts->props, facts->device_props,
+                           facts->cmdline, facts->tpm_models, facts->tpm_types, facts->asked };
+    for (gsize i = 0; i < G_N_ELEMENTS(sets); i++)
+        g_hash_table_unref(sets[i]);
     json_object_put(facts->obj);
     g_free(facts);
 }
 
 json_object *dc_facts_json(const DcFacts *facts) { return facts->obj; }
-
-gboolean dc_facts_has_type(const DcFacts *f, const char *t) { return g_hash_table_contains(f->types, t); }
-gboolean dc_facts_has_schema(const DcFacts *f, const char *q) { return g_hash_table_contains(f->schema, q); }
-gboolean dc_facts_has_prop(const DcFacts *f, const char *p) { return g_hash_table_contains(f->props, p); }
-
-gboolean dc_facts_in_list(const DcFacts *f, const char *list_member, const char *value)
-{
-    json_object *arr = dc_facts_member(f, list_member);
-    if (!arr || !json_object_is_type(arr, json_type_array))
-        return FALSE;
-    for (size_t i = 0; i < json_object_array_length(arr); i++)
-        if (g_strcmp0(json_object_get_string(json_object_array_get_idx(arr, i)), value) == 0)
-            return TRUE;
-    return FALSE;
-}
 
 const char *dc_facts_target(const DcFacts *f) { return dc_json_str(f->obj, "target"); }
 const char *dc_facts_emulator(const DcFacts *f) { return dc_json_str(f->obj, "emulator"); }
@@ -97,9 +179,10 @@ int dc_facts_version(const DcFacts *f)
                  CLAMP(dc_json_int(q, "micro", 0), 0, 999));
 }
 
-gboolean dc_facts_kvm_present(const DcFacts *f)
+gboolean dc_facts_kvm_enabled(const DcFacts *f)
 {
-    return dc_json_bool(dc_facts_member(f, "kvm"), "present", FALSE);
+    json_object *kvm = dc_facts_member(f, "kvm");
+    return dc_json_bool(kvm, "present", FALSE) && dc_json_bool(kvm, "enabled", FALSE);
 }
 
 json_object *dc_facts_member(const DcFacts *f, const char *key)

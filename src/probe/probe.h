@@ -25,13 +25,14 @@ typedef struct {
     const DcQmpCreds *creds;  /* run QEMU as this user (root only), NULL: as the caller */
     GString *record;          /* append the exchange here as a transcript, may be NULL */
     DcProbeAsk ask;           /* what to ask (see above); 0: everything */
+    const char *const *questions; /* the facts to learn beyond the fixed commands,
+                                   * as keys (facts.h: "schema:...", "object-prop:T.P",
+                                   * "device-prop:T.P"; other kinds need no asking),
+                                   * NULL-terminated, NULL: none */
 } DcProbeRequest;
 
 /* Returns a new facts object (caller owns the reference) or NULL with err. */
 json_object *dc_probe_run(const DcProbeRequest *req, GError **err);
-
-/* The schema queries (see schema.h) whose answers become facts, NULL-terminated. */
-extern const char *const dc_probe_schema_questions[];
 
 /* Merge the facts of `from` (a probe of the same binary) into `into`: the
  * binary's groups `into` lacks, the accelerators of its "accel" member, and
