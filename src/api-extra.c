@@ -8,12 +8,11 @@
 #include "cache/docmemo.h"
 #include "cpu/cpu.h"
 #include "host/firmware.h"
+#include "host/kvm.h"
 #include "probe/facts.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* ---- domcaps_options.flags ---------------------------------------------- */
@@ -75,25 +74,6 @@ static void add_deprecated(GPtrArray *list, json_object *expansion)
 
 #define MSR_IA32_ARCH_CAPABILITIES 0x10a
 
-/* The IA32_ARCH_CAPABILITIES value KVM offers guests: a feature MSR read on
- * the /dev/kvm system descriptor (KVM_GET_MSRS, Linux 4.17 and newer). */
-static gboolean kvm_arch_capabilities(const DcHost *host, guint64 *value)
-{
-    g_autofree char *dev = dc_host_path(host, "/dev/kvm");
-    int fd = open(dev, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return FALSE;
-    g_autofree struct kvm_msrs *msrs = g_malloc0(sizeof(*msrs) + sizeof(struct kvm_msr_entry));
-    msrs->nmsrs = 1;
-    msrs->entries[0].index = MSR_IA32_ARCH_CAPABILITIES;
-    int n = ioctl(fd, KVM_GET_MSRS, msrs);
-    close(fd);
-    if (n != 1)
-        return FALSE;
-    *value = msrs->entries[0].data;
-    return TRUE;
-}
-
 void dc_api_apply_cpu_flags(DcNode *root, const DcFacts *facts, const DcHost *host, const char *accel,
                             const char *arch, const char *cpu_map_dir, unsigned int flags)
 {
@@ -117,7 +97,7 @@ void dc_api_apply_cpu_flags(DcNode *root, const DcFacts *facts, const DcHost *ho
     if ((flags & DOMCAPS_GET_SUPPORTED_CPU_FEATURES) && map) {
         g_autoptr(GPtrArray) extra = dc_cpu_x86_arch_capabilities_features(map, expansion, expansion_nm);
         guint64 msr = 0;
-        if (strcmp(accel, "kvm") == 0 && kvm_arch_capabilities(host, &msr)) {
+        if (strcmp(accel, "kvm") == 0 && dc_host_kvm_feature_msr(host, MSR_IA32_ARCH_CAPABILITIES, &msr)) {
             g_autoptr(GPtrArray) from_kvm = dc_cpu_x86_msr_features(map, MSR_IA32_ARCH_CAPABILITIES, msr);
             for (guint i = 0; i < from_kvm->len; i++)
                 if (!g_ptr_array_find_with_equal_func(extra, from_kvm->pdata[i], g_str_equal, NULL))

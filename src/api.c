@@ -8,6 +8,8 @@
 #include "cache/cache.h"
 #include "cache/docmemo.h"
 #include "host/deps.h"
+#include "host/kvm.h"
+#include "host/firmware.h"
 #include "format/releases.h"
 #include "format/format.h"
 #include "probe/passes.h"
@@ -115,15 +117,6 @@ static gboolean check_emulator(const DcHost *host, const char *emulator, GError 
     return TRUE;
 }
 
-static gboolean kvm_usable(const DcHost *host)
-{
-    g_autofree char *p = dc_host_path(host, "/dev/kvm");
-    int fd = open(p, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return FALSE;
-    close(fd);
-    return TRUE;
-}
 
 /* Translate transport/probe errors into the public error domain. */
 static void public_error(GError **err, GError *inner)
@@ -140,7 +133,7 @@ static void public_error(GError **err, GError *inner)
         }
     } else if (inner->domain == DC_PROBE_ERROR && inner->code == DC_PROBE_ERROR_NOT_QEMU) {
         code = DOMCAPS_ERROR_NOT_QEMU;
-    } else if (inner->domain == G_FILE_ERROR) {
+    } else if (inner->domain == G_FILE_ERROR || inner->domain == DC_FIRMWARE_ERROR) {
         code = DOMCAPS_ERROR_IO;
     }
     g_set_error_literal(err, DOMCAPS_ERROR, code, inner->message);
@@ -219,7 +212,7 @@ static const char *guess_emulator_arch(const DcHost *host, const domcaps_options
 static gboolean wants_kvm_probe_too(const DcHost *host, const domcaps_options *opts, const char *emulator,
                                     const char *accel, guint release)
 {
-    if (strcmp(accel, "tcg") != 0 || !kvm_usable(host))
+    if (strcmp(accel, "tcg") != 0 || !dc_host_kvm_usable(host))
         return FALSE;
     return dc_arch_is_native(guess_emulator_arch(host, opts, emulator, release), dc_host_arch(host));
 }
@@ -436,8 +429,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     if (!virttype) {
         /* A transcript says itself whether its QEMU ran KVM. */
         gboolean native = dc_arch_is_native(guess_emulator_arch(host, opts, emulator, release), dc_host_arch(host));
-        virttype = opts->replay || (kvm_usable(host) && native) ? "kvm" : "qemu";
-    } else if (strcmp(virttype, "kvm") == 0 && !opts->replay && !kvm_usable(host)) {
+        virttype = opts->replay || (dc_host_kvm_usable(host) && native) ? "kvm" : "qemu";
+    } else if (strcmp(virttype, "kvm") == 0 && !opts->replay && !dc_host_kvm_usable(host)) {
         /* Not even started: the host has no KVM for us. */
         set_no_kvm_error(err, emulator);
         return NULL;
@@ -601,13 +594,16 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     host->memo = memo;
     if (query)
         dc_host_deps_begin(host);
-    DcNode *root = dc_caps_assemble(facts, host, &q, memo, &memo_changed, err);
+    DcNode *root = dc_caps_assemble(facts, host, &q, memo, &memo_changed, &inner);
     memo_changed |= host->memo_changed;
     host->memo = NULL;
     if (root && cache_key && memo_changed)
         dc_cache_store(cache_dir, emulator, cache_key, facts_json, NULL);
-    if (!root)
+    if (!root) {
+        public_error(err, inner);
+        g_error_free(inner);
         return NULL;
+    }
     dc_api_apply_cpu_flags(root, facts, host, accel, arch, q.cpu_map_dir, opts->flags);
     g_autoptr(json_object) deps = dc_host_deps_end(host);
     domcaps_doc *doc = doc_new(root, emulator, arch, machine, virttype);

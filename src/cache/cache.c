@@ -1,5 +1,6 @@
 #include "config.h"
 #include "cache/cache.h"
+#include "host/kvm.h"
 #include "util/json.h"
 #include <dlfcn.h>
 #include "probe/facts.h"
@@ -128,13 +129,12 @@ static gboolean creds_may_rw(const struct stat *st, const DcQmpCreds *as)
 /* /dev/kvm as the QEMU that probes sees it: "rw", "present" or "absent". */
 static const char *kvm_access(const DcHost *host, const DcQmpCreds *as)
 {
-    g_autofree char *kvm = dc_host_path(host, "/dev/kvm");
     struct stat st;
-    if (stat(kvm, &st) < 0)
+    if (!dc_host_kvm_stat(host, &st))
         return "absent";
     if (as)
         return creds_may_rw(&st, as) ? "rw" : "present";
-    return access(kvm, R_OK | W_OK) == 0 ? "rw" : "present";
+    return dc_host_kvm_usable(host) ? "rw" : "present";
 }
 
 json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path,

@@ -4,6 +4,7 @@
 #include "caps/caps.h"
 #include "caps/sections.h"
 #include "format/releases.h"
+#include "host/kvm.h"
 #include <sys/stat.h>
 
 static const char *const device_elements[] = {
@@ -153,7 +154,7 @@ DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQ
 
     guint maxcpus = machine_max_cpus(&ctx);
     if (strcmp(ctx.accel, "kvm") == 0)
-        maxcpus = MIN(maxcpus, dc_caps_host_kvm_max_vcpus(&ctx));
+        maxcpus = MIN(maxcpus, dc_host_kvm_max_vcpus(host));
     if (maxcpus > 0)
         dc_node_set_attr_printf(dc_node_add(root, "vcpu"), "max", "%u", maxcpus);
     add_supported(root, "iothreads", dc_support_holds("iothreads", &ctx));

@@ -3,36 +3,8 @@
 #include "host/deps.h"
 #include "format/releases.h"
 #include <fcntl.h>
-#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#define DC_KVM_CHECK_EXTENSION 0xAE03  /* _IO(KVMIO, 0x03) */
-#define DC_KVM_CAP_NR_VCPUS 9
-#define DC_KVM_CAP_MAX_VCPUS 66
-
-/* KVM's own vCPU limit. A fixture tree may hold a regular file at
- * /dev/kvm whose content is the limit; without a limit, none applies. */
-guint dc_caps_host_kvm_max_vcpus(const DcCapsCtx *ctx)
-{
-    g_autofree char *path = dc_host_path(ctx->host, "/dev/kvm");
-    dc_host_depend(ctx->host, "/dev/kvm", DC_DEP_READ);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return G_MAXINT;
-    int r = ioctl(fd, DC_KVM_CHECK_EXTENSION, DC_KVM_CAP_MAX_VCPUS);
-    if (r <= 0)
-        r = ioctl(fd, DC_KVM_CHECK_EXTENSION, DC_KVM_CAP_NR_VCPUS);
-    close(fd);
-    if (r > 0)
-        return (guint)r;
-    g_autofree char *text = NULL;
-    if (g_file_get_contents(path, &text, NULL, NULL)) {
-        gint64 v = g_ascii_strtoll(text, NULL, 10);
-        if (v > 0 && v <= G_MAXINT)
-            return (guint)v;
-    }
-    return G_MAXINT;
-}
 
 void dc_caps_add_gic(const DcCapsCtx *ctx, DcNode *features)
 {

@@ -1,6 +1,7 @@
 /* <os>: firmware and loader, from the host's firmware descriptors. */
 #include "caps/sections.h"
 #include "host/firmware.h"
+#include "format/releases.h"
 
 static void add_static_enum(DcNode *parent, const char *name, const char *const *values)
 {
@@ -32,6 +33,14 @@ gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err)
     DcOsCaps caps;
     if (!dc_firmware_os_caps(ctx->host, ctx->query->arch, ctx->query->machine, &caps, err))
         return FALSE;
+    /* libvirt 9.0 fails the whole query on a descriptor it cannot read;
+     * later releases skip it. */
+    if (caps.libvirt_error && !dc_release_behaves(ctx->query->release, DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED)) {
+        g_set_error(err, DC_FIRMWARE_ERROR, DC_FIRMWARE_ERROR_PARSE, "unusable firmware descriptor %s",
+                    caps.libvirt_error);
+        dc_os_caps_clear(&caps);
+        return FALSE;
+    }
     override_loader_values(ctx->host, &caps);
     DcNode *os = dc_node_add(root, "os");
     dc_node_set_supported(os, caps.supported);

@@ -12,4 +12,3 @@ void dc_caps_add_sgx(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_hyperv(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_ps2(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_launch_security(const DcCapsCtx *ctx, DcNode *features);
-guint dc_caps_host_kvm_max_vcpus(const DcCapsCtx *ctx);                             /* features.c */

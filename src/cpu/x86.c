@@ -587,6 +587,12 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
             g_ptr_array_add(m->removed, g_steal_pointer(&fn));
             continue;
         }
+        /* A feature added to the model after its first version (libvirt
+         * 11's map marks them) is not part of the model: QEMU always had
+         * it in, libvirt only lets a guest CPU have it unchecked. */
+        g_autofree char *added = xml_prop(c, "added");
+        if (g_strcmp0(added, "yes") == 0)
+            continue;
         data_add(m->data, f->data);
     }
 
