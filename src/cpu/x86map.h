@@ -9,6 +9,7 @@
 
 #include "cpu/cpumap.h"
 #include "cpu/x86data.h"
+#include "cpu/cpudef.h"
 
 G_BEGIN_DECLS
 
@@ -55,5 +56,19 @@ const X86Vendor *dc_x86_map_vendor(const DcX86Map *map, const char *name);
 const X86Vendor *dc_x86_data_take_vendor(const DcX86Map *map, GArray *d);
 /* Whether one of @m's family/model/stepping signatures is @signature. */
 gboolean dc_x86_model_signature_matches(const X86Model *m, guint32 signature);
+
+/* A feature policy of cpudef.h, or every feature applied as its policy says. */
+#define ALL_POLICIES ((int)DC_CPU_POLICY_NONE)
+
+/* libvirt's x86ModelFromCPU(): the data of @cpu's features of @policy
+ * (with the model's data for ALL_POLICIES and REQUIRE), or, for
+ * ALL_POLICIES, the whole CPU: model + required/forced - disabled/forbidden.
+ * @model (optional) gets the map model used.  NULL with a DC_LV_ERROR for an
+ * unknown model or feature. */
+GArray *dc_x86_cpu_data(const DcX86Map *map, const DcCpuDef *cpu, int policy, const X86Model **model,
+                        GError **err);
+
+/* "a, b, c": the map features wholly in @d (libvirt's x86FeatureNames). */
+char *dc_x86_feature_names(const DcX86Map *map, const GArray *d);
 
 G_END_DECLS
