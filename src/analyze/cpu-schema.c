@@ -11,6 +11,7 @@
  * wording for rarer ones differs).  <numa> content is not checked. */
 #include "analyze/cpu.h"
 #include "cpu/lverror.h"
+#include <stdarg.h>
 #include <string.h>
 
 #define CPU_RNG "/usr/share/libvirt/schemas/cpu.rng"
@@ -169,6 +170,22 @@ static gboolean arch_ok(const char *v)
     return one_of(token, arches);
 }
 
+/* Adds one line to @why unless it is there already: libxml2's RelaxNG
+ * validator reports an error once. */
+static void say(GString *why, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void say(GString *why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *line = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_autofree char *nl_line = g_strconcat("\n", line, NULL);
+    if (g_str_has_prefix(why->str, line) || strstr(why->str, nl_line))
+        return;
+    g_string_append(why, line);
+}
+
 static const AttrRule *attr_rule(const AttrRule *rules, const char *name)
 {
     for (; rules->name; rules++)
@@ -196,15 +213,15 @@ static gboolean check_attrs(const DcNode *node, const ElemRule *rule, GString *w
         if (strcmp(name, "xmlns") == 0 || g_str_has_prefix(name, "xmlns:"))
             continue;
         if (!a || !a->ok(node->attr_values->pdata[i])) {
-            /* libxml2 names the attribute for <cpu> itself only. */
-            if (rule == &guest_cpu || rule == &host_cpu)
-                g_string_append_printf(why, "Invalid attribute %s for element %s\n", name, node->name);
+            /* libxml2 names an unknown attribute, and a bad value only on <cpu>. */
+            if (!a || rule == &guest_cpu || rule == &host_cpu)
+                say(why, "Invalid attribute %s for element %s\n", name, node->name);
             return FALSE;
         }
     }
     for (const AttrRule *a = rule->attrs; a->name; a++) {
         if (a->required && !dc_node_get_attr(node, a->name)) {
-            g_string_append_printf(why, "Element %s failed to validate attributes\n", node->name);
+            say(why, "Element %s failed to validate attributes\n", node->name);
             return FALSE;
         }
     }
@@ -219,9 +236,9 @@ static gboolean check_required(const DcNode *node, const ElemRule *rule, GString
         for (guint i = 0; i < node->children->len && !found; i++)
             found = strcmp(((const DcNode *)node->children->pdata[i])->name, r->name) == 0;
         if (r->required && !found) {
-            g_string_append_printf(why, "Expecting an element %s, got nothing\n", r->name);
-            g_string_append(why, "Invalid sequence in interleave\n");
-            g_string_append_printf(why, "Element %s failed to validate content\n", node->name);
+            say(why, "Expecting an element %s, got nothing\n", r->name);
+            say(why, "Invalid sequence in interleave\n");
+            say(why, "Element %s failed to validate content\n", node->name);
             return FALSE;
         }
     }
@@ -235,16 +252,16 @@ static gboolean check_children(const DcNode *node, const ElemRule *rule, GString
         const DcNode *c = node->children->pdata[i];
         const ChildRule *r = child_rule(rule->children, c->name);
         if (!r || (!r->many && g_hash_table_contains(seen, c->name))) {
-            g_string_append_printf(why, "Element %s has extra content: %s\n", node->name, c->name);
+            say(why, "Element %s has extra content: %s\n", node->name, c->name);
             return FALSE;
         }
         g_hash_table_add(seen, c->name);
         if (r->rule && !check_elem(c, r->rule, why)) {
             if (r->rule == &host_arch)
-                g_string_append(why, "Invalid sequence in interleave\n");
+                say(why, "Invalid sequence in interleave\n");
             else
-                g_string_append_printf(why, "Extra element %s in interleave\n", c->name);
-            g_string_append_printf(why, "Element %s failed to validate content\n", node->name);
+                say(why, "Extra element %s in interleave\n", c->name);
+            say(why, "Element %s failed to validate content\n", node->name);
             return FALSE;
         }
     }
@@ -256,11 +273,11 @@ static gboolean check_elem(const DcNode *node, const ElemRule *rule, GString *wh
     if (!check_attrs(node, rule, why) || !check_required(node, rule, why) || !check_children(node, rule, why))
         return FALSE;
     if (node->text && !rule->text) {
-        g_string_append_printf(why, "Element %s has extra content: text\n", node->name);
+        say(why, "Element %s has extra content: text\n", node->name);
         return FALSE;
     }
     if (rule == &host_arch && !arch_ok(node->text ? node->text : "")) {
-        g_string_append_printf(why, "Error validating value \nElement %s failed to validate content\n", node->name);
+        say(why, "Error validating value \nElement %s failed to validate content\n", node->name);
         return FALSE;
     }
     return TRUE;
