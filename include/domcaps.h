@@ -156,6 +156,11 @@ typedef enum {
     DOMCAPS_ERROR_IO,              /* reading or writing a file failed */
     DOMCAPS_ERROR_INVALID_XML,     /* an XML input is not well-formed, not the document expected,
                                       or refused (a DOCTYPE, too large, too deeply nested) */
+    DOMCAPS_ERROR_INVALID_CPU,     /* a CPU definition names an unknown model, feature or vendor, or
+                                      CPUs that cannot be combined (vendors differ...) */
+    DOMCAPS_ERROR_CPU_INCOMPATIBLE,/* the CPU cannot run on the hypervisor's (compare with
+                                      DOMCAPS_CPU_COMPARE_FAIL_INCOMPATIBLE) */
+    DOMCAPS_ERROR_UNSUPPORTED,     /* the operation is not offered for this arch or type (as libvirt) */
 } domcaps_error_code;
 
 /* ---- Documents from elsewhere, domain checks, comparing hosts ----
@@ -236,6 +241,72 @@ typedef enum {
  * else the arch (and machine) does. *n_rows (may be NULL): rows shown. */
 char *domcaps_table(const domcaps_doc *const *docs, const char *const *labels, guint n,
                     domcaps_table_flags flags, guint *n_rows);
+
+/* ---- CPU definitions: virsh's cpu-baseline, hypervisor-cpu-baseline,
+ * hypervisor-cpu-compare and cpu-models ----
+ *
+ * CPU definitions are libvirt's <cpu> XML (host capabilities' host CPU, a
+ * domain's guest CPU); answers and error messages are libvirt 9.0's, the
+ * error message text as `virsh` prints it after "error: ". The hypervisor
+ * functions take the query of @opts (emulator, arch, machine, virttype:
+ * any libvirt domain type, root, cache...) as `virsh --emulator --arch
+ * --machine --virttype` do, and answer from domcaps' probe of it, with no
+ * daemon. x86 uses libvirt's CPU map (@opts->cpu_map_dir); s390x asks a
+ * QEMU started for the purpose, as libvirt does. */
+
+/* Flags of the baselines (libvirt's virConnectBaselineCPUFlags). */
+typedef enum {
+    DOMCAPS_CPU_BASELINE_EXPAND_FEATURES = 1 << 0,  /* list the model's own features too, sorted */
+    DOMCAPS_CPU_BASELINE_MIGRATABLE = 1 << 1,       /* leave out features that block migration */
+} domcaps_cpu_baseline_flags;
+
+/* Flags of compare (libvirt's virConnectCompareCPUFlags). */
+typedef enum {
+    DOMCAPS_CPU_COMPARE_FAIL_INCOMPATIBLE = 1 << 0, /* an incompatible CPU is an error saying why */
+    DOMCAPS_CPU_COMPARE_VALIDATE_XML = 1 << 1,      /* check the CPU against libvirt's cpu.rng first */
+} domcaps_cpu_compare_flags;
+
+/* libvirt's virCPUCompareResult. */
+typedef enum {
+    DOMCAPS_CPU_COMPARE_ERROR = -1,
+    DOMCAPS_CPU_COMPARE_INCOMPATIBLE = 0,
+    DOMCAPS_CPU_COMPARE_IDENTICAL = 1,
+    DOMCAPS_CPU_COMPARE_SUPERSET = 2,   /* the hypervisor's CPU has more than asked */
+} domcaps_cpu_compare_result;
+
+/* The CPU definitions of a file's contents as virsh finds them: every <cpu>
+ * at the top level (several may follow one another), in a <domain>, in host
+ * capabilities' <host>, and domain capabilities' supported host-model CPU,
+ * in document order, each as a <cpu> XML string. @name is the file's name
+ * in error messages. Returns: (transfer full): a NULL-terminated list (free
+ * with g_strfreev()), or NULL with @err set. */
+char **domcaps_cpu_extract(const char *data, gssize len, const char *name, GError **err);
+
+/* The same for a file (virsh's limits: 10 MiB, up to a NUL byte). */
+char **domcaps_cpu_extract_file(const char *path, GError **err);
+
+/* virsh cpu-baseline: the CPU every host CPU of @cpus (n of them) can run,
+ * from libvirt's CPU drivers alone. @opts: only root and cpu_map_dir are
+ * used (NULL: defaults). Returns: (transfer full): a <cpu> XML string, or
+ * NULL with @err set. */
+char *domcaps_cpu_baseline(const domcaps_options *opts, const char *const *cpus, guint n, unsigned int flags,
+                           GError **err);
+
+/* virsh hypervisor-cpu-baseline: the same among the CPU models and
+ * features the hypervisor of @opts offers. */
+char *domcaps_hypervisor_cpu_baseline(const domcaps_options *opts, const char *const *cpus, guint n,
+                                      unsigned int flags, GError **err);
+
+/* virsh hypervisor-cpu-compare: @cpu against the hypervisor's host-model
+ * CPU. Returns DOMCAPS_CPU_COMPARE_ERROR with @err set on errors. */
+domcaps_cpu_compare_result domcaps_hypervisor_cpu_compare(const domcaps_options *opts, const char *cpu,
+                                                          unsigned int flags, GError **err);
+
+/* virsh cpu-models: the CPU model names libvirt knows for @arch (its CPU
+ * map's, in map order); an empty list when any name is accepted (arm,
+ * s390). @opts: root and cpu_map_dir (may be NULL). Returns: (transfer
+ * full): NULL-terminated, free with g_strfreev(); NULL with @err set. */
+char **domcaps_cpu_models(const domcaps_options *opts, const char *arch, GError **err);
 
 G_END_DECLS
 

@@ -5,6 +5,9 @@
  *   domcaps.capabilities_xml(...) -> str, libvirt's <domainCapabilities> XML
  *   domcaps.check(domain_xml, caps=None, ...) -> list of problems (dicts)
  *   domcaps.explain_firmware(...) -> list of str
+ *   domcaps.cpu_baseline(cpus, ...), hypervisor_cpu_baseline(cpus, ...) -> str,
+ *   hypervisor_cpu_compare(cpu, ...) -> int, cpu_models(arch) -> list,
+ *   cpu_extract(text) -> list: virsh's CPU commands (libvirt 9.0's answers)
  *   domcaps.Error: every failure, carrying the library's message and code
  *
  * Built on the public C API only (include/domcaps.h). The GIL is released
@@ -212,6 +215,161 @@ static PyObject *py_check(PyObject *self, PyObject *args, PyObject *kwargs)
     return ret;
 }
 
+/* ---- CPU definitions (virsh's CPU commands) ---- */
+
+static PyObject *str_list(char **strv)
+{
+    PyObject *list = PyList_New(0);
+    for (char **p = strv; list && p && *p; p++) {
+        PyObject *s = PyUnicode_FromString(*p);
+        if (!s || PyList_Append(list, s) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(s);
+    }
+    return list;
+}
+
+/* A Python sequence of str as a NULL-terminated array (borrowing the
+ * strings of @seq, which the caller keeps); NULL with the error set. */
+static const char **str_array(PyObject *seq, guint *n)
+{
+    if (PyUnicode_Check(seq)) {
+        PyErr_SetString(PyExc_TypeError, "cpus must be a sequence of <cpu> XML strings, not one string");
+        return NULL;
+    }
+    PyObject *fast = PySequence_Fast(seq, "cpus must be a sequence of <cpu> XML strings");
+    if (!fast)
+        return NULL;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(fast);
+    const char **out = g_new0(const char *, len + 1);
+    for (Py_ssize_t i = 0; i < len; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(fast, i);
+        if (!PyUnicode_Check(item) || !(out[i] = PyUnicode_AsUTF8(item))) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "cpus must be a sequence of <cpu> XML strings");
+            g_free(out);
+            Py_DECREF(fast);
+            return NULL;
+        }
+    }
+    Py_DECREF(fast);   /* the items stay alive in seq */
+    *n = (guint)len;
+    return out;
+}
+
+/* cpu_extract(text, name=None): the <cpu> elements virsh finds in a file's text. */
+static PyObject *py_cpu_extract(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "text", "name", NULL };
+    const char *text = NULL, *name = NULL;
+    Py_ssize_t len = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s#|z", (char **)kwlist, &text, &len, &name))
+        return NULL;
+    GError *err = NULL;
+    char **cpus = domcaps_cpu_extract(text, len, name, &err);
+    if (!cpus)
+        return raise_error(err);
+    PyObject *ret = str_list(cpus);
+    g_strfreev(cpus);
+    return ret;
+}
+
+static unsigned int baseline_flags(int features, int migratable)
+{
+    return (features ? DOMCAPS_CPU_BASELINE_EXPAND_FEATURES : 0) | (migratable ? DOMCAPS_CPU_BASELINE_MIGRATABLE : 0);
+}
+
+/* cpu_baseline(cpus, features=False, migratable=False, *, root=None, cpu_map=None) */
+static PyObject *py_cpu_baseline(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "cpus", "features", "migratable", "root", "cpu_map", NULL };
+    PyObject *seq = NULL;
+    int features = 0, migratable = 0;
+    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pp$zz", (char **)kwlist, &seq, &features, &migratable,
+                                     &opts.root, &opts.cpu_map_dir))
+        return NULL;
+    guint n = 0;
+    g_autofree const char **cpus = str_array(seq, &n);
+    if (!cpus)
+        return NULL;
+    GError *err = NULL;
+    char *xml;
+    Py_BEGIN_ALLOW_THREADS
+    xml = domcaps_cpu_baseline(&opts, cpus, n, baseline_flags(features, migratable), &err);
+    Py_END_ALLOW_THREADS
+    if (!xml)
+        return raise_error(err);
+    PyObject *ret = PyUnicode_FromString(xml);
+    g_free(xml);
+    return ret;
+}
+
+/* hypervisor_cpu_baseline(cpus, features=False, migratable=False, **query) */
+static PyObject *py_hypervisor_cpu_baseline(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "cpus", "features", "migratable", QUERY_KWLIST, NULL };
+    Query q = { 0 };
+    PyObject *seq = NULL;
+    int features = 0, migratable = 0;
+    domcaps_options opts;
+    if (!PARSE_QUERY("O|pp$", &seq, &features, &migratable, ) || !query_to_options(&q, &opts))
+        return NULL;
+    guint n = 0;
+    g_autofree const char **cpus = str_array(seq, &n);
+    if (!cpus)
+        return NULL;
+    GError *err = NULL;
+    char *xml;
+    Py_BEGIN_ALLOW_THREADS
+    xml = domcaps_hypervisor_cpu_baseline(&opts, cpus, n, baseline_flags(features, migratable), &err);
+    Py_END_ALLOW_THREADS
+    if (!xml)
+        return raise_error(err);
+    PyObject *ret = PyUnicode_FromString(xml);
+    g_free(xml);
+    return ret;
+}
+
+/* hypervisor_cpu_compare(cpu, error=False, validate=False, **query) */
+static PyObject *py_hypervisor_cpu_compare(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "cpu", "error", "validate", QUERY_KWLIST, NULL };
+    Query q = { 0 };
+    const char *cpu = NULL;
+    int fail = 0, validate = 0;
+    domcaps_options opts;
+    if (!PARSE_QUERY("s|pp$", &cpu, &fail, &validate, ) || !query_to_options(&q, &opts))
+        return NULL;
+    unsigned int flags = (fail ? DOMCAPS_CPU_COMPARE_FAIL_INCOMPATIBLE : 0) |
+                         (validate ? DOMCAPS_CPU_COMPARE_VALIDATE_XML : 0);
+    GError *err = NULL;
+    domcaps_cpu_compare_result r;
+    Py_BEGIN_ALLOW_THREADS
+    r = domcaps_hypervisor_cpu_compare(&opts, cpu, flags, &err);
+    Py_END_ALLOW_THREADS
+    if (r == DOMCAPS_CPU_COMPARE_ERROR)
+        return raise_error(err);
+    return PyLong_FromLong(r);
+}
+
+/* cpu_models(arch, *, root=None, cpu_map=None) */
+static PyObject *py_cpu_models(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "arch", "root", "cpu_map", NULL };
+    const char *arch = NULL;
+    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|$zz", (char **)kwlist, &arch, &opts.root, &opts.cpu_map_dir))
+        return NULL;
+    GError *err = NULL;
+    char **models = domcaps_cpu_models(&opts, arch, &err);
+    if (!models)
+        return raise_error(err);
+    PyObject *ret = str_list(models);
+    g_strfreev(models);
+    return ret;
+}
+
 static PyMethodDef methods[] = {
     { "capabilities", (PyCFunction)(void (*)(void))py_capabilities, METH_VARARGS | METH_KEYWORDS,
       "capabilities(*, arch=None, machine=None, virttype=None, emulator=None, root=None, replay=None,\n"
@@ -229,6 +387,26 @@ static PyMethodDef methods[] = {
     { "explain_firmware", (PyCFunction)(void (*)(void))py_explain_firmware, METH_VARARGS | METH_KEYWORDS,
       "explain_firmware(**query) -> list of str\n\n"
       "Every firmware descriptor considered for the query, in priority order, taken or skipped and why." },
+    { "cpu_extract", (PyCFunction)(void (*)(void))py_cpu_extract, METH_VARARGS | METH_KEYWORDS,
+      "cpu_extract(text, name=None) -> list of str\n\n"
+      "The CPU definitions virsh finds in a file's text: <cpu> elements one after another, a domain,\n"
+      "host capabilities, domain capabilities' host-model CPU; each as a <cpu> XML string." },
+    { "cpu_baseline", (PyCFunction)(void (*)(void))py_cpu_baseline, METH_VARARGS | METH_KEYWORDS,
+      "cpu_baseline(cpus, features=False, migratable=False, *, root=None, cpu_map=None) -> str\n\n"
+      "virsh cpu-baseline: the CPU every host CPU of cpus (<cpu> XML strings) can run, libvirt 9.0's answer." },
+    { "hypervisor_cpu_baseline", (PyCFunction)(void (*)(void))py_hypervisor_cpu_baseline,
+      METH_VARARGS | METH_KEYWORDS,
+      "hypervisor_cpu_baseline(cpus, features=False, migratable=False, **query) -> str\n\n"
+      "virsh hypervisor-cpu-baseline (libvirt's baselineHypervisorCPU): the same among the CPU models and\n"
+      "features the hypervisor of the query offers." },
+    { "hypervisor_cpu_compare", (PyCFunction)(void (*)(void))py_hypervisor_cpu_compare, METH_VARARGS | METH_KEYWORDS,
+      "hypervisor_cpu_compare(cpu, error=False, validate=False, **query) -> int\n\n"
+      "virsh hypervisor-cpu-compare (libvirt's compareHypervisorCPU): CPU_COMPARE_INCOMPATIBLE,\n"
+      "CPU_COMPARE_IDENTICAL or CPU_COMPARE_SUPERSET; error=True raises domcaps.Error saying why instead\n"
+      "of answering incompatible." },
+    { "cpu_models", (PyCFunction)(void (*)(void))py_cpu_models, METH_VARARGS | METH_KEYWORDS,
+      "cpu_models(arch, *, root=None, cpu_map=None) -> list of str\n\n"
+      "virsh cpu-models: the CPU models libvirt knows for arch; [] when any is accepted." },
     { NULL, NULL, 0, NULL },
 };
 
@@ -272,6 +450,12 @@ PyMODINIT_FUNC PyInit_domcaps(void)
         { "ERROR_NO_KVM", DOMCAPS_ERROR_NO_KVM },
         { "ERROR_IO", DOMCAPS_ERROR_IO },
         { "ERROR_INVALID_XML", DOMCAPS_ERROR_INVALID_XML },
+        { "ERROR_INVALID_CPU", DOMCAPS_ERROR_INVALID_CPU },
+        { "ERROR_CPU_INCOMPATIBLE", DOMCAPS_ERROR_CPU_INCOMPATIBLE },
+        { "ERROR_UNSUPPORTED", DOMCAPS_ERROR_UNSUPPORTED },
+        { "CPU_COMPARE_INCOMPATIBLE", DOMCAPS_CPU_COMPARE_INCOMPATIBLE },
+        { "CPU_COMPARE_IDENTICAL", DOMCAPS_CPU_COMPARE_IDENTICAL },
+        { "CPU_COMPARE_SUPERSET", DOMCAPS_CPU_COMPARE_SUPERSET },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(codes); i++)
         if (PyModule_AddIntConstant(m, codes[i].name, codes[i].code) < 0)

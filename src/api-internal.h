@@ -19,3 +19,9 @@ struct DcFacts;
 #include "host/host.h"
 void dc_api_apply_cpu_flags(DcNode *root, const struct DcFacts *facts, const DcHost *host, const char *accel,
                             const char *arch, const char *cpu_map_dir, unsigned int flags);
+
+/* domcaps_get(), handing back the probe's facts (probe/facts.h) the
+ * document was made from too (a reference, when @facts is not NULL); with
+ * @facts, the document is assembled, never a remembered one. */
+struct json_object;
+domcaps_doc *dc_api_get_with_facts(const domcaps_options *opts, struct json_object **facts, GError **err);

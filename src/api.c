@@ -387,6 +387,11 @@ static gboolean write_file_atomic(const char *path, const char *data, gsize len,
 
 domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
 {
+    return dc_api_get_with_facts(opts, NULL, err);
+}
+
+domcaps_doc *dc_api_get_with_facts(const domcaps_options *opts, json_object **facts_out, GError **err)
+{
     if (!opts || opts->version != DOMCAPS_OPTIONS_VERSION) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, "unsupported domcaps_options version");
         return NULL;
@@ -470,7 +475,7 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     DcProcEntry *proc = cache_key ? proc_entry(cache_dir, emulator) : NULL;
     G_GNUC_UNUSED g_autoptr(GMutexLocker) proc_locker = proc ? g_mutex_locker_new(&proc->lock) : NULL;
     g_autofree char *query = cache_key ? doc_query(opts, host, emulator, virttype, release) : NULL;
-    if (query && opts->cache != DOMCAPS_CACHE_REFRESH) {
+    if (query && opts->cache != DOMCAPS_CACHE_REFRESH && !facts_out) {
         domcaps_doc *doc = remembered_doc(proc, cache_dir, emulator, cache_key, query);
         if (doc)
             return doc;
@@ -609,6 +614,8 @@ domcaps_doc *domcaps_get(const domcaps_options *opts, GError **err)
     domcaps_doc *doc = doc_new(root, emulator, arch, machine, virttype);
     if (query)
         remember_doc(proc, cache_dir, emulator, cache_key, query, deps, doc);
+    if (facts_out)
+        *facts_out = json_object_get(facts_json);
     return doc;
 }
 

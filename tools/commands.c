@@ -6,6 +6,10 @@ int dc_cmd_diff(int argc, char **argv);
 int dc_cmd_matrix(int argc, char **argv);
 int dc_cmd_compare(int argc, char **argv);
 int dc_cmd_cache(int argc, char **argv);
+int dc_cmd_cpu_baseline(int argc, char **argv);
+int dc_cmd_hypervisor_cpu_baseline(int argc, char **argv);
+int dc_cmd_hypervisor_cpu_compare(int argc, char **argv);
+int dc_cmd_cpu_models(int argc, char **argv);
 
 /* Add a subcommand: declare its run function here and add a row. */
 static const DcCommand commands[] = {
@@ -15,6 +19,12 @@ static const DcCommand commands[] = {
     { "diff", "what changed from one capabilities document to another", dc_cmd_diff },
     { "matrix", "every installed emulator's capabilities in one table (text or HTML)", dc_cmd_matrix },
     { "cache", "list the probe cache's entries (valid or why not), prune the invalid ones", dc_cmd_cache },
+    { "cpu-baseline", "virsh cpu-baseline: the CPU every host CPU of a file can run", dc_cmd_cpu_baseline },
+    { "hypervisor-cpu-baseline", "virsh hypervisor-cpu-baseline: the same among the hypervisor's CPU models",
+      dc_cmd_hypervisor_cpu_baseline },
+    { "hypervisor-cpu-compare", "virsh hypervisor-cpu-compare: can the hypervisor's CPU run this one",
+      dc_cmd_hypervisor_cpu_compare },
+    { "cpu-models", "virsh cpu-models: the CPU models libvirt knows for an arch", dc_cmd_cpu_models },
     { NULL, NULL, NULL },
 };
 

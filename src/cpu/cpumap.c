@@ -24,6 +24,7 @@ struct _DcCpuMap {
     DcCpuFamily family;
     GPtrArray *models;       /* of DcMapModel, in map order */
     GHashTable *by_name;     /* name -> DcMapModel (borrowed) */
+    GHashTable *vendors;     /* vendor names, owned */
     DcX86Map *x86;           /* family-specific data, x86 only */
 };
 
@@ -87,6 +88,7 @@ dc_cpu_map_free(DcCpuMap *map)
     if (!map)
         return;
     g_clear_pointer(&map->by_name, g_hash_table_unref);
+    g_clear_pointer(&map->vendors, g_hash_table_unref);
     g_clear_pointer(&map->models, g_ptr_array_unref);
     g_clear_pointer(&map->x86, dc_x86_map_free);
     g_free(map);
@@ -208,6 +210,8 @@ map_add_element(DcCpuMap *map, ElemKind kind, const DcNode *node,
 
     if (kind == ELEM_MODEL && !map_add_model(map, node, name, file, err))
         return FALSE;
+    if (kind == ELEM_VENDOR)
+        g_hash_table_add(map->vendors, g_strdup(name));
 
     if (map->x86) {
         switch (kind) {
@@ -324,6 +328,7 @@ dc_cpu_map_load(const char *dir, const char *arch, GError **err)
     map->family = family;
     map->models = g_ptr_array_new_with_free_func(map_model_free);
     map->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    map->vendors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (family == DC_CPU_FAMILY_X86)
         map->x86 = dc_x86_map_new();
 
@@ -376,6 +381,12 @@ dc_cpu_map_model_name(const DcCpuMap *map, guint i)
 {
     g_return_val_if_fail(i < map->models->len, NULL);
     return ((DcMapModel *) g_ptr_array_index(map->models, i))->name;
+}
+
+gboolean
+dc_cpu_map_has_vendor(const DcCpuMap *map, const char *name)
+{
+    return g_hash_table_contains(map->vendors, name);
 }
 
 gboolean

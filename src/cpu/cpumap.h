@@ -69,6 +69,9 @@ guint dc_cpu_map_n_models(const DcCpuMap *map);
 /** dc_cpu_map_model_name: name of model number @i (map order). */
 const char *dc_cpu_map_model_name(const DcCpuMap *map, guint i);
 
+/** dc_cpu_map_has_vendor: whether the map defines a vendor called @name. */
+gboolean dc_cpu_map_has_vendor(const DcCpuMap *map, const char *name);
+
 /** dc_cpu_map_has_model: whether the map defines a model called @name. */
 gboolean dc_cpu_map_has_model(const DcCpuMap *map, const char *name);
 

@@ -15,213 +15,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/cpumap.h"
-
-/* ---- CPUID/MSR data ---------------------------------------------------- */
-
-typedef enum {
-    ITEM_CPUID = 1,
-    ITEM_MSR = 2,
-} ItemType;
-
-/* One CPUID leaf or MSR; a feature, a model or a CPU is a set of these. */
-typedef struct {
-    ItemType type;
-    guint32 in;      /* CPUID eax_in, or MSR index */
-    guint32 sub;     /* CPUID ecx_in; 0 for MSR */
-    guint32 r[4];    /* eax, ebx, ecx, edx; an MSR uses eax and edx */
-} X86Item;
-
-enum { EAX, EBX, ECX, EDX };
-
-static GArray *
-data_new(void)
-{
-    return g_array_new(FALSE, TRUE, sizeof(X86Item));
-}
-
-static GArray *
-data_dup(const GArray *src)
-{
-    GArray *d = data_new();
-
-    g_array_append_vals(d, src->data, src->len);
-    return d;
-}
-
-static gboolean
-item_same_key(const X86Item *a, const X86Item *b)
-{
-    return a->type == b->type && a->in == b->in && a->sub == b->sub;
-}
-
-static gboolean
-item_is_zero(const X86Item *it)
-{
-    return !(it->r[EAX] | it->r[EBX] | it->r[ECX] | it->r[EDX]);
-}
-
-/* Every bit set in @mask is set in @it. */
-static gboolean
-item_has_bits(const X86Item *it, const X86Item *mask)
-{
-    for (int i = 0; i < 4; i++) {
-        if ((it->r[i] & mask->r[i]) != mask->r[i])
-            return FALSE;
-    }
-    return TRUE;
-}
-
-static X86Item *
-data_get(const GArray *d, const X86Item *key)
-{
-    for (guint i = 0; i < d->len; i++) {
-        X86Item *it = &g_array_index(d, X86Item, i);
-
-        if (item_same_key(it, key))
-            return it;
-    }
-    return NULL;
-}
-
-static void
-data_add_item(GArray *d, const X86Item *item)
-{
-    X86Item *it = data_get(d, item);
-
-    if (!it) {
-        g_array_append_val(d, *item);
-        return;
-    }
-    for (int i = 0; i < 4; i++)
-        it->r[i] |= item->r[i];
-}
-
-static void
-data_add(GArray *d, const GArray *add)
-{
-    for (guint i = 0; i < add->len; i++) {
-        const X86Item *it = &g_array_index(add, X86Item, i);
-
-        if (!item_is_zero(it))
-            data_add_item(d, it);
-    }
-}
-
-static void
-data_subtract(GArray *d, const GArray *sub)
-{
-    for (guint i = 0; i < d->len; i++) {
-        X86Item *it = &g_array_index(d, X86Item, i);
-        const X86Item *s = data_get(sub, it);
-
-        if (!s)
-            continue;
-        for (int j = 0; j < 4; j++)
-            it->r[j] &= ~s->r[j];
-    }
-}
-
-/* Whether all bits of @subset are in @d. */
-static gboolean
-data_contains(const GArray *d, const GArray *subset)
-{
-    for (guint i = 0; i < subset->len; i++) {
-        const X86Item *s = &g_array_index(subset, X86Item, i);
-        const X86Item *it;
-
-        if (item_is_zero(s))
-            continue;
-        if (!(it = data_get(d, s)) || !item_has_bits(it, s))
-            return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean
-data_has_msr(const GArray *d)
-{
-    for (guint i = 0; i < d->len; i++) {
-        if (g_array_index(d, X86Item, i).type == ITEM_MSR)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-/* ---- CPU signature (eax of CPUID leaf 1) -------------------------------- */
-
-static guint32
-signature_make(guint family, guint model, guint stepping)
-{
-    guint32 sig = 0;
-
-    /* extended family counts on top of family 0xf */
-    if (family > 0xf) {
-        sig |= (family - 0xf) << 20;
-        family = 0xf;
-    }
-    sig |= (model >> 4) << 16;      /* extended model */
-    sig |= family << 8;
-    sig |= (model & 0xf) << 4;
-    sig |= stepping & 0xf;
-    return sig;
-}
-
-static void
-signature_split(guint32 sig, guint *family, guint *model, guint *stepping)
-{
-    *family = ((sig >> 20) & 0xff) + ((sig >> 8) & 0xf);
-    *model = ((sig >> 12) & 0xf0) + ((sig >> 4) & 0xf);
-    *stepping = sig & 0xf;
-}
-
-/* Reserved and processor type bits are not part of the signature. */
-#define SIGNATURE_MASK 0x0fff3fff
-
-static guint32
-data_signature(const GArray *d)
-{
-    X86Item key = { .type = ITEM_CPUID, .in = 1 };
-    const X86Item *it = data_get(d, &key);
-
-    return it ? it->r[EAX] & SIGNATURE_MASK : 0;
-}
-
-/* ---- the map ------------------------------------------------------------ */
-
-typedef struct {
-    char *name;
-    X86Item item;   /* CPUID leaf 0: ebx, edx, ecx hold the vendor string */
-} X86Vendor;
-
-typedef struct {
-    char *name;
-    GArray *data;
-} X86Feature;
-
-typedef struct {
-    guint family;
-    guint model;
-    guint16 steppings;   /* bitmap of stepping values; 0 means any */
-} X86Signature;
-
-typedef struct {
-    char *name;
-    gboolean decode_host;
-    gboolean decode_guest;
-    const X86Vendor *vendor;
-    GArray *signatures;  /* of X86Signature */
-    GArray *data;
-    GPtrArray *removed;  /* names of features dropped from the model */
-} X86Model;
-
-struct _DcX86Map {
-    GPtrArray *vendors;
-    GPtrArray *features;  /* map order matters: it is the output order */
-    GPtrArray *models;
-    GHashTable *feature_by_name;
-    GHashTable *feature_by_alias;  /* QEMU spellings from <alias source='qemu'> */
-    GHashTable *model_by_name;
-};
+#include "cpu/x86map.h"
 
 static void
 vendor_free(gpointer p)
@@ -283,10 +77,16 @@ dc_x86_map_free(DcX86Map *map)
     g_free(map);
 }
 
-static const X86Feature *
-feature_find(const DcX86Map *map, const char *name)
+const X86Feature *
+dc_x86_map_feature(const DcX86Map *map, const char *name)
 {
     return g_hash_table_lookup(map->feature_by_name, name);
+}
+
+const X86Model *
+dc_x86_map_model(const DcX86Map *map, const char *name)
+{
+    return g_hash_table_lookup(map->model_by_name, name);
 }
 
 static char *
@@ -382,11 +182,11 @@ gboolean
 dc_x86_map_add_feature(DcX86Map *map, const DcNode *node, const char *name,
                        GError **err)
 {
-    g_autoptr(GArray) data = data_new();
+    g_autoptr(GArray) data = dc_x86_data_new();
     g_autoptr(GPtrArray) aliases = g_ptr_array_new_with_free_func(g_free);
     X86Feature *f;
 
-    if (feature_find(map, name)) {
+    if (dc_x86_map_feature(map, name)) {
         g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
                     "feature %s defined twice", name);
         return FALSE;
@@ -413,7 +213,7 @@ dc_x86_map_add_feature(DcX86Map *map, const DcNode *node, const char *name,
             g_prefix_error(err, "feature %s: ", name);
             return FALSE;
         }
-        data_add_item(data, &it);
+        dc_x86_data_add_item(data, &it);
     }
 
     if (data->len == 0) {
@@ -422,9 +222,11 @@ dc_x86_map_add_feature(DcX86Map *map, const DcNode *node, const char *name,
         return FALSE;
     }
 
+    g_autofree char *migratable = xml_prop(node, "migratable");
     f = g_new0(X86Feature, 1);
     f->name = g_strdup(name);
     f->data = g_steal_pointer(&data);
+    f->migratable = g_strcmp0(migratable, "no") != 0;
     g_ptr_array_add(map->features, f);
     g_hash_table_insert(map->feature_by_name, f->name, f);
     for (guint i = 0; i < aliases->len; i++) {
@@ -478,8 +280,8 @@ decode_switch(const DcNode *node, const char *attr, gboolean *out, GError **err)
     return TRUE;
 }
 
-static const X86Vendor *
-vendor_find(const DcX86Map *map, const char *name)
+const X86Vendor *
+dc_x86_map_vendor(const DcX86Map *map, const char *name)
 {
     for (guint i = 0; i < map->vendors->len; i++) {
         const X86Vendor *v = g_ptr_array_index(map->vendors, i);
@@ -499,7 +301,7 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
 
     m->name = g_strdup(name);
     m->signatures = g_array_new(FALSE, TRUE, sizeof(X86Signature));
-    m->data = data_new();
+    m->data = dc_x86_data_new();
     m->removed = g_ptr_array_new_with_free_func(g_free);
     /* Maps older than the <decode> element let every model be used. */
     m->decode_host = m->decode_guest = TRUE;
@@ -524,7 +326,7 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
             m->vendor = a->vendor;
             g_array_append_vals(m->signatures, a->signatures->data,
                                 a->signatures->len);
-            data_add(m->data, a->data);
+            dc_x86_data_add(m->data, a->data);
         }
     }
 
@@ -559,7 +361,7 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
         if (!xml_is(c, "vendor"))
             continue;
         vn = xml_prop(c, "name");
-        if (!vn || !(m->vendor = vendor_find(map, vn))) {
+        if (!vn || !(m->vendor = dc_x86_map_vendor(map, vn))) {
             g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
                         "model %s: unknown vendor '%s'", name, vn ? vn : "");
             goto error;
@@ -575,7 +377,7 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
         if (!xml_is(c, "feature"))
             continue;
         fn = xml_prop(c, "name");
-        if (!fn || !(f = feature_find(map, fn))) {
+        if (!fn || !(f = dc_x86_map_feature(map, fn))) {
             g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
                         "model %s: unknown feature '%s'", name, fn ? fn : "");
             goto error;
@@ -593,7 +395,7 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
         g_autofree char *added = xml_prop(c, "added");
         if (g_strcmp0(added, "yes") == 0)
             continue;
-        data_add(m->data, f->data);
+        dc_x86_data_add(m->data, f->data);
     }
 
     g_ptr_array_add(map->models, m);
@@ -650,8 +452,8 @@ feature_find_qemu(const DcX86Map *map, const char *name)
 {
     const X86Feature *f;
 
-    if ((f = feature_find(map, name)) ||
-        (f = feature_find(map, feature_from_qemu(name, TRUE))))
+    if ((f = dc_x86_map_feature(map, name)) ||
+        (f = dc_x86_map_feature(map, feature_from_qemu(name, TRUE))))
         return f;
     return g_hash_table_lookup(map->feature_by_alias, name);
 }
@@ -689,7 +491,7 @@ static GArray *
 host_data(const DcX86Map *map, json_object *props, json_object *nm_props,
           gboolean canonical, GError **err)
 {
-    g_autoptr(GArray) data = data_new();
+    g_autoptr(GArray) data = dc_x86_data_new();
     gint64 family = 0, model = 0, stepping = 0;
     X86Item sig = { .type = ITEM_CPUID, .in = 1 };
 
@@ -706,8 +508,8 @@ host_data(const DcX86Map *map, json_object *props, json_object *nm_props,
                 json_object_is_type(nm, json_type_boolean))
                 on = json_object_get_boolean(nm);
 
-            if (on && (f = feature_find(map, name)))
-                data_add(data, f->data);
+            if (on && (f = dc_x86_map_feature(map, name)))
+                dc_x86_data_add(data, f->data);
         } else if (json_object_is_type(val, json_type_string)) {
             const char *s = json_object_get_string(val);
             X86Item v = { .type = ITEM_CPUID };
@@ -724,7 +526,7 @@ host_data(const DcX86Map *map, json_object *props, json_object *nm_props,
             memcpy(&v.r[ECX], s + 8, 4);
             for (int i = 0; i < 4; i++)
                 v.r[i] = GUINT32_FROM_LE(v.r[i]);
-            data_add_item(data, &v);
+            dc_x86_data_add_item(data, &v);
         } else if (json_object_is_type(val, json_type_int)) {
             if (g_str_equal(name, "family"))
                 family = json_object_get_int64(val);
@@ -735,22 +537,21 @@ host_data(const DcX86Map *map, json_object *props, json_object *nm_props,
         }
     }
 
-    sig.r[EAX] = signature_make((guint) family, (guint) model, (guint) stepping);
-    data_add_item(data, &sig);
+    sig.r[EAX] = dc_x86_signature_make((guint) family, (guint) model, (guint) stepping);
+    dc_x86_data_add_item(data, &sig);
     return g_steal_pointer(&data);
 }
 
 /* ---- the decode --------------------------------------------------------- */
 
-/* Removes the vendor string from @d and returns the vendor it names. */
-static const X86Vendor *
-data_take_vendor(const DcX86Map *map, GArray *d)
+const X86Vendor *
+dc_x86_data_take_vendor(const DcX86Map *map, GArray *d)
 {
     for (guint i = 0; i < map->vendors->len; i++) {
         const X86Vendor *v = g_ptr_array_index(map->vendors, i);
-        X86Item *it = data_get(d, &v->item);
+        X86Item *it = dc_x86_data_get(d, &v->item);
 
-        if (it && item_has_bits(it, &v->item)) {
+        if (it && dc_x86_item_has_bits(it, &v->item)) {
             for (int j = 0; j < 4; j++)
                 it->r[j] &= ~v->item.r[j];
             return v;
@@ -759,12 +560,12 @@ data_take_vendor(const DcX86Map *map, GArray *d)
     return NULL;
 }
 
-static gboolean
-signatures_match(const X86Model *m, guint32 signature)
+gboolean
+dc_x86_model_signature_matches(const X86Model *m, guint32 signature)
 {
     guint family, model, stepping;
 
-    signature_split(signature, &family, &model, &stepping);
+    dc_x86_signature_split(signature, &family, &model, &stepping);
     for (guint i = 0; i < m->signatures->len; i++) {
         const X86Signature *s = &g_array_index(m->signatures, X86Signature, i);
 
@@ -786,15 +587,15 @@ data_drop_broken_tsx(const DcX86Map *map, GArray *d, const X86Vendor *vendor,
 
     if (!vendor || !g_str_equal(vendor->name, "Intel"))
         return;
-    signature_split(signature, &family, &model, &stepping);
+    dc_x86_signature_split(signature, &family, &model, &stepping);
     if (family != 6 ||
         !((model == 63 && stepping < 4) ||
           model == 60 || model == 69 || model == 70))
         return;
-    if ((f = feature_find(map, "hle")))
-        data_subtract(d, f->data);
-    if ((f = feature_find(map, "rtm")))
-        data_subtract(d, f->data);
+    if ((f = dc_x86_map_feature(map, "hle")))
+        dc_x86_data_subtract(d, f->data);
+    if ((f = dc_x86_map_feature(map, "rtm")))
+        dc_x86_data_subtract(d, f->data);
 }
 
 static void
@@ -816,8 +617,8 @@ data_to_features(const DcX86Map *map, GArray *d, const char *policy,
     for (guint i = 0; i < map->features->len; i++) {
         const X86Feature *f = g_ptr_array_index(map->features, i);
 
-        if (data_contains(d, f->data)) {
-            data_subtract(d, f->data);
+        if (dc_x86_data_contains(d, f->data)) {
+            dc_x86_data_subtract(d, f->data);
             feature_list_add(list, f->name, policy);
         }
     }
@@ -844,11 +645,11 @@ cpu_to_features(const DcX86Map *map, const GArray *data,
 {
     GPtrArray *list = g_ptr_array_new_with_free_func(
         (GDestroyNotify) dc_cpu_feature_free);
-    g_autoptr(GArray) extra = data_dup(data);
-    g_autoptr(GArray) missing = data_dup(model->data);
+    g_autoptr(GArray) extra = dc_x86_data_dup(data);
+    g_autoptr(GArray) missing = dc_x86_data_dup(model->data);
 
-    data_subtract(extra, model->data);
-    data_subtract(missing, data);
+    dc_x86_data_subtract(extra, model->data);
+    dc_x86_data_subtract(missing, data);
 
     for (size_t i = 0; blockers && i < json_object_array_length(blockers); i++) {
         json_object *b = json_object_array_get_idx(blockers, i);
@@ -856,8 +657,8 @@ cpu_to_features(const DcX86Map *map, const GArray *data,
 
         if (json_object_is_type(b, json_type_string) &&
             (f = feature_find_qemu(map, json_object_get_string(b))) &&
-            !data_contains(extra, f->data))
-            data_add(missing, f->data);
+            !dc_x86_data_contains(extra, f->data))
+            dc_x86_data_add(missing, f->data);
     }
 
     data_to_features(map, extra, "require", list);
@@ -918,8 +719,8 @@ candidate_is_better(const X86Model *cur, GPtrArray *cur_list,
     if (!cur)
         return TRUE;
     if (signature) {
-        gboolean cur_match = signatures_match(cur, signature);
-        gboolean cand_match = signatures_match(cand, signature);
+        gboolean cur_match = dc_x86_model_signature_matches(cur, signature);
+        gboolean cand_match = dc_x86_model_signature_matches(cand, signature);
 
         if (cur_match != cand_match)
             return cand_match;
@@ -1011,8 +812,8 @@ dc_cpu_x86_host_model(const DcCpuMap *cpumap,
     if (!(data = host_data(map, props, nm_props, canonical, err)))
         return NULL;
 
-    vendor = data_take_vendor(map, data);
-    signature = data_signature(data);
+    vendor = dc_x86_data_take_vendor(map, data);
+    signature = dc_x86_data_signature(data);
     data_drop_broken_tsx(map, data, vendor, signature);
 
     /* Newest models come last in the map; try them first. */
@@ -1056,9 +857,9 @@ dc_cpu_x86_host_model(const DcCpuMap *cpumap,
     if (!canonical) {
         for (guint i = 0; i < best_list->len;) {
             DcCpuFeature *f = g_ptr_array_index(best_list, i);
-            const X86Feature *mf = feature_find(map, f->name);
+            const X86Feature *mf = dc_x86_map_feature(map, f->name);
 
-            if (mf && data_has_msr(mf->data))
+            if (mf && dc_x86_data_has_msr(mf->data))
                 g_ptr_array_remove_index(best_list, i);
             else
                 i++;
@@ -1151,13 +952,13 @@ dc_cpu_x86_expand_features(const DcCpuMap *cpumap, const char *model_name,
     /* The model's own data plus every feature named on top of it, written
      * out feature by feature in map order; then each explicit feature keeps
      * its own policy (a disabled one stays disabled where it is listed). */
-    g_autoptr(GArray) data = data_dup(model->data);
+    g_autoptr(GArray) data = dc_x86_data_dup(model->data);
     for (guint i = 0; features && i < features->len; i++) {
         const DcCpuFeature *f = g_ptr_array_index(features, i);
-        const X86Feature *mf = feature_find(map, f->name);
+        const X86Feature *mf = dc_x86_map_feature(map, f->name);
 
         if (mf)
-            data_add(data, mf->data);
+            dc_x86_data_add(data, mf->data);
     }
     GPtrArray *list = g_ptr_array_new_with_free_func(
         (GDestroyNotify) dc_cpu_feature_free);

@@ -17,6 +17,9 @@ in place of `virsh`, on this host:
     mask the arch-capabilities features, so nothing is added here);
   - the labeller's pipe into `virsh hypervisor-cpu-baseline --features
     /dev/stdin` reads domcaps' document as it reads libvirt's;
+  - and runs with `domcaps hypervisor-cpu-baseline` in place of virsh with
+    the host's libvirtd stopped (picked by /proc/PID/root, started again
+    afterwards), printing virsh's answer byte for byte: no daemon at all;
   - the virsh spellings: positional VIRTTYPE EMULATORBIN ARCH MACHINE,
     --opt=value, and the `domcapabilities` word.
 
@@ -102,6 +105,56 @@ def host_model(doc):
 
 def check(ok, what, detail=""):
     tap.check(ok, what, detail, lines=30)
+
+
+def host_libvirtd():
+    """The host's libvirtd processes (a chroot's daemon, same name, is not
+    the host's: picked by the process's root directory)."""
+    pgrep = subprocess.run(["pgrep", "-x", "libvirtd"], capture_output=True, text=True)
+    pids = []
+    for pid in pgrep.stdout.split():
+        try:
+            if os.readlink(f"/proc/{pid}/root") == "/":
+                pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
+def stop_host_libvirtd():
+    import signal
+    import time
+    for pid in host_libvirtd():
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(200):
+            if not os.path.exists(f"/proc/{pid}"):
+                break
+            time.sleep(0.1)
+    return not host_libvirtd()
+
+
+def labeller_pipe_without_daemon(base, machine, arch, virttype, answers):
+    """The labeller's pipe with domcaps on both sides, libvirtd stopped;
+    @answers: flags -> virsh's answer for libvirt's own document."""
+    reference = os.path.join(HERE, "..", "reference", "virsh")
+    stopped = stop_host_libvirtd()
+    try:
+        no_daemon = subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True, text=True,
+                                   stdin=subprocess.DEVNULL, timeout=60)
+        check(stopped and no_daemon.returncode != 0,
+              "the host's libvirtd is stopped: virsh cannot connect", no_daemon.stdout + no_daemon.stderr)
+        tail = f"domcaps hypervisor-cpu-baseline --features /dev/stdin --machine {machine} --arch {arch} " \
+               f"--virttype {virttype}"
+        for flags, expected in answers.items():
+            ours = sh(f"domcaps {base}{flags} | {tail}")
+            check(ours.returncode == 0 and ours.stdout == expected and "<model" in ours.stdout,
+                  f"no daemon: domcaps {base}{flags} | domcaps hypervisor-cpu-baseline --features: virsh's "
+                  f"answer byte for byte ({ours.stdout.count('<feature')} features)",
+                  f"domcaps: {ours.stdout[:800]}{ours.stderr}\nvirsh: {expected[:800]}")
+    finally:
+        # start it again for the other tests
+        subprocess.run([reference, "version"], capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
+    check(bool(host_libvirtd()), "the host's libvirtd runs again")
 
 
 def main():
@@ -194,13 +247,17 @@ def main():
     if oracle and shutil.which("virsh") and arch in ("x86_64", "s390x"):
         tail = f"virsh -c qemu:///system hypervisor-cpu-baseline --features /dev/stdin --machine {machine} " \
                f"--arch {arch} --virttype {virttype}"
+        answers = {}
         for flags in ("", " --expand-cpu-features --supported-cpu-features"):
             ours = sh(f"domcaps {base}{flags} | {tail}")
             theirs = sh(f"{oracle} {base.removeprefix('domcapabilities')} | {tail}")
+            answers[flags] = theirs.stdout
             check(ours.returncode == 0 and ours.stdout == theirs.stdout and "<model" in ours.stdout,
                   f"domcaps {base}{flags} | virsh hypervisor-cpu-baseline --features: same baseline CPU as "
                   f"from libvirt's ({ours.stdout.count('<feature')} features)",
                   f"domcaps: {ours.stdout[:800]}{ours.stderr}\nlibvirt: {theirs.stdout[:800]}{theirs.stderr}")
+        if os.geteuid() == 0 and "hypervisor-cpu-baseline" in sh("domcaps --help").stdout:
+            labeller_pipe_without_daemon(base, machine, arch, virttype, answers)
 
     return tap.finish()
 
