@@ -116,15 +116,17 @@ typedef struct {
 void domcaps_cache_entry_free(domcaps_cache_entry *entry);
 
 /* Every entry of @cache_dir (NULL: the default directory), sorted by file
- * name, each checked against the host as it is now (@root: NULL for "/").
- * Returns: (element-type domcaps_cache_entry): NULL with @err set when the
- * directory cannot be read. */
+ * name, each checked against the host as it is now (@root: NULL for "/"),
+ * for the user its QEMU ran as. A directory that does not exist yet is an
+ * empty cache. Returns: (element-type domcaps_cache_entry): NULL with @err
+ * set when the directory cannot be read. */
 GPtrArray *domcaps_cache_list(const char *cache_dir, const char *root, GError **err);
 
 /* Remove the entries of @cache_dir that are not valid (stale, corrupt, from
- * another domcaps build, for a binary that is gone); files that are not
- * cache entries are left alone. @removed (optional): their paths.
- * Returns: how many were removed, -1 with @err set on errors. */
+ * another domcaps build, for a binary that is gone), and every remembered
+ * document (under docs/, rebuilt on demand); files that are not cache
+ * entries are left alone. @removed (optional): the paths of both.
+ * Returns: how many entries were removed, -1 with @err set on errors. */
 int domcaps_cache_prune(const char *cache_dir, const char *root, GPtrArray **removed, GError **err);
 
 /* The library's version string, e.g. "0.1.0". */

@@ -10,6 +10,7 @@
 #include "host/deps.h"
 #include "host/kvm.h"
 #include "host/firmware.h"
+#include "cpu/cpu.h"
 #include "format/releases.h"
 #include "format/format.h"
 #include "probe/passes.h"
@@ -133,7 +134,8 @@ static void public_error(GError **err, GError *inner)
         }
     } else if (inner->domain == DC_PROBE_ERROR && inner->code == DC_PROBE_ERROR_NOT_QEMU) {
         code = DOMCAPS_ERROR_NOT_QEMU;
-    } else if (inner->domain == G_FILE_ERROR || inner->domain == DC_FIRMWARE_ERROR) {
+    } else if (inner->domain == G_FILE_ERROR || inner->domain == DC_FIRMWARE_ERROR ||
+               inner->domain == DC_CPU_ERROR) {
         code = DOMCAPS_ERROR_IO;
     }
     g_set_error_literal(err, DOMCAPS_ERROR, code, inner->message);
@@ -612,6 +614,9 @@ domcaps_doc *dc_api_get_with_facts(const domcaps_options *opts, json_object **fa
     dc_api_apply_cpu_flags(root, facts, host, accel, arch, q.cpu_map_dir, opts->flags);
     g_autoptr(json_object) deps = dc_host_deps_end(host);
     domcaps_doc *doc = doc_new(root, emulator, arch, machine, virttype);
+    /* The binary a wrapper runs is one of the document's files too. */
+    if (deps && dc_json_str(facts_json, "executable"))
+        dc_deps_add_file(deps, dc_json_str(facts_json, "executable"));
     if (query)
         remember_doc(proc, cache_dir, emulator, cache_key, query, deps, doc);
     if (facts_out)

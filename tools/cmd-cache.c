@@ -92,9 +92,17 @@ static int prune(void)
         g_error_free(err);
         return 1;
     }
-    for (guint i = 0; i < removed->len; i++)
-        printf("removed %s\n", (const char *)removed->pdata[i]);
-    printf("%d entries removed\n", n);
+    guint docs = 0;
+    for (guint i = 0; i < removed->len; i++) {
+        const char *path = removed->pdata[i];
+        g_autofree char *parent = g_path_get_dirname(path);
+        g_autofree char *dir_name = g_path_get_basename(parent);
+        if (strcmp(dir_name, "docs") == 0)
+            docs++;  /* remembered documents go without a line each */
+        else
+            printf("removed %s\n", path);
+    }
+    printf("%d entries removed, %u remembered documents dropped\n", n, docs);
     return 0;
 }
 

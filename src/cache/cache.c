@@ -158,6 +158,8 @@ json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const ch
     }
     json_object_object_add(key, "modules", mods);
 
+    /* Who QEMU ran as, so the entry can be judged for that user. */
+    json_object_object_add(key, "user", json_object_new_int64(as ? (gint64)as->uid : (gint64)geteuid()));
     json_object_object_add(key, "kvm", json_object_new_string(kvm_access(host, as)));
 
     struct utsname u;
@@ -165,6 +167,18 @@ json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const ch
     g_autofree char *sig = cpu_signature(host);
     json_object_object_add(key, "cpu", json_object_new_string(sig));
     return key;
+}
+
+gboolean dc_cache_is_entry_name(const char *name)
+{
+    /* "<name>-<16 hex digits>.json": what dc_cache_entry_path() writes */
+    gsize n = strlen(name);
+    if (n < 23 || !g_str_has_suffix(name, ".json") || name[n - 22] != '-')
+        return FALSE;
+    for (gsize i = n - 21; i < n - 5; i++)
+        if (!g_ascii_isxdigit(name[i]))
+            return FALSE;
+    return TRUE;
 }
 
 char *dc_cache_entry_path(const char *dir, const char *emulator)
@@ -201,6 +215,35 @@ char *dc_cache_key_diff(json_object *stored, json_object *current)
             return g_strdup_printf("%s no longer applies", k3);
     }
     return NULL;
+}
+
+/* The program that answered the probe (the file the emulator path exec'd:
+ * Debian's qemu-system-i386 is a script running /usr/libexec's binary), as
+ * the entry records it: its path and identity; NULL when unknown. */
+static json_object *executable_record(json_object *facts)
+{
+    const char *exe = dc_json_str(facts, "executable");
+    struct stat st;
+    if (!exe || stat(exe, &st) < 0)
+        return NULL;
+    json_object *rec = json_object_new_object();
+    json_object_object_add(rec, "path", json_object_new_string(exe));
+    json_object_object_add(rec, "identity", file_identity(&st));
+    return rec;
+}
+
+/* Why the recorded program no longer is what answered, NULL: it still is. */
+static char *executable_changed(json_object *entry)
+{
+    json_object *rec = NULL, *identity = NULL;
+    if (!json_object_object_get_ex(entry, "executable", &rec))
+        return NULL;
+    const char *path = dc_json_str(rec, "path");
+    struct stat st;
+    if (!path || !json_object_object_get_ex(rec, "identity", &identity) || stat(path, &st) < 0)
+        return g_strdup_printf("binary changed (%s is gone)", path ? path : "the executable");
+    g_autoptr(json_object) now = file_identity(&st);
+    return json_object_equal(now, identity) ? NULL : g_strdup_printf("binary changed (%s)", path);
 }
 
 /* Read an entry without following a symlink planted in its place. */
@@ -251,6 +294,8 @@ json_object *dc_cache_load(const char *dir, const char *emulator, json_object *k
                    (reason = dc_cache_key_diff(stored_key, key)) != NULL) {
             if (!reason)
                 reason = g_strdup("entry has no key");
+        } else if ((reason = executable_changed(entry)) != NULL) {
+            /* the binary behind a wrapper was replaced */
         } else if (!json_object_object_get_ex(entry, "facts", &f) || !json_object_is_type(f, json_type_object) ||
                    dc_json_int(f, "domcaps-facts", -1) != DC_FACTS_FORMAT ||
                    !dc_json_str(f, "target") || !json_object_object_get_ex(f, "accel", NULL)) {
@@ -279,6 +324,9 @@ gboolean dc_cache_store(const char *dir, const char *emulator, json_object *key,
     json_object_object_add(entry, "domcaps-cache", json_object_new_int(DC_CACHE_FORMAT));
     json_object_object_add(entry, "key", json_object_get(key));
     json_object_object_add(entry, "facts", json_object_get(facts));
+    json_object *exe = executable_record(facts);
+    if (exe)
+        json_object_object_add(entry, "executable", exe);
     const char *text = json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     g_autofree char *path = dc_cache_entry_path(dir, emulator);
     /* g_file_set_contents writes a temporary file in dir and renames it over

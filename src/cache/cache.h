@@ -3,7 +3,7 @@
  * An entry is {"domcaps-cache": N, "key": {...}, "facts": {...}}. The key
  * holds everything that can change what QEMU answers: the binary's identity
  * (path, size, mtime, ctime, inode, device), QEMU's module directory, /dev/kvm
- * presence and access (for the user QEMU runs as), the kernel release, the
+ * presence and access (for the user QEMU runs as, whose uid it names), the kernel release, the
  * host CPU signature and microcode, and domcaps' facts format. Host facts read at assembly time
  * (firmware descriptors, VFIO, swtpm) are never cached, so they are always
  * current. Writes go to a temporary file renamed into place; a corrupt,
@@ -22,6 +22,9 @@
  * the binary cannot be stat'ed. */
 json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const char *emulator_path,
                               const DcQmpCreds *as);
+
+/* Is this file name one dc_cache_entry_path() makes? */
+gboolean dc_cache_is_entry_name(const char *name);
 
 /* The entry file for an emulator inside dir. */
 char *dc_cache_entry_path(const char *dir, const char *emulator);

@@ -76,18 +76,18 @@ gboolean dc_docmemo_store(const char *cache_dir, const char *emulator, const cha
     return g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, NULL);
 }
 
-int dc_docmemo_clear(const char *cache_dir)
+GPtrArray *dc_docmemo_clear(const char *cache_dir)
 {
+    GPtrArray *removed = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *dir = docs_dir(cache_dir);
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    if (!d)
-        return 0;
-    int n = 0;
     const char *name;
-    while ((name = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(dir, name, NULL);
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(dir, name, NULL);
         if (g_str_has_suffix(name, ".json") && unlink(p) == 0)
-            n++;
+            g_ptr_array_add(removed, p);
+        else
+            g_free(p);
     }
-    return n;
+    return removed;
 }

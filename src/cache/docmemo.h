@@ -38,5 +38,5 @@ gboolean dc_docmemo_valid(json_object *memo, json_object *key, const char *query
 gboolean dc_docmemo_store(const char *cache_dir, const char *emulator, const char *query, json_object *memo);
 
 /* Remove every remembered document under cache_dir (they are rebuilt on
- * demand); returns how many were removed. */
-int dc_docmemo_clear(const char *cache_dir);
+ * demand); returns the paths removed. */
+GPtrArray *dc_docmemo_clear(const char *cache_dir);

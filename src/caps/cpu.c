@@ -244,13 +244,19 @@ gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
         add_migratable_enum(max, "maximumMigratable", TRUE);
 
     g_autoptr(DcCpuMap) map = NULL;
-    if (ctx->query->cpu_map_dir) {
+    if (ctx->query->cpu_map_dir && dc_cpu_family_for_arch(ctx->query->arch) != DC_CPU_FAMILY_NONE) {
+        /* An arch whose models libvirt reads from its map: without the map
+         * the answer would be a different one, not a smaller one. */
         g_autofree char *dir = dc_host_path(ctx->host, ctx->query->cpu_map_dir);
+        g_autoptr(GError) map_err = NULL;
         dc_caps_depend_cpu_map(ctx);
-        map = dc_cpu_map_load(dir, ctx->query->arch, NULL); /* no map: no named models */
+        if (!(map = dc_cpu_map_load(dir, ctx->query->arch, &map_err))) {
+            g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_NO_MAP, "cannot read libvirt's CPU map %s: %s",
+                        ctx->query->cpu_map_dir, map_err->message);
+            return FALSE;
+        }
     }
     add_host_model(ctx, map, cpu);
     add_custom(ctx, map, cpu);
-    (void)err;
     return TRUE;
 }

@@ -377,6 +377,8 @@ static json_object *build_facts(DcProbe *p, GPtrArray *props)
     json_object_object_add(q, "package", json_object_new_string(package ? package : ""));
     json_object_object_add(facts, "qemu", q);
     json_object_object_add(facts, "target", json_object_new_string(p->target));
+    if (dc_qmp_executable(p->qmp))
+        json_object_object_add(facts, "executable", json_object_new_string(dc_qmp_executable(p->qmp)));
     json_object *kvm = json_object_new_object();
     json_object_object_add(kvm, "present", json_object_new_boolean(dc_json_bool(p->r1[Q_KVM].reply, "present", FALSE)));
     json_object_object_add(kvm, "enabled", json_object_new_boolean(strcmp(p->accel, "kvm") == 0));

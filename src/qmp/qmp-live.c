@@ -532,5 +532,8 @@ DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, i
     }
     q->base.greeting = json_object_get(body);
     json_object_put(greeting);
+    /* Whatever the emulator path named has exec'd the real QEMU by now. */
+    g_autofree char *exe_link = g_strdup_printf("/proc/%d/exe", (int)q->pid);
+    q->base.executable = g_file_read_link(exe_link, NULL);
     return &q->base;
 }

@@ -16,6 +16,11 @@ json_object *dc_qmp_greeting(DcQmp *qmp)
     return qmp->greeting;
 }
 
+const char *dc_qmp_executable(DcQmp *qmp)
+{
+    return qmp->executable;
+}
+
 void dc_qmp_set_recorder(DcQmp *qmp, GString *out)
 {
     qmp->recorder = out;
@@ -111,6 +116,7 @@ void dc_qmp_free(DcQmp *qmp)
         return;
     if (qmp->greeting)
         json_object_put(qmp->greeting);
+    g_free(qmp->executable);
     qmp->ops->free(qmp);
 }
 

@@ -62,6 +62,11 @@ void dc_qmp_replay_use_pass(DcQmp *qmp, guint pass);
 /* The QMP greeting (the "QMP" member), owned by the transport. */
 json_object *dc_qmp_greeting(DcQmp *qmp);
 
+/* The program that answered: the file QEMU's process runs once it greets
+ * (a wrapper script such as Debian's qemu-system-i386 execs the real
+ * binary); NULL for a replay, or when the kernel does not say. */
+const char *dc_qmp_executable(DcQmp *qmp);
+
 /* Send all requests (pipelined where the transport can) and collect replies.
  * Returns FALSE only on transport failure (EOF, timeout, garbage); a QMP
  * error reply is not a failure, it is stored in the request. */
@@ -142,6 +147,7 @@ typedef struct {
 struct DcQmp {
     const DcQmpOps *ops;
     json_object *greeting;
+    char *executable;         /* the program that answers (live), NULL: unknown */
     GString *recorder;        /* not owned */
     unsigned next_id;
 };

@@ -29,13 +29,17 @@ class Env:
         self.log = os.path.join(self.tmp, "starts.log")
         self.cache = os.path.join(self.tmp, "cache")
         self.refuse = ""  # shell lines run before QEMU (refuse an accelerator, say)
+        self.exec_target = QEMU  # the binary the wrapper runs
         self.write_wrapper("")
 
     def write_wrapper(self, extra):
         path = os.path.join(self.root, "usr", "bin", "qemu-system-x86_64")
         tmp = path + ".new"
         with open(tmp, "w") as f:
-            f.write(f"#!/bin/sh\n# {extra}\necho \"start $*\" >> {self.log}\n{self.refuse}exec {QEMU} \"$@\"\n")
+            # A QEMU binary outside /usr/bin finds its modules only when told.
+            moddir = "" if self.exec_target == QEMU else "QEMU_MODULE_DIR=/usr/lib/x86_64-linux-gnu/qemu "
+            f.write(f"#!/bin/sh\n# {extra}\necho \"start $*\" >> {self.log}\n{self.refuse}"
+                    f"{moddir}exec {self.exec_target} \"$@\"\n")
         os.chmod(tmp, 0o755)
         os.rename(tmp, path)
         return path
@@ -342,6 +346,11 @@ def kvm_access_of_the_probing_user_is_in_the_key(env):
     c = env.run("--user", "nobody")
     check(c.returncode == 0 and c.stdout == b.stdout, "second run as nobody differs")
     check(env.starts() == after_user, "the entry probed as nobody did not serve nobody again")
+    # root lists (and would prune) it as nobody's: with nobody's KVM access
+    lst = subprocess.run([env.domcaps, "cache", "list", "--root", env.root, "--cache-dir", env.cache],
+                         capture_output=True, text=True, timeout=60)
+    check(lst.returncode == 0 and "1 entries, 1 valid" in lst.stdout,
+          f"cache list by root judged nobody's entry by root's /dev/kvm access: {lst.stdout}")
     os.chmod(kvm, 0o666)           # now nobody may: the key changes again
     d = env.run("--user", "nobody")
     check(d.returncode == 0, d.stderr)
@@ -385,6 +394,30 @@ def tcg_query_on_a_kvm_host_then_kvm_starts_nothing(env):
     check(k.returncode == 0 and "<domain>kvm</domain>" in k.stdout, k.stderr)
     check(env.starts() == 2, f"the KVM query started QEMU ({env.accels()})")
     check(env.run("--no-cache", virttype="kvm").stdout == k.stdout, "KVM answer differs from an uncached one")
+
+
+@test
+def binary_behind_a_wrapper_replaced(env):
+    """The emulator is a script that execs the real binary elsewhere, as
+    Debian 12's qemu-system-i386 runs /usr/libexec's: replacing that binary
+    invalidates the entry and the remembered documents, though the script
+    is unchanged."""
+    real = os.path.join(env.tmp, "libexec", "qemu-system-x86_64")
+    os.makedirs(os.path.dirname(real))
+    shutil.copy2(QEMU, real)
+    env.exec_target = real
+    env.write_wrapper("runs a copy")
+    a = env.run()
+    check(a.returncode == 0 and env.starts() == 1, a.stderr)
+    check(env.run().stdout == a.stdout and env.starts() == 1, "a warm run started QEMU")
+    shutil.copy2(QEMU, real + ".new")
+    os.rename(real + ".new", real)  # an upgrade: a new file in its place
+    b = env.run()
+    check(b.returncode == 0 and b.stdout == a.stdout, b.stderr)
+    check(env.starts() == 2, f"replacing the binary behind the wrapper did not probe again ({env.starts()} starts)")
+    lst = subprocess.run([env.domcaps, "cache", "list", "--root", env.root, "--cache-dir", env.cache],
+                         capture_output=True, text=True, timeout=60)
+    check(lst.returncode == 0 and "INVALID" not in lst.stdout, f"cache list after the new probe: {lst.stdout}")
 
 
 @test

@@ -96,8 +96,11 @@ check(lst.returncode == 2 and "why: binary changed (mtime)" in lst.stdout and "w
 os.unlink(copy)
 lst = run("cache", "list", "--cache-dir", work)
 check(f"emulator {copy} is gone" in lst.stdout, "cache list: an entry whose binary is gone says so", lst.stdout)
+docs_before = len(os.listdir(os.path.join(work, "docs"))) if os.path.isdir(os.path.join(work, "docs")) else 0
 pr = run("cache", "prune", "--cache-dir", work)
 left = sorted(os.listdir(work))
+check(docs_before > 0 and f"{docs_before} remembered documents dropped" in pr.stdout,
+      f"cache prune says how many remembered documents it dropped ({docs_before})", pr.stdout)
 check(pr.returncode == 0 and "2 entries removed" in pr.stdout and "notes.txt" in left and len(left) == 2,
       f"cache prune removes the invalid entries and the remembered documents only (left: {left})",
       pr.stdout + pr.stderr)
@@ -105,8 +108,15 @@ lst = run("cache", "list", "--cache-dir", work)
 check(lst.returncode == 0 and "1 entries, 1 valid, 0 invalid" in lst.stdout, "after prune all entries are valid",
       lst.stdout)
 
+# Before any query there is no directory: an empty cache, not an error.
+for action, out in (("list", "0 entries, 0 valid, 0 invalid"), ("prune", "0 entries removed")):
+    r = run("cache", action, "--cache-dir", os.path.join(tmp, "nonexistent"))
+    check(r.returncode == 0 and out in r.stdout and not os.path.exists(os.path.join(tmp, "nonexistent")),
+          f"cache {action} before any query: {out}", r.stdout + r.stderr)
+not_a_dir = os.path.join(tmp, "a-file")
+open(not_a_dir, "w").close()
 for args, what in ((["cache"], "no action"), (["cache", "frobnicate"], "unknown action"),
-                   (["cache", "list", "--cache-dir", os.path.join(tmp, "nonexistent")], "missing directory"),
+                   (["cache", "list", "--cache-dir", not_a_dir], "a cache directory that is a file"),
                    (["cache", "list", "--format", "yaml"], "unknown format")):
     r = run(*args)
     check(r.returncode == 1 and r.stderr.startswith("domcaps: "), f"cache: {what} is an error: {r.stderr.strip()}")
