@@ -102,6 +102,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_doc, domcaps_doc_free)
  * NULL: "/"). Free with g_strfreev(). */
 char **domcaps_explain_firmware(const domcaps_options *opts, const domcaps_doc *doc);
 
+/* Every qemu-system-* installed ($PATH and the directories QEMU is put in,
+ * under @root: NULL for "/"), once per name, sorted by path, as the caller
+ * names them. Free with g_strfreev(). */
+char **domcaps_emulators(const char *root);
+
 /* ---- The persistent probe cache ---- */
 
 /* One entry of a cache directory. */

@@ -1,12 +1,26 @@
-/* Between the public entry points: documents are built in api.c. */
+/* Between the public entry points and the stages behind them. */
 #pragma once
 #include "domcaps.h"
 #include "util/node.h"
+#include "host/host.h"
+#include <json-c/json.h>
 
-/* A document owning @root (a <domainCapabilities> tree); the resolved
- * query values are read from its <path>, <arch>, <machine>, <domain>. */
+#define DC_DEFAULT_CPU_MAP "/usr/share/libvirt/cpu_map"
+
+/* doc.c: the document object. A document owning @root; the query's values
+ * as given. */
+domcaps_doc *dc_doc_new(DcNode *root, const char *emulator, const char *arch, const char *machine,
+                        const char *virttype);
+/* A remembered document: its XML text and its tree's compact text (the
+ * tree is built on first use). */
+domcaps_doc *dc_doc_new_from_text(const char *xml, const char *tree_text, const char *emulator, const char *arch,
+                                  const char *machine, const char *virttype);
+/* A document owning @root (a <domainCapabilities> tree); the query values
+ * are read from its <path>, <arch>, <machine>, <domain>. */
 domcaps_doc *dc_doc_new_take(DcNode *root);
 const DcNode *dc_doc_root(const domcaps_doc *doc);
+/* The document's XML text, formatted once and kept (printed as it is). */
+const char *dc_doc_keep_xml(domcaps_doc *doc);
 
 /* Drop the facts kept in memory per emulator (the next query reads the
  * cache file again): for the cache fuzzer, which rewrites the file on
@@ -16,12 +30,10 @@ void dc_api_forget_facts(void);
 /* api-extra.c: change the host-model CPU of an assembled document for
  * domcaps_options.flags (DOMCAPS_GET_*). */
 struct DcFacts;
-#include "host/host.h"
 void dc_api_apply_cpu_flags(DcNode *root, const struct DcFacts *facts, const DcHost *host, const char *accel,
                             const char *arch, const char *cpu_map_dir, unsigned int flags);
 
 /* domcaps_get(), handing back the probe's facts (probe/facts.h) the
  * document was made from too (a reference, when @facts is not NULL); with
  * @facts, the document is assembled, never a remembered one. */
-struct json_object;
-domcaps_doc *dc_api_get_with_facts(const domcaps_options *opts, struct json_object **facts, GError **err);
+domcaps_doc *dc_api_get_with_facts(const domcaps_options *opts, json_object **facts, GError **err);

@@ -107,7 +107,7 @@ int dc_cmd_matrix(int argc, char **argv)
             for (int i = 1; i < argc; i++)
                 g_ptr_array_add(emulators, g_strdup(argv[i]));
         } else {
-            emulators = dc_installed_emulators();
+            emulators = dc_installed_emulators(opts.root);
         }
         base = opts;
         rc = probe_all(emulators, docs);

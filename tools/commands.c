@@ -46,33 +46,11 @@ char *dc_commands_summary(const char *intro)
     return g_string_free(s, FALSE);
 }
 
-static gint by_path(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-GPtrArray *dc_installed_emulators(void)
+GPtrArray *dc_installed_emulators(const char *root)
 {
     GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    const char *path = g_getenv("PATH");
-    g_autofree char *dirs = g_strdup_printf("%s:/usr/local/bin:/usr/bin", path ? path : "");
-    g_auto(GStrv) parts = g_strsplit(dirs, ":", -1);
-    for (char **d = parts; *d; d++) {
-        if (**d != '/')
-            continue;
-        g_autoptr(GDir) dir = g_dir_open(*d, 0, NULL);
-        const char *name;
-        while (dir && (name = g_dir_read_name(dir))) {
-            if (!g_str_has_prefix(name, "qemu-system-") || g_hash_table_contains(seen, name))
-                continue;
-            g_autofree char *full = g_build_filename(*d, name, NULL);
-            if (!g_file_test(full, G_FILE_TEST_IS_EXECUTABLE))
-                continue;
-            g_hash_table_add(seen, g_strdup(name));
-            g_ptr_array_add(found, g_steal_pointer(&full));
-        }
-    }
-    g_ptr_array_sort(found, by_path);
+    g_auto(GStrv) list = domcaps_emulators(root);
+    for (char **e = list; e && *e; e++)
+        g_ptr_array_add(found, g_strdup(*e));
     return found;
 }

@@ -4,6 +4,7 @@
  * public API (include/domcaps.h). */
 #pragma once
 #include <glib.h>
+#include "domcaps.h"
 
 typedef struct {
     const char *name;
@@ -17,4 +18,4 @@ char *dc_commands_summary(const char *intro);
 
 /* qemu-system-* in $PATH, /usr/local/bin and /usr/bin (first found of a
  * name wins), sorted by path. Used by --all and matrix. */
-GPtrArray *dc_installed_emulators(void);
+GPtrArray *dc_installed_emulators(const char *root);

@@ -95,7 +95,7 @@ static int run_all(const domcaps_options *opts, char **emulators)
         for (char **e = emulators; *e; e++)
             g_ptr_array_add(list, g_strdup(*e));
     } else {
-        list = dc_installed_emulators();
+        list = dc_installed_emulators(opts->root);
     }
     progress_total = list->len;
     AllJob *jobs = g_new0(AllJob, list->len);

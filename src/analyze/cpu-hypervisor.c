@@ -86,9 +86,10 @@ static gboolean check_emulator(const DcHost *host, const char *emulator, GError 
 /* The emulator a domcaps message names ('...'), when the query did not. */
 static char *named_emulator(const char *message)
 {
-    const char *start = strchr(message, '\'');
-    const char *end = start ? strchr(start + 1, '\'') : NULL;
-    return end ? g_strndup(start + 1, (gsize)(end - start - 1)) : g_strdup("(null)");
+    /* the last '...' of the message: "the accel 'kvm' is not supported by '/usr/bin/...'" */
+    const char *end = strrchr(message, '\'');
+    const char *start = end && end > message ? g_strrstr_len(message, end - message, "'") : NULL;
+    return start ? g_strndup(start + 1, (gsize)(end - start - 1)) : g_strdup("(null)");
 }
 
 /* domcaps_get()'s errors in libvirt's words. */
@@ -291,11 +292,9 @@ GPtrArray *dc_hv_query_features(const DcHvQuery *q, gboolean migratable, gboolea
 
 gboolean dc_hv_query_has_command(const DcHvQuery *q, const char *command)
 {
-    json_object *schema = NULL;
-    if (!json_object_object_get_ex(q->facts, "schema", &schema) || !json_object_is_type(schema, json_type_array))
-        return FALSE;
-    for (size_t i = 0; i < json_object_array_length(schema); i++)
-        if (g_strcmp0(json_object_get_string(json_object_array_get_idx(schema, i)), command) == 0)
-            return TRUE;
-    return FALSE;
+    /* A schema fact like any other: the value table declares the commands
+     * read here (dc_section_facts), so the probe asks them. */
+    g_autoptr(DcFacts) facts = dc_facts_new_from_json(q->facts);
+    g_autofree char *key = g_strdup_printf("schema:%s", command);
+    return dc_facts_has(facts, key);
 }

@@ -258,6 +258,8 @@ const char *const dc_section_facts[] = {
     "type:sev-guest",
     "type:sev-snp-guest",
     "type:sgx-epc",
+    /* analyze/cpu-api.c: QEMU expands (and so baselines and compares) s390 CPUs */
+    "schema:query-cpu-model-expansion",
     NULL,
 };
 
