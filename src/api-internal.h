@@ -27,12 +27,6 @@ const char *dc_doc_keep_xml(domcaps_doc *doc);
  * every input. */
 void dc_api_forget_facts(void);
 
-/* api-extra.c: change the host-model CPU of an assembled document for
- * domcaps_options.flags (DOMCAPS_GET_*). */
-struct DcFacts;
-void dc_api_apply_cpu_flags(DcNode *root, const struct DcFacts *facts, const DcHost *host, const char *accel,
-                            const char *arch, const char *cpu_map_dir, unsigned int flags);
-
 /* domcaps_get(), handing back the probe's facts (probe/facts.h) the
  * document was made from too (a reference, when @facts is not NULL); with
  * @facts, the document is assembled, never a remembered one. */

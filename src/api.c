@@ -69,6 +69,7 @@ static domcaps_doc *build(DcSession *s, GError **err)
         .virttype = q->virttype,
         .cpu_map_dir = q->opts->cpu_map_dir ? q->opts->cpu_map_dir : DC_DEFAULT_CPU_MAP,
         .release = q->release,
+        .flags = q->opts->flags,
     };
     gboolean memo_changed = FALSE;
     q->host->memo = s->memo;
@@ -81,7 +82,6 @@ static domcaps_doc *build(DcSession *s, GError **err)
     domcaps_doc *doc = NULL;
     if (root) {
         dc_session_keep_facts(s, memo_changed);
-        dc_api_apply_cpu_flags(root, s->facts, q->host, dc_query_accel(q), t.arch, cq.cpu_map_dir, q->opts->flags);
         doc = dc_doc_new(root, q->emulator, t.arch, t.machine, q->virttype);
         dc_session_remember(s, doc, deps);
     } else {

@@ -115,7 +115,8 @@ static gboolean add_cpu_memoized(const DcCapsCtx *ctx, DcNode *root, json_object
     struct stat d, i;
     if (stat(dir, &d) < 0 || stat(index, &i) < 0)
         return dc_caps_add_cpu(ctx, root, err);
-    g_autofree char *key = g_strdup_printf("cpu|%u|%s|%s|%s|%s|%ld.%09ld|%ld.%09ld|%ld", ctx->query->release,
+    g_autofree char *key = g_strdup_printf("cpu|%u|%u|%s|%s|%s|%s|%ld.%09ld|%ld.%09ld|%ld", ctx->query->release,
+                                           ctx->query->flags,
                                            ctx->accel, ctx->query->arch,
                                            dc_host_arch(ctx->host), ctx->query->cpu_map_dir, (long)d.st_mtim.tv_sec,
                                            (long)d.st_mtim.tv_nsec, (long)i.st_mtim.tv_sec, (long)i.st_mtim.tv_nsec,

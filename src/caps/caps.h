@@ -14,6 +14,7 @@ typedef struct {
     const char *virttype;   /* "kvm" or "qemu" */
     const char *cpu_map_dir;/* libvirt CPU map directory (host path), may be NULL */
     guint release;          /* the libvirt release whose format to print (format/releases.h) */
+    unsigned int flags;     /* domcaps_options.flags: libvirt's newer host-model options */
 } DcCapsQuery;
 
 /* Everything a table condition may look at. */

@@ -257,6 +257,7 @@ gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
         }
     }
     add_host_model(ctx, map, cpu);
+    dc_caps_host_model_flags(ctx, map, dc_node_child(cpu, "mode", "host-model"));
     add_custom(ctx, map, cpu);
     return TRUE;
 }

@@ -4,6 +4,9 @@
 
 gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err);         /* os.c */
 gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err);        /* cpu.c */
+struct _DcCpuMap;
+/* cpu-flags.c: the host-model <mode> changed for ctx->query->flags. */
+void dc_caps_host_model_flags(const DcCapsCtx *ctx, const struct _DcCpuMap *map, DcNode *mode);
 void dc_caps_depend_cpu_map(const DcCapsCtx *ctx);  /* note the CPU map among the document's host files */
 void dc_caps_add_gic(const DcCapsCtx *ctx, DcNode *features);                      /* features.c */
 void dc_caps_add_s390_pv(const DcCapsCtx *ctx, DcNode *features);

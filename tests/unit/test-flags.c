@@ -1,7 +1,7 @@
 /*
  * test-flags.c: the host-model changes of libvirt's newer domcapabilities
- * flags (domcaps_options.flags), on libvirt's installed CPU map (skipped
- * without it): the expansion of a model's features, the
+ * flags (domcaps_options.flags), on the CPU map of the Debian 12 fixture
+ * host (libvirt 9.0's): the expansion of a model's features, the
  * IA32_ARCH_CAPABILITIES features as QEMU >= 10.1 masks them, QEMU's
  * deprecated-props.
  */
@@ -11,16 +11,16 @@
 #include <json-c/json.h>
 
 #include "api-internal.h"
+#include "caps/sections.h"
+#include "format/releases.h"
 #include "cpu/cpu.h"
 #include "cpu/cpumap.h"
 #include "probe/facts.h"
 
-#define CPU_MAP "/usr/share/libvirt/cpu_map"
+#define CPU_MAP DC_TEST_DATA_DIR "/hosts/debian12/usr/share/libvirt/cpu_map"
 
 static DcCpuMap *load_map(void)
 {
-    if (!g_file_test(CPU_MAP "/index.xml", G_FILE_TEST_EXISTS))
-        return NULL;
     g_autoptr(GError) err = NULL;
     DcCpuMap *map = dc_cpu_map_load(CPU_MAP, "x86_64", &err);
     g_assert_no_error(err);
@@ -52,10 +52,6 @@ static const char *policy_of(GPtrArray *list, const char *name)
 static void test_msr_features(void)
 {
     g_autoptr(DcCpuMap) map = load_map();
-    if (!map) {
-        g_test_skip("no CPU map at " CPU_MAP);
-        return;
-    }
     /* bits 0, 3, 5, 6: what KVM offers on an AMD host */
     g_autoptr(GPtrArray) names = dc_cpu_x86_msr_features(map, 0x10a, 0x400000000c000069ULL);
     g_assert_cmpuint(names->len, ==, 4);
@@ -70,10 +66,6 @@ static void test_msr_features(void)
 static void test_expand(void)
 {
     g_autoptr(DcCpuMap) map = load_map();
-    if (!map) {
-        g_test_skip("no CPU map at " CPU_MAP);
-        return;
-    }
     static const char *const given[] = { "x2apic", "require", "sse2", "disable", "not-in-map", "require", NULL };
     g_autoptr(GPtrArray) in = features(given);
     g_autoptr(GError) err = NULL;
@@ -143,12 +135,18 @@ static guint n_features(DcNode *root)
     return n;
 }
 
+/* The flags applied to the host-model mode of @root, as the <cpu> section does. */
+static void apply(DcNode *root, const DcFacts *f, const DcHost *host, unsigned int flags)
+{
+    DcCapsQuery q = { .arch = "x86_64", .emu_arch = "x86_64", .virttype = "qemu",
+                      .release = DC_RELEASE_NEWEST, .flags = flags };
+    DcCapsCtx ctx = { .facts = f, .host = host, .query = &q, .accel = "tcg" };
+    g_autoptr(DcCpuMap) map = load_map();
+    dc_caps_host_model_flags(&ctx, map, dc_node_child(dc_node_child(root, "cpu", NULL), "mode", "host-model"));
+}
+
 static void test_apply(void)
 {
-    if (!g_file_test(CPU_MAP "/index.xml", G_FILE_TEST_EXISTS)) {
-        g_test_skip("no CPU map at " CPU_MAP);
-        return;
-    }
     g_autoptr(DcHost) host = dc_host_new("/", FALSE, NULL);
     /* The host expansion reports two arch-capabilities features that the
      * host-model (as QEMU >= 10.1 masks them) does not list. */
@@ -157,11 +155,11 @@ static void test_apply(void)
                                  "\"deprecated-props\": [\"bpb\", \"te\"]}");
 
     g_autoptr(DcNode) none = document("qemu64");
-    dc_api_apply_cpu_flags(none, f, host, "tcg", "x86_64", CPU_MAP, 0);
+    apply(none, f, host, 0);
     g_assert_cmpuint(n_features(none), ==, 1);
 
     g_autoptr(DcNode) sup = document("qemu64");
-    dc_api_apply_cpu_flags(sup, f, host, "tcg", "x86_64", CPU_MAP, DOMCAPS_GET_SUPPORTED_CPU_FEATURES);
+    apply(sup, f, host, DOMCAPS_GET_SUPPORTED_CPU_FEATURES);
     g_assert_cmpstr(doc_policy(sup, "mds-no"), ==, "require");
     g_assert_cmpstr(doc_policy(sup, "rdctl-no"), ==, "require");
     g_assert_cmpstr(doc_policy(sup, "arch-capabilities"), ==, "require");
@@ -169,13 +167,13 @@ static void test_apply(void)
     g_assert_cmpuint(n_features(sup), ==, 4);
 
     g_autoptr(DcNode) dep = document("qemu64");
-    dc_api_apply_cpu_flags(dep, f, host, "tcg", "x86_64", CPU_MAP, DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES);
+    apply(dep, f, host, DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES);
     g_assert_cmpstr(doc_policy(dep, "bpb"), ==, "disable");
     g_assert_cmpstr(doc_policy(dep, "te"), ==, "disable");
     g_assert_cmpuint(n_features(dep), ==, 3);
 
     g_autoptr(DcNode) exp = document("qemu64");
-    dc_api_apply_cpu_flags(exp, f, host, "tcg", "x86_64", CPU_MAP, DOMCAPS_GET_EXPAND_CPU_FEATURES);
+    apply(exp, f, host, DOMCAPS_GET_EXPAND_CPU_FEATURES);
     g_assert_cmpstr(doc_policy(exp, "fpu"), ==, "require");
     g_assert_cmpstr(doc_policy(exp, "x2apic"), ==, "require");
     g_assert_cmpuint(n_features(exp), >, 20);
@@ -187,7 +185,7 @@ static void test_apply(void)
     /* host-model not supported: nothing to change */
     g_autoptr(DcNode) unsup = document("qemu64");
     dc_node_set_supported(dc_node_child(dc_node_child(unsup, "cpu", NULL), "mode", "host-model"), FALSE);
-    dc_api_apply_cpu_flags(unsup, f, host, "tcg", "x86_64", CPU_MAP, DOMCAPS_GET_EXPAND_CPU_FEATURES);
+    apply(unsup, f, host, DOMCAPS_GET_EXPAND_CPU_FEATURES);
     g_assert_cmpuint(n_features(unsup), ==, 1);
 }
 
