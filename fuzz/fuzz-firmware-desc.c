@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     GError *err = NULL;
-    DcFirmwareDesc *desc = dc_firmware_desc_parse((const char *)data, size, &err);
+    DcFirmwareDesc *desc = dc_firmware_desc_parse((const char *)data, size, DC_RELEASE_9_0, &err);
     if (!desc) {
         g_assert(err && err->message);
         g_clear_error(&err);

@@ -31,7 +31,7 @@ static void override_loader_values(const DcHost *host, DcOsCaps *caps)
 gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err)
 {
     DcOsCaps caps;
-    if (!dc_firmware_os_caps(ctx->host, ctx->query->arch, ctx->query->machine, &caps, err))
+    if (!dc_firmware_os_caps(ctx->host, ctx->query->arch, ctx->query->machine, ctx->query->release, &caps, err))
         return FALSE;
     /* libvirt 9.0 fails the whole query on a descriptor it cannot read;
      * later releases skip it. */

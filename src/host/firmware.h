@@ -1,6 +1,8 @@
 /* Firmware on the host: QEMU firmware interop descriptors
  * (QEMU docs/interop/firmware.json) and the <os> section of domain
- * capabilities that libvirt 9.0 derives from them.
+ * capabilities that libvirt derives from them. firmware-json.c reads their
+ * JSON, firmware-desc.c their structure, firmware.c the directories and
+ * the <os> section.
  *
  * Everything here reads the host through DcHost (src/host/host.h), so a
  * fixture tree can stand in for /usr/share/qemu/firmware, /etc/qemu/firmware,
@@ -79,11 +81,12 @@ typedef struct {
     guint features;              /* DcFirmwareFeature bits; unknown names ignored */
 } DcFirmwareDesc;
 
-/* Parse one descriptor the way libvirt 9.0 does (its JSON reader is yajl:
- * strict JSON, duplicate keys rejected, text after the first NUL ignored).
- * Never crashes on hostile input; returns NULL with err set when libvirt
- * would refuse the file. */
-DcFirmwareDesc *dc_firmware_desc_parse(const char *data, gsize len, GError **err);
+/* Parse one descriptor as libvirt @release (format/releases.h) does: its
+ * JSON with the library that release reads it with (firmware-json.h), then
+ * the structure qemu_firmware.c requires. @data is cut at its first NUL
+ * byte, as libvirt reads a C string. Never crashes on hostile input;
+ * returns NULL with @err set when that release refuses the file. */
+DcFirmwareDesc *dc_firmware_desc_parse(const char *data, gsize len, guint release, GError **err);
 void dc_firmware_desc_free(DcFirmwareDesc *desc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcFirmwareDesc, dc_firmware_desc_free)
 
@@ -93,6 +96,11 @@ const char *dc_firmware_desc_loader_path(const DcFirmwareDesc *desc);
 
 /* Whether a descriptor's targets cover this libvirt arch and machine. */
 gboolean dc_firmware_desc_matches(const DcFirmwareDesc *desc, const char *arch, const char *machine);
+
+/* The descriptor names of DcFirmwareInterface or DcFirmwareFeature bits,
+ * comma-separated in libvirt's enum order, "none" for no bits. */
+char *dc_firmware_interface_names(guint interfaces);
+char *dc_firmware_feature_names(guint features);
 
 /* ---- the <os> section ------------------------------------------------------ */
 
@@ -123,16 +131,18 @@ typedef struct {
     GPtrArray *problems;             /* char*: files skipped because they are broken */
     /* Non-NULL when libvirt 9.0 itself would fail the whole domcapabilities
      * call (it aborts on any unreadable or unparseable descriptor, even one
-     * for another arch). The fields above are still filled as if the broken
+     * for another arch; which ones are unparseable depends on the release
+     * read as). The fields above are still filled as if the broken
      * files were absent; the caller decides whether to mimic the failure. */
     char *libvirt_error;
 } DcOsCaps;
 
 /* Fill @out (which is overwritten; release with dc_os_caps_clear()) for the
- * libvirt arch name @arch and resolved machine type @machine. Broken
+ * libvirt arch name @arch and resolved machine type @machine, reading the
+ * descriptors as libvirt @release does. Broken
  * descriptor files never make this fail: they are skipped and recorded in
  * out->problems / out->libvirt_error. Returns FALSE only on bad arguments. */
-gboolean dc_firmware_os_caps(const DcHost *host, const char *arch, const char *machine,
+gboolean dc_firmware_os_caps(const DcHost *host, const char *arch, const char *machine, guint release,
                              DcOsCaps *out, GError **err);
 void dc_os_caps_clear(DcOsCaps *caps);
 
@@ -141,4 +151,4 @@ void dc_os_caps_clear(DcOsCaps *caps);
  * it), saying whether it was taken or skipped and why; then one line on where
  * the loader values came from. Returns a GPtrArray of char* (free with
  * g_ptr_array_unref). */
-GPtrArray *dc_firmware_explain(const DcHost *host, const char *arch, const char *machine);
+GPtrArray *dc_firmware_explain(const DcHost *host, const char *arch, const char *machine, guint release);

@@ -3,6 +3,7 @@
  * blocks were produced by libvirt 9.0 itself, plus the real host against
  * saved oracle output. */
 #include "host/firmware.h"
+#include "format/releases.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -56,7 +57,7 @@ static char *os_for(const char *root, gboolean privileged, const char *xdg,
     g_autoptr(DcHost) host = dc_host_new(root, privileged, xdg);
     g_autoptr(GError) err = NULL;
     DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, arch, machine, &caps, &err));
+    g_assert_true(dc_firmware_os_caps(host, arch, machine, DC_RELEASE_9_0, &caps, &err));
     g_assert_no_error(err);
     char *xml = fmt_os(&caps);
     if (keep)
@@ -114,7 +115,7 @@ static const char *good_desc =
 
 static DcFirmwareDesc *parse_str(const char *s, GError **err)
 {
-    return dc_firmware_desc_parse(s, strlen(s), err);
+    return dc_firmware_desc_parse(s, strlen(s), DC_RELEASE_9_0, err);
 }
 
 static void test_parse_good(void)
@@ -201,7 +202,7 @@ static void test_parse_shapes(void)
     /* text after a NUL byte is ignored, as libvirt reads a C string */
     g_autofree char *withnul = g_strdup_printf("%s_GARBAGE", good_desc);
     withnul[strlen(good_desc)] = '\0';
-    g_autoptr(DcFirmwareDesc) d5 = dc_firmware_desc_parse(withnul, strlen(good_desc) + 8, &err);
+    g_autoptr(DcFirmwareDesc) d5 = dc_firmware_desc_parse(withnul, strlen(good_desc) + 8, DC_RELEASE_9_0, &err);
     g_assert_no_error(err);
     g_assert_nonnull(d5);
 }
@@ -281,7 +282,7 @@ static void test_parse_errors(void)
     g_autofree char *big = g_malloc(n);
     memset(big, ' ', n);
     g_autoptr(GError) err = NULL;
-    g_assert_null(dc_firmware_desc_parse(big, n, &err));
+    g_assert_null(dc_firmware_desc_parse(big, n, DC_RELEASE_9_0, &err));
     g_assert_error(err, DC_FIRMWARE_ERROR, DC_FIRMWARE_ERROR_TOO_LARGE);
 }
 
@@ -297,13 +298,13 @@ static void test_parse_hostile(void)
         g_string_append_c(s, ']');
     g_string_append_c(s, '}');
     g_autoptr(GError) err = NULL;
-    g_autoptr(DcFirmwareDesc) d = dc_firmware_desc_parse(s->str, s->len, &err);
+    g_autoptr(DcFirmwareDesc) d = dc_firmware_desc_parse(s->str, s->len, DC_RELEASE_9_0, &err);
     g_assert_no_error(err);
     g_assert_nonnull(d);
     /* unbalanced deep nesting fails cleanly */
     g_string_truncate(s, s->len - 2);
     g_autoptr(GError) err2 = NULL;
-    g_assert_null(dc_firmware_desc_parse(s->str, s->len, &err2));
+    g_assert_null(dc_firmware_desc_parse(s->str, s->len, DC_RELEASE_9_0, &err2));
     g_assert_nonnull(err2);
     g_string_free(s, TRUE);
 
@@ -312,7 +313,7 @@ static void test_parse_hostile(void)
     for (gsize i = 0; i < len - 2; i++) {
         g_autofree char *cut = g_strndup(good_desc, i);
         g_autoptr(GError) e = NULL;
-        g_autoptr(DcFirmwareDesc) x = dc_firmware_desc_parse(cut, i, &e);
+        g_autoptr(DcFirmwareDesc) x = dc_firmware_desc_parse(cut, i, DC_RELEASE_9_0, &e);
         g_assert_null(x);
         g_assert_nonnull(e);
     }
@@ -325,14 +326,14 @@ static void test_parse_hostile(void)
         for (int f = 0; f < flips; f++)
             buf[g_rand_int_range(rng, 0, (gint32)len)] = (char)g_rand_int_range(rng, 0, 256);
         g_autoptr(GError) e = NULL;
-        g_autoptr(DcFirmwareDesc) x = dc_firmware_desc_parse(buf, len, &e);
+        g_autoptr(DcFirmwareDesc) x = dc_firmware_desc_parse(buf, len, DC_RELEASE_9_0, &e);
         g_assert_true((x == NULL) == (e != NULL));
     }
     g_rand_free(rng);
 
     /* NULL data with zero length is just an empty document */
     g_autoptr(GError) e = NULL;
-    g_assert_null(dc_firmware_desc_parse(NULL, 0, &e));
+    g_assert_null(dc_firmware_desc_parse(NULL, 0, DC_RELEASE_9_0, &e));
     g_assert_nonnull(e);
 }
 
@@ -360,7 +361,7 @@ static void test_fixtures(void)
         g_autofree char *got = os_for(root, TRUE, NULL, f[1], f[2], &caps);
         if (strcmp(got, expected) != 0) {
             g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-            g_autoptr(GPtrArray) ex = dc_firmware_explain(host, f[1], f[2]);
+            g_autoptr(GPtrArray) ex = dc_firmware_explain(host, f[1], f[2], DC_RELEASE_9_0);
             dump_lines(ex);
             g_error("%s %s %s:\n--- expected\n%s--- got\n%s", f[0], f[1], f[2], expected, got);
         }
@@ -388,7 +389,7 @@ static void test_override(void)
     g_assert_cmpstr(got2, ==, user);
 
     g_autoptr(DcHost) host = dc_host_new(root, FALSE, "/home/user/.config");
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2");
+    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
     dump_lines(ex);
     g_assert_true(lines_contain(ex, "/usr/share/qemu/firmware/50-a.json: skipped: shadowed by same-named",
                                 "/home/user/.config/qemu/firmware/50-a.json"));
@@ -409,7 +410,7 @@ static void test_mask(void)
 {
     g_autofree char *root = data_path("mask/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2");
+    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
     dump_lines(ex);
     g_assert_true(lines_contain(ex, "/usr/share/qemu/firmware/50-a.json: skipped: masked by empty file",
                                 "/etc/qemu/firmware/50-a.json"));
@@ -417,7 +418,7 @@ static void test_mask(void)
     g_assert_true(lines_contain(ex, "/etc/qemu/firmware/70-lonely.json: skipped: empty file", NULL));
 
     DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_cmpuint(caps.loader.values->len, ==, 1);
     g_assert_cmpstr(caps.loader.values->pdata[0], ==, "/usr/share/fw/b.fd");
     g_assert_cmpuint(caps.problems->len, ==, 0);
@@ -429,18 +430,18 @@ static void test_filter_explain(void)
 {
     g_autofree char *root = data_path("filter/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "isapc");
+    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "isapc", DC_RELEASE_9_0);
     dump_lines(ex);
     g_assert_true(lines_contain(ex, "60-aarch64.json: skipped: wrong architecture", "aarch64"));
     g_assert_true(lines_contain(ex, "40-q35.json: skipped: machine isapc matches none", "pc-q35-*"));
     g_assert_true(lines_contain(ex, "loader values: no matching descriptor", "/usr/share/OVMF/OVMF_CODE.fd (listed)"));
 
     DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "isapc", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "x86_64", "isapc", DC_RELEASE_9_0, &caps, NULL));
     g_assert_true(caps.used_default_loaders);
     g_assert_null(caps.firmware[0]);
     dc_os_caps_clear(&caps);
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_false(caps.used_default_loaders);
     g_assert_cmpstr(caps.firmware[0], ==, "bios");
     g_assert_cmpstr(caps.firmware[1], ==, "efi");
@@ -456,13 +457,13 @@ static void test_missing(void)
     /* the only aarch64 descriptor points at a missing file: efi is still
      * offered, the loader list is empty and the built-in list is not used */
     DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "aarch64", "virt-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "aarch64", "virt-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_cmpstr(caps.firmware[0], ==, "efi");
     g_assert_cmpuint(caps.loader.values->len, ==, 0);
     g_assert_false(caps.used_default_loaders);
     dc_os_caps_clear(&caps);
 
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2");
+    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
     dump_lines(ex);
     g_assert_true(lines_contain(ex, "50-gone.json: taken", "loader /usr/share/fw/gone.fd not listed: file does not exist"));
     g_assert_true(lines_contain(ex, "60-here.json: taken", "loader /usr/share/fw/here.fd listed"));
@@ -474,11 +475,11 @@ static void test_secure(void)
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
     DcOsCaps caps;
     /* secure-boot without requires-smm does not make libvirt offer secure=yes */
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-i440fx-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-i440fx-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_cmpstr(caps.loader.secure[0], ==, "no");
     g_assert_null(caps.loader.secure[1]);
     dc_os_caps_clear(&caps);
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_cmpstr(caps.loader.secure[0], ==, "yes");
     g_assert_cmpstr(caps.loader.secure[1], ==, "no");
     dc_os_caps_clear(&caps);
@@ -489,7 +490,7 @@ static void test_fallback(void)
     g_autofree char *root = data_path("fallback/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
     DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "riscv64", "virt", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "riscv64", "virt", DC_RELEASE_9_0, &caps, NULL));
     g_assert_true(caps.used_default_loaders);
     g_assert_null(caps.firmware[0]);
     g_assert_cmpuint(caps.loader.values->len, ==, 3);
@@ -506,7 +507,7 @@ static void test_fallback(void)
     /* a matching kernel mapping: efi and secure=yes, but the built-in list */
     g_autofree char *root2 = data_path("fallback-kernel/root");
     g_autoptr(DcHost) host2 = dc_host_new(root2, TRUE, NULL);
-    g_assert_true(dc_firmware_os_caps(host2, "x86_64", "pc-q35-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host2, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_true(caps.used_default_loaders);
     g_assert_cmpstr(caps.firmware[0], ==, "efi");
     g_assert_cmpstr(caps.loader.secure[0], ==, "yes");
@@ -518,7 +519,7 @@ static void test_malformed(void)
     g_autofree char *root = data_path("malformed/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
     DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_cmpuint(caps.problems->len, ==, 4);
     g_assert_nonnull(caps.libvirt_error);
     g_assert_nonnull(strstr(caps.libvirt_error, "/usr/share/qemu/firmware/10-truncated.json"));
@@ -529,7 +530,7 @@ static void test_malformed(void)
     g_assert_cmpstr(caps.loader.values->pdata[0], ==, "/usr/share/fw/good.fd");
     dc_os_caps_clear(&caps);
 
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2");
+    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
     dump_lines(ex);
     g_assert_true(lines_contain(ex, "10-truncated.json: skipped: unable to parse JSON", "libvirt 9.0 fails"));
     g_assert_true(lines_contain(ex, "50-good.json: taken", NULL));
@@ -549,7 +550,7 @@ static void test_dangling(void)
 
     g_autoptr(DcHost) host = dc_host_new(tmp, TRUE, NULL);
     DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_cmpuint(caps.problems->len, ==, 1);
     g_assert_nonnull(strstr(caps.libvirt_error, "50-link.json"));
     g_assert_true(caps.used_default_loaders);
@@ -590,7 +591,7 @@ static void test_size_limit(void)
     }
     g_autoptr(DcHost) host = dc_host_new(tmp, TRUE, NULL);
     DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", &caps, NULL));
+    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
     g_assert_cmpuint(caps.loader.values->len, ==, 1);
     g_assert_cmpstr(caps.loader.values->pdata[0], ==, "/fw.fd");
     g_assert_cmpuint(caps.problems->len, ==, 1);
