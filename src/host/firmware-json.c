@@ -21,7 +21,10 @@
 typedef struct {
     json_object *container;   /* kept container (borrowed from the tree); NULL: too deep */
     gboolean is_object;
-    GHashTable *keys;         /* objects: the keys so far, as C strings (libvirt compares so) */
+    /* Objects: the keys so far, as C strings (libvirt compares so). Most
+     * objects of a deeply nested file have one key: a set only from two. */
+    char *first_key;
+    GHashTable *keys;
     char *key;                /* objects: the key whose value comes next */
 } YajlFrame;
 
@@ -36,7 +39,27 @@ static void yajl_frame_clear(gpointer p)
     YajlFrame *f = p;
     if (f->keys)
         g_hash_table_destroy(f->keys);
+    g_free(f->first_key);
     g_free(f->key);
+}
+
+/* Note a key of an object (@key is taken); FALSE when it has it already. */
+static gboolean note_key(YajlFrame *f, char *key)
+{
+    if (!f->first_key && !f->keys) {
+        f->first_key = key;
+        return TRUE;
+    }
+    if (!f->keys) {
+        f->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_hash_table_add(f->keys, g_steal_pointer(&f->first_key));
+    }
+    if (g_hash_table_contains(f->keys, key)) {
+        g_free(key);
+        return FALSE;
+    }
+    g_hash_table_add(f->keys, key);
+    return TRUE;
 }
 
 static YajlFrame *top_frame(YajlTree *t)
@@ -70,19 +93,16 @@ static int add_value(YajlTree *t, json_object *v)
         return 1;
     }
     char *key = g_steal_pointer(&f->key);
-    if (!f->keys)
-        f->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    if (g_hash_table_contains(f->keys, key)) {
-        t->refusal = g_strdup_printf("duplicate key '%s'", key);
-        g_free(key);
-        json_object_put(v);
-        return 0;
-    }
     if (f->container)
-        json_object_object_add(f->container, key, v);
+        json_object_object_add(f->container, key, v);   /* json-c copies the key */
     else
         json_object_put(v);
-    g_hash_table_add(f->keys, key);
+    if (!note_key(f, g_strdup(key))) {
+        t->refusal = g_strdup_printf("duplicate key '%s'", key);
+        g_free(key);
+        return 0;
+    }
+    g_free(key);
     return 1;
 }
 
@@ -131,7 +151,7 @@ static int on_open(YajlTree *t, gboolean is_object)
         v = is_object ? json_object_new_object() : json_object_new_array();
     if (!add_value(t, v))
         return 0;
-    YajlFrame f = { parent_kept && t->frames->len < KEPT_DEPTH ? v : NULL, is_object, NULL, NULL };
+    YajlFrame f = { parent_kept && t->frames->len < KEPT_DEPTH ? v : NULL, is_object, NULL, NULL, NULL };
     g_array_append_val(t->frames, f);
     return 1;
 }
