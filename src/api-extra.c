@@ -7,8 +7,8 @@
 #include "cache/cache.h"
 #include "cache/docmemo.h"
 #include "cpu/cpu.h"
+#include "caps/sections.h"
 #include "format/releases.h"
-#include "host/firmware.h"
 #include "host/kvm.h"
 #include "probe/facts.h"
 #include <errno.h>
@@ -147,8 +147,8 @@ char **domcaps_explain_firmware(const domcaps_options *opts, const domcaps_doc *
     /* The release reads the descriptors: an unknown schema cannot have
      * given a document, so it cannot get here. */
     guint release = dc_release_parse(opts ? opts->schema : NULL, NULL);
-    g_autoptr(GPtrArray) lines = dc_firmware_explain(host, domcaps_doc_arch(doc), domcaps_doc_machine(doc),
-                                                     release ? release : DC_RELEASE_NEWEST);
+    g_autoptr(GPtrArray) lines = dc_caps_explain_os(host, domcaps_doc_arch(doc), domcaps_doc_machine(doc),
+                                                    release ? release : DC_RELEASE_NEWEST);
     GStrvBuilder *b = g_strv_builder_new();
     for (guint i = 0; i < lines->len; i++)
         g_strv_builder_add(b, lines->pdata[i]);

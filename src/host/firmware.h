@@ -1,8 +1,13 @@
 /* Firmware on the host: QEMU firmware interop descriptors
- * (QEMU docs/interop/firmware.json) and the <os> section of domain
- * capabilities that libvirt derives from them. firmware-json.c reads their
- * JSON, firmware-desc.c their structure, firmware.c the directories and
- * the <os> section.
+ * (QEMU docs/interop/firmware.json), read and matched to a query as a
+ * libvirt release does, giving one verdict per descriptor file. The <os>
+ * section (caps/os.c) and the explanation of --explain-firmware are both
+ * written from those verdicts.
+ *
+ *   firmware-json.c   the JSON text, through the release's library
+ *   firmware-desc.c   the descriptor structure libvirt requires
+ *   firmware-scan.c   the directories: shadowing, masking, reading
+ *   firmware.c        matching the query: the verdicts and the loaders
  *
  * Everything here reads the host through DcHost (src/host/host.h), so a
  * fixture tree can stand in for /usr/share/qemu/firmware, /etc/qemu/firmware,
@@ -23,7 +28,7 @@ typedef enum {
 /* Largest descriptor libvirt reads; a bigger file is an error. */
 #define DC_FIRMWARE_DESC_MAX_SIZE (1024 * 1024)
 
-/* ---- one descriptor ---------------------------------------------------- */
+/* ---- one descriptor (firmware-desc.c) ---------------------------------- */
 
 typedef enum {
     DC_FW_IFACE_BIOS = 1 << 0,
@@ -102,53 +107,79 @@ gboolean dc_firmware_desc_matches(const DcFirmwareDesc *desc, const char *arch, 
 char *dc_firmware_interface_names(guint interfaces);
 char *dc_firmware_feature_names(guint features);
 
-/* ---- the <os> section ------------------------------------------------------ */
+/* ---- the verdicts of one query (firmware.c) ------------------------------ */
+
+/* What became of one descriptor file, in libvirt's terms. */
+typedef enum {
+    DC_FW_TAKEN,           /* parsed and matching: it counts for <os> */
+    DC_FW_WRONG_ARCH,      /* no target for the query's arch */
+    DC_FW_WRONG_MACHINE,   /* a target for the arch, but no machine pattern matches */
+    DC_FW_BROKEN,          /* unreadable, or refused by the release's reader */
+    DC_FW_EMPTY,           /* an empty file: masks the same name below, offers nothing */
+    DC_FW_SHADOWED,        /* a same-named file higher up is used instead */
+    DC_FW_MASKED,          /* a same-named empty file higher up hides it */
+} DcFirmwareOutcome;
+
+/* What became of the loader image of a taken descriptor. */
+typedef enum {
+    DC_FW_LOADER_NONE,       /* it offers none (kernel mapping, memory without filename) */
+    DC_FW_LOADER_LISTED,     /* its image is a loader value */
+    DC_FW_LOADER_REPEATED,   /* an earlier descriptor offered the same image */
+    DC_FW_LOADER_MISSING,    /* offered, but the image does not exist */
+} DcFirmwareLoaderUse;
+
+typedef struct {
+    char *path;                  /* the descriptor file (host path) */
+    DcFirmwareOutcome outcome;
+    DcFirmwareDesc *desc;        /* TAKEN, WRONG_ARCH, WRONG_MACHINE: the descriptor */
+    char *problem;               /* BROKEN: why the release refuses it */
+    gboolean fails_query;        /* BROKEN: the release fails the whole query on it */
+    char *hidden_by;             /* SHADOWED, MASKED: the file that wins */
+    gboolean masks_others;       /* EMPTY: same-named files below exist */
+    DcFirmwareLoaderUse loader;  /* TAKEN: its loader image */
+} DcFirmwareVerdict;
+
+/* One candidate loader value: an image offered by a taken descriptor or,
+ * when none offers one, an entry of libvirt's built-in list. Listed when
+ * the image exists. */
+typedef struct {
+    char *path;
+    gboolean exists;
+} DcFirmwareLoader;
+
+typedef struct {
+    guint release;               /* the libvirt release read as */
+    GPtrArray *verdicts;         /* DcFirmwareVerdict*, in libvirt's order: by file
+                                  * name, each name's shadowed copies after it */
+    GPtrArray *unreadable;       /* char*: descriptor directories or entries libvirt
+                                  * cannot list or stat */
+    /* What the taken descriptors give together. */
+    guint interfaces;            /* DcFirmwareInterface bits */
+    gboolean requires_smm;       /* one of them requires SMM (libvirt's secure loader) */
+    GPtrArray *loaders;          /* DcFirmwareLoader*, unique, in order */
+    gboolean builtin_loaders;    /* no taken descriptor offers an image: the
+                                  * loaders are libvirt's built-in list */
+    /* Non-NULL when libvirt @release fails the whole domcapabilities query
+     * instead: in releases before DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED, the
+     * first unreadable entry or broken descriptor, even one for another
+     * arch. The rest is filled as if the release carried on. */
+    char *fatal;
+} DcFirmwareVerdicts;
+
+/* The verdicts of every descriptor file the host has for the libvirt arch
+ * name @arch and resolved machine type @machine, read as libvirt @release.
+ * Broken files never make this fail (see fatal). Returns NULL with @err set
+ * only on bad arguments. */
+DcFirmwareVerdicts *dc_firmware_verdicts(const DcHost *host, const char *arch, const char *machine,
+                                         guint release, GError **err);
+void dc_firmware_verdicts_free(DcFirmwareVerdicts *v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcFirmwareVerdicts, dc_firmware_verdicts_free)
 
 /* libvirt's compiled-in CODE:VARS list (Debian's build), consulted only when
- * no matching descriptor offers a loader image. */
+ * no taken descriptor offers a loader image. */
 typedef struct {
     const char *code;
     const char *vars;
 } DcFirmwarePair;
 extern const DcFirmwarePair dc_firmware_default_loaders[];
 extern const gsize dc_firmware_n_default_loaders;
-
-/* What <os> prints. Enum value lists are NULL-terminated arrays of static
- * strings, already in the order libvirt prints them. */
-typedef struct {
-    gboolean supported;              /* <os supported='yes'> */
-    const char *firmware[3];         /* <enum name='firmware'>: "bios", "efi" */
-    struct {
-        gboolean supported;          /* <loader supported='yes'> */
-        GPtrArray *values;           /* char*: <value> paths, in order */
-        const char *type[3];         /* "rom", "pflash" */
-        const char *readonly[3];     /* "yes", "no" */
-        const char *secure[3];       /* "yes", "no" */
-    } loader;
-
-    /* Diagnostics, not printed. */
-    gboolean used_default_loaders;   /* values came from dc_firmware_default_loaders */
-    GPtrArray *problems;             /* char*: files skipped because they are broken */
-    /* Non-NULL when libvirt 9.0 itself would fail the whole domcapabilities
-     * call (it aborts on any unreadable or unparseable descriptor, even one
-     * for another arch; which ones are unparseable depends on the release
-     * read as). The fields above are still filled as if the broken
-     * files were absent; the caller decides whether to mimic the failure. */
-    char *libvirt_error;
-} DcOsCaps;
-
-/* Fill @out (which is overwritten; release with dc_os_caps_clear()) for the
- * libvirt arch name @arch and resolved machine type @machine, reading the
- * descriptors as libvirt @release does. Broken
- * descriptor files never make this fail: they are skipped and recorded in
- * out->problems / out->libvirt_error. Returns FALSE only on bad arguments. */
-gboolean dc_firmware_os_caps(const DcHost *host, const char *arch, const char *machine, guint release,
-                             DcOsCaps *out, GError **err);
-void dc_os_caps_clear(DcOsCaps *caps);
-
-/* One human-readable line per descriptor file considered, in the order
- * libvirt considers them (sorted by file name; a name's shadowed copies follow
- * it), saying whether it was taken or skipped and why; then one line on where
- * the loader values came from. Returns a GPtrArray of char* (free with
- * g_ptr_array_unref). */
-GPtrArray *dc_firmware_explain(const DcHost *host, const char *arch, const char *machine, guint release);

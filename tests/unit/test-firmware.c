@@ -1,8 +1,12 @@
-/* Tests for src/host/firmware.c: descriptor collection and the <os>
- * section, against fixture host trees whose expected <os> blocks were
+/* Tests for the verdicts on a host's firmware descriptors (src/host/
+ * firmware.c, firmware-scan.c) and what src/caps/os.c writes from them:
+ * the <os> block, against fixture host trees whose expected blocks were
  * produced by libvirt 9.0 itself, plus the real host against saved oracle
- * output. One descriptor's reading: test-firmware-desc.c. */
+ * output; and the --explain-firmware lines. One descriptor's reading:
+ * test-firmware-desc.c. */
 #include "host/firmware.h"
+#include "caps/sections.h"
+#include "format/format.h"
 #include "format/releases.h"
 
 #include <glib/gstdio.h>
@@ -19,52 +23,72 @@ static char *data_path(const char *rel)
     return g_build_filename(DC_TEST_DATA_DIR, "firmware", rel, NULL);
 }
 
-/* ---- <os> formatting as libvirt prints it (two-space indent inside
- * <domainCapabilities>); the real formatter lives in the assembly stage. */
+static const guint releases[] = { DC_RELEASE_9_0, DC_RELEASE_11_3 };
 
-static void fmt_enum(GString *s, const char *ind, const char *name, const char *const *vals)
-{
-    if (!vals[0]) {
-        g_string_append_printf(s, "%s<enum name='%s'/>\n", ind, name);
-        return;
-    }
-    g_string_append_printf(s, "%s<enum name='%s'>\n", ind, name);
-    for (gsize i = 0; vals[i]; i++)
-        g_string_append_printf(s, "%s  <value>%s</value>\n", ind, vals[i]);
-    g_string_append_printf(s, "%s</enum>\n", ind);
-}
-
-static char *fmt_os(const DcOsCaps *c)
-{
-    GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "  <os supported='%s'>\n", c->supported ? "yes" : "no");
-    fmt_enum(s, "    ", "firmware", c->firmware);
-    g_string_append_printf(s, "    <loader supported='%s'>\n", c->loader.supported ? "yes" : "no");
-    for (guint i = 0; i < c->loader.values->len; i++) {
-        g_autofree char *esc = g_markup_escape_text(c->loader.values->pdata[i], -1);
-        g_string_append_printf(s, "      <value>%s</value>\n", esc);
-    }
-    fmt_enum(s, "      ", "type", c->loader.type);
-    fmt_enum(s, "      ", "readonly", c->loader.readonly);
-    fmt_enum(s, "      ", "secure", c->loader.secure);
-    g_string_append(s, "    </loader>\n  </os>\n");
-    return g_string_free(s, FALSE);
-}
-
-static char *os_for(const char *root, gboolean privileged, const char *xdg,
-                    const char *arch, const char *machine, DcOsCaps *keep)
+/* The <os> block the assembly writes (caps/os.c) as libvirt prints it inside
+ * <domainCapabilities>; NULL with @err set when the release fails the query. */
+static char *os_block(const char *root, gboolean privileged, const char *xdg,
+                      const char *arch, const char *machine, guint release, GError **err)
 {
     g_autoptr(DcHost) host = dc_host_new(root, privileged, xdg);
+    DcCapsQuery query = { .arch = arch, .machine = machine, .release = release };
+    DcCapsCtx ctx = { .host = host, .query = &query };
+    g_autoptr(DcNode) doc = dc_node_new("domainCapabilities");
+    if (!dc_caps_add_os(&ctx, doc, err))
+        return NULL;
+    g_autofree char *xml = dc_format_xml(doc);
+    const char *start = strchr(xml, '\n') + 1;
+    const char *end = g_strrstr(xml, "</domainCapabilities>");
+    return g_strndup(start, (gsize)(end - start));
+}
+
+static char *os_for(const char *root, gboolean privileged, const char *xdg, const char *arch, const char *machine)
+{
     g_autoptr(GError) err = NULL;
-    DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, arch, machine, DC_RELEASE_9_0, &caps, &err));
+    char *xml = os_block(root, privileged, xdg, arch, machine, DC_RELEASE_9_0, &err);
     g_assert_no_error(err);
-    char *xml = fmt_os(&caps);
-    if (keep)
-        *keep = caps;
-    else
-        dc_os_caps_clear(&caps);
     return xml;
+}
+
+static DcFirmwareVerdicts *verdicts_for(const DcHost *host, const char *arch, const char *machine, guint release)
+{
+    g_autoptr(GError) err = NULL;
+    DcFirmwareVerdicts *v = dc_firmware_verdicts(host, arch, machine, release, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(v);
+    return v;
+}
+
+/* The loader images that become <value>s, in order. */
+static GPtrArray *listed_loaders(const DcFirmwareVerdicts *v)
+{
+    GPtrArray *paths = g_ptr_array_new();
+    for (guint i = 0; i < v->loaders->len; i++) {
+        const DcFirmwareLoader *l = v->loaders->pdata[i];
+        if (l->exists)
+            g_ptr_array_add(paths, l->path);
+    }
+    return paths;
+}
+
+/* The verdicts with this outcome, in order. */
+static GPtrArray *with_outcome(const DcFirmwareVerdicts *v, DcFirmwareOutcome outcome)
+{
+    GPtrArray *found = g_ptr_array_new();
+    for (guint i = 0; i < v->verdicts->len; i++) {
+        const DcFirmwareVerdict *one = v->verdicts->pdata[i];
+        if (one->outcome == outcome)
+            g_ptr_array_add(found, (gpointer)one);
+    }
+    return found;
+}
+
+static GPtrArray *explain(const DcHost *host, const char *arch, const char *machine, guint release)
+{
+    GPtrArray *lines = dc_caps_explain_os(host, arch, machine, release);
+    for (guint i = 0; i < lines->len; i++)
+        g_test_message("  %s", (const char *)lines->pdata[i]);
+    return lines;
 }
 
 static char *read_text(const char *path)
@@ -84,12 +108,6 @@ static gboolean lines_contain(GPtrArray *lines, const char *a, const char *b)
             return TRUE;
     }
     return FALSE;
-}
-
-static void dump_lines(GPtrArray *lines)
-{
-    for (guint i = 0; i < lines->len; i++)
-        g_test_message("  %s", (const char *)lines->pdata[i]);
 }
 
 /* ======================================================================
@@ -112,17 +130,24 @@ static void test_fixtures(void)
         g_autofree char *fname = g_strdup_printf("%s-%s.xml", f[1], f[2]);
         g_autofree char *exp_path = g_build_filename(DC_TEST_DATA_DIR, "firmware", f[0], fname, NULL);
         g_autofree char *expected = read_text(exp_path);
-        DcOsCaps caps;
-        g_autofree char *got = os_for(root, TRUE, NULL, f[1], f[2], &caps);
-        if (strcmp(got, expected) != 0) {
-            g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-            g_autoptr(GPtrArray) ex = dc_firmware_explain(host, f[1], f[2], DC_RELEASE_9_0);
-            dump_lines(ex);
-            g_error("%s %s %s:\n--- expected\n%s--- got\n%s", f[0], f[1], f[2], expected, got);
-        }
+        /* libvirt 9.0 fails on the malformed tree; its block is what the
+         * releases that skip broken descriptors print (11.3 among them) */
         gboolean broken = strcmp(f[0], "malformed") == 0;
-        g_assert_true((caps.libvirt_error != NULL) == broken);
-        dc_os_caps_clear(&caps);
+        for (gsize r = 0; r < G_N_ELEMENTS(releases); r++) {
+            g_autoptr(GError) err = NULL;
+            g_autofree char *got = os_block(root, TRUE, NULL, f[1], f[2], releases[r], &err);
+            if (broken && releases[r] == DC_RELEASE_9_0) {
+                g_assert_error(err, DC_FIRMWARE_ERROR, DC_FIRMWARE_ERROR_PARSE);
+                continue;
+            }
+            g_assert_no_error(err);
+            if (strcmp(got, expected) != 0) {
+                g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
+                g_autoptr(GPtrArray) ex = explain(host, f[1], f[2], releases[r]);
+                g_error("%s %s %s (release %u):\n--- expected\n%s--- got\n%s", f[0], f[1], f[2], releases[r],
+                        expected, got);
+            }
+        }
         n++;
     }
     g_assert_cmpuint(n, >=, 20);
@@ -137,15 +162,14 @@ static void test_override(void)
     g_autofree char *user = read_text(exp_user);
 
     /* privileged: the user's config dir is never read */
-    g_autofree char *got1 = os_for(root, TRUE, "/home/user/.config", "x86_64", "pc-q35-7.2", NULL);
+    g_autofree char *got1 = os_for(root, TRUE, "/home/user/.config", "x86_64", "pc-q35-7.2");
     g_assert_cmpstr(got1, ==, sys);
     /* unprivileged: $XDG_CONFIG_HOME/qemu/firmware/50-a.json beats /usr/share's */
-    g_autofree char *got2 = os_for(root, FALSE, "/home/user/.config", "x86_64", "pc-q35-7.2", NULL);
+    g_autofree char *got2 = os_for(root, FALSE, "/home/user/.config", "x86_64", "pc-q35-7.2");
     g_assert_cmpstr(got2, ==, user);
 
     g_autoptr(DcHost) host = dc_host_new(root, FALSE, "/home/user/.config");
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
-    dump_lines(ex);
+    g_autoptr(GPtrArray) ex = explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
     g_assert_true(lines_contain(ex, "/usr/share/qemu/firmware/50-a.json: skipped: shadowed by same-named",
                                 "/home/user/.config/qemu/firmware/50-a.json"));
     g_assert_true(lines_contain(ex, "/usr/share/qemu/firmware/60-b.json: skipped: shadowed", "/etc/qemu/firmware/60-b.json"));
@@ -159,50 +183,60 @@ static void test_override(void)
             last = i;
     }
     g_assert_cmpuint(first, <, last);
+
+    /* the verdicts say the same: each shadowed copy names the winner */
+    g_autoptr(DcFirmwareVerdicts) v = verdicts_for(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
+    g_autoptr(GPtrArray) shadowed = with_outcome(v, DC_FW_SHADOWED);
+    g_assert_cmpuint(shadowed->len, >=, 2);
+    for (guint i = 0; i < shadowed->len; i++) {
+        const DcFirmwareVerdict *one = shadowed->pdata[i];
+        g_assert_nonnull(one->hidden_by);
+        g_assert_cmpstr(strrchr(one->path, '/'), ==, strrchr(one->hidden_by, '/'));
+    }
 }
 
 static void test_mask(void)
 {
     g_autofree char *root = data_path("mask/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
-    dump_lines(ex);
+    g_autoptr(GPtrArray) ex = explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
     g_assert_true(lines_contain(ex, "/usr/share/qemu/firmware/50-a.json: skipped: masked by empty file",
                                 "/etc/qemu/firmware/50-a.json"));
     g_assert_true(lines_contain(ex, "/etc/qemu/firmware/50-a.json: skipped: empty file", "masks"));
     g_assert_true(lines_contain(ex, "/etc/qemu/firmware/70-lonely.json: skipped: empty file", NULL));
 
-    DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_cmpuint(caps.loader.values->len, ==, 1);
-    g_assert_cmpstr(caps.loader.values->pdata[0], ==, "/usr/share/fw/b.fd");
-    g_assert_cmpuint(caps.problems->len, ==, 0);
-    g_assert_null(caps.libvirt_error);
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) v = verdicts_for(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
+    g_autoptr(GPtrArray) loaders = listed_loaders(v);
+    g_assert_cmpuint(loaders->len, ==, 1);
+    g_assert_cmpstr(loaders->pdata[0], ==, "/usr/share/fw/b.fd");
+    g_autoptr(GPtrArray) broken = with_outcome(v, DC_FW_BROKEN);
+    g_assert_cmpuint(broken->len, ==, 0);
+    g_autoptr(GPtrArray) masked = with_outcome(v, DC_FW_MASKED);
+    g_assert_cmpuint(masked->len, ==, 1);
+    g_assert_cmpstr(((const DcFirmwareVerdict *)masked->pdata[0])->hidden_by, ==, "/etc/qemu/firmware/50-a.json");
+    g_assert_null(v->fatal);
 }
 
 static void test_filter_explain(void)
 {
     g_autofree char *root = data_path("filter/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "isapc", DC_RELEASE_9_0);
-    dump_lines(ex);
+    g_autoptr(GPtrArray) ex = explain(host, "x86_64", "isapc", DC_RELEASE_9_0);
     g_assert_true(lines_contain(ex, "60-aarch64.json: skipped: wrong architecture", "aarch64"));
     g_assert_true(lines_contain(ex, "40-q35.json: skipped: machine isapc matches none", "pc-q35-*"));
     g_assert_true(lines_contain(ex, "loader values: no matching descriptor", "/usr/share/OVMF/OVMF_CODE.fd (listed)"));
 
-    DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "isapc", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_true(caps.used_default_loaders);
-    g_assert_null(caps.firmware[0]);
-    dc_os_caps_clear(&caps);
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_false(caps.used_default_loaders);
-    g_assert_cmpstr(caps.firmware[0], ==, "bios");
-    g_assert_cmpstr(caps.firmware[1], ==, "efi");
-    g_assert_cmpstr(caps.loader.secure[0], ==, "yes");
-    g_assert_cmpstr(caps.loader.secure[1], ==, "no");
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) isapc = verdicts_for(host, "x86_64", "isapc", DC_RELEASE_9_0);
+    g_assert_true(isapc->builtin_loaders);
+    g_assert_cmpuint(isapc->interfaces, ==, 0);
+    g_autoptr(GPtrArray) wrong_arch = with_outcome(isapc, DC_FW_WRONG_ARCH);
+    g_autoptr(GPtrArray) wrong_machine = with_outcome(isapc, DC_FW_WRONG_MACHINE);
+    g_assert_cmpuint(wrong_arch->len, >=, 1);
+    g_assert_cmpuint(wrong_machine->len, >=, 1);
+    g_autoptr(DcFirmwareVerdicts) q35 = verdicts_for(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
+    g_assert_false(q35->builtin_loaders);
+    g_assert_cmpuint(q35->interfaces, ==, DC_FW_IFACE_BIOS | DC_FW_IFACE_UEFI);
+    g_assert_true(q35->requires_smm);
 }
 
 static void test_missing(void)
@@ -211,15 +245,16 @@ static void test_missing(void)
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
     /* the only aarch64 descriptor points at a missing file: efi is still
      * offered, the loader list is empty and the built-in list is not used */
-    DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "aarch64", "virt-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_cmpstr(caps.firmware[0], ==, "efi");
-    g_assert_cmpuint(caps.loader.values->len, ==, 0);
-    g_assert_false(caps.used_default_loaders);
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) v = verdicts_for(host, "aarch64", "virt-7.2", DC_RELEASE_9_0);
+    g_assert_cmpuint(v->interfaces, ==, DC_FW_IFACE_UEFI);
+    g_autoptr(GPtrArray) loaders = listed_loaders(v);
+    g_assert_cmpuint(loaders->len, ==, 0);
+    g_assert_false(v->builtin_loaders);
+    g_autoptr(GPtrArray) taken = with_outcome(v, DC_FW_TAKEN);
+    g_assert_cmpuint(taken->len, ==, 1);
+    g_assert_cmpint(((const DcFirmwareVerdict *)taken->pdata[0])->loader, ==, DC_FW_LOADER_MISSING);
 
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
-    dump_lines(ex);
+    g_autoptr(GPtrArray) ex = explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
     g_assert_true(lines_contain(ex, "50-gone.json: taken", "loader /usr/share/fw/gone.fd not listed: file does not exist"));
     g_assert_true(lines_contain(ex, "60-here.json: taken", "loader /usr/share/fw/here.fd listed"));
 }
@@ -228,31 +263,25 @@ static void test_secure(void)
 {
     g_autofree char *root = data_path("secure/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-    DcOsCaps caps;
     /* secure-boot without requires-smm does not make libvirt offer secure=yes */
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-i440fx-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_cmpstr(caps.loader.secure[0], ==, "no");
-    g_assert_null(caps.loader.secure[1]);
-    dc_os_caps_clear(&caps);
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_cmpstr(caps.loader.secure[0], ==, "yes");
-    g_assert_cmpstr(caps.loader.secure[1], ==, "no");
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) i440fx = verdicts_for(host, "x86_64", "pc-i440fx-7.2", DC_RELEASE_9_0);
+    g_assert_false(i440fx->requires_smm);
+    g_autoptr(DcFirmwareVerdicts) q35 = verdicts_for(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
+    g_assert_true(q35->requires_smm);
 }
 
 static void test_fallback(void)
 {
     g_autofree char *root = data_path("fallback/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-    DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "riscv64", "virt", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_true(caps.used_default_loaders);
-    g_assert_null(caps.firmware[0]);
-    g_assert_cmpuint(caps.loader.values->len, ==, 3);
-    g_assert_cmpstr(caps.loader.values->pdata[0], ==, "/usr/share/OVMF/OVMF_CODE.fd");
-    g_assert_cmpstr(caps.loader.values->pdata[1], ==, "/usr/share/OVMF/OVMF_CODE.secboot.fd");
-    g_assert_cmpstr(caps.loader.values->pdata[2], ==, "/usr/share/AAVMF/AAVMF32_CODE.fd");
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) v = verdicts_for(host, "riscv64", "virt", DC_RELEASE_9_0);
+    g_assert_true(v->builtin_loaders);
+    g_assert_cmpuint(v->interfaces, ==, 0);
+    g_autoptr(GPtrArray) loaders = listed_loaders(v);
+    g_assert_cmpuint(loaders->len, ==, 3);
+    g_assert_cmpstr(loaders->pdata[0], ==, "/usr/share/OVMF/OVMF_CODE.fd");
+    g_assert_cmpstr(loaders->pdata[1], ==, "/usr/share/OVMF/OVMF_CODE.secboot.fd");
+    g_assert_cmpstr(loaders->pdata[2], ==, "/usr/share/AAVMF/AAVMF32_CODE.fd");
 
     /* the built-in table is Debian's CODE:VARS list */
     g_assert_cmpuint(dc_firmware_n_default_loaders, ==, 4);
@@ -262,33 +291,42 @@ static void test_fallback(void)
     /* a matching kernel mapping: efi and secure=yes, but the built-in list */
     g_autofree char *root2 = data_path("fallback-kernel/root");
     g_autoptr(DcHost) host2 = dc_host_new(root2, TRUE, NULL);
-    g_assert_true(dc_firmware_os_caps(host2, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_true(caps.used_default_loaders);
-    g_assert_cmpstr(caps.firmware[0], ==, "efi");
-    g_assert_cmpstr(caps.loader.secure[0], ==, "yes");
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) k = verdicts_for(host2, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
+    g_assert_true(k->builtin_loaders);
+    g_assert_cmpuint(k->interfaces, ==, DC_FW_IFACE_UEFI);
+    g_assert_true(k->requires_smm);
 }
 
 static void test_malformed(void)
 {
     g_autofree char *root = data_path("malformed/root");
     g_autoptr(DcHost) host = dc_host_new(root, TRUE, NULL);
-    DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_cmpuint(caps.problems->len, ==, 4);
-    g_assert_nonnull(caps.libvirt_error);
-    g_assert_nonnull(strstr(caps.libvirt_error, "/usr/share/qemu/firmware/10-truncated.json"));
-    g_assert_nonnull(strstr(caps.problems->pdata[1], "duplicate"));
-    g_assert_nonnull(strstr(caps.problems->pdata[2], "unknown architecture 'amd64'"));
-    g_assert_nonnull(strstr(caps.problems->pdata[3], "trailing"));
-    g_assert_cmpuint(caps.loader.values->len, ==, 1);
-    g_assert_cmpstr(caps.loader.values->pdata[0], ==, "/usr/share/fw/good.fd");
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) v = verdicts_for(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
+    g_autoptr(GPtrArray) broken = with_outcome(v, DC_FW_BROKEN);
+    g_assert_cmpuint(broken->len, ==, 4);
+    g_assert_nonnull(v->fatal);
+    g_assert_nonnull(strstr(v->fatal, "/usr/share/qemu/firmware/10-truncated.json"));
+    g_assert_nonnull(strstr(((const DcFirmwareVerdict *)broken->pdata[1])->problem, "duplicate"));
+    g_assert_nonnull(strstr(((const DcFirmwareVerdict *)broken->pdata[2])->problem, "unknown architecture 'amd64'"));
+    g_assert_nonnull(strstr(((const DcFirmwareVerdict *)broken->pdata[3])->problem, "trailing"));
+    g_autoptr(GPtrArray) loaders = listed_loaders(v);
+    g_assert_cmpuint(loaders->len, ==, 1);
+    g_assert_cmpstr(loaders->pdata[0], ==, "/usr/share/fw/good.fd");
 
-    g_autoptr(GPtrArray) ex = dc_firmware_explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
-    dump_lines(ex);
+    g_autoptr(GPtrArray) ex = explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
     g_assert_true(lines_contain(ex, "10-truncated.json: skipped: unable to parse JSON", "libvirt 9.0 fails"));
     g_assert_true(lines_contain(ex, "50-good.json: taken", NULL));
+
+    /* 11.3 skips what it cannot read, and json-c takes the repeated key */
+    g_autoptr(DcFirmwareVerdicts) v11 = verdicts_for(host, "x86_64", "pc-q35-7.2", DC_RELEASE_11_3);
+    g_autoptr(GPtrArray) broken11 = with_outcome(v11, DC_FW_BROKEN);
+    g_assert_cmpuint(broken11->len, ==, 3);
+    g_assert_null(v11->fatal);
+    g_autoptr(GPtrArray) ex11 = explain(host, "x86_64", "pc-q35-7.2", DC_RELEASE_11_3);
+    g_assert_true(lines_contain(ex11, "10-truncated.json: skipped: unable to parse JSON (json-c)", NULL));
+    g_assert_false(lines_contain(ex11, "fails domcapabilities", NULL));
+    g_assert_true(lines_contain(ex11, "20-dupkey.json: taken", "loader /usr/share/fw/good.fd listed"));
+    g_assert_true(lines_contain(ex11, "50-good.json: taken", "already listed"));
 }
 
 static void test_dangling(void)
@@ -304,12 +342,11 @@ static void test_dangling(void)
     g_assert_cmpint(g_mkdir(sub, 0755), ==, 0);
 
     g_autoptr(DcHost) host = dc_host_new(tmp, TRUE, NULL);
-    DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_cmpuint(caps.problems->len, ==, 1);
-    g_assert_nonnull(strstr(caps.libvirt_error, "50-link.json"));
-    g_assert_true(caps.used_default_loaders);
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) v = verdicts_for(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
+    g_assert_cmpuint(v->unreadable->len, ==, 1);
+    g_assert_nonnull(strstr(v->unreadable->pdata[0], "50-link.json"));
+    g_assert_nonnull(strstr(v->fatal, "50-link.json"));
+    g_assert_true(v->builtin_loaders);
 
     g_assert_cmpint(g_remove(link), ==, 0);
     g_assert_cmpint(g_rmdir(sub), ==, 0);
@@ -345,14 +382,14 @@ static void test_size_limit(void)
         g_assert_true(g_file_set_contents(path, buf, (gssize)size, NULL));
     }
     g_autoptr(DcHost) host = dc_host_new(tmp, TRUE, NULL);
-    DcOsCaps caps;
-    g_assert_true(dc_firmware_os_caps(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0, &caps, NULL));
-    g_assert_cmpuint(caps.loader.values->len, ==, 1);
-    g_assert_cmpstr(caps.loader.values->pdata[0], ==, "/fw.fd");
-    g_assert_cmpuint(caps.problems->len, ==, 1);
-    g_assert_nonnull(strstr(caps.problems->pdata[0], "60-over.json"));
-    g_assert_nonnull(caps.libvirt_error);
-    dc_os_caps_clear(&caps);
+    g_autoptr(DcFirmwareVerdicts) v = verdicts_for(host, "x86_64", "pc-q35-7.2", DC_RELEASE_9_0);
+    g_autoptr(GPtrArray) loaders = listed_loaders(v);
+    g_assert_cmpuint(loaders->len, ==, 1);
+    g_assert_cmpstr(loaders->pdata[0], ==, "/fw.fd");
+    g_autoptr(GPtrArray) broken = with_outcome(v, DC_FW_BROKEN);
+    g_assert_cmpuint(broken->len, ==, 1);
+    g_assert_nonnull(strstr(((const DcFirmwareVerdict *)broken->pdata[0])->path, "60-over.json"));
+    g_assert_nonnull(v->fatal);
 
     for (gsize i = 0; i < 2; i++) {
         g_autofree char *path = g_build_filename(dir, names[i], NULL);
@@ -425,7 +462,7 @@ static void test_oracle_host(void)
         g_autofree char *fname = g_strdup_printf("oracle/%s.xml", f[0]);
         g_autofree char *exp_path = data_path(fname);
         g_autofree char *expected = read_text(exp_path);
-        g_autofree char *got = os_for("/", TRUE, NULL, f[1], f[2], NULL);
+        g_autofree char *got = os_for("/", TRUE, NULL, f[1], f[2]);
         if (strcmp(got, expected) != 0)
             g_error("%s (%s %s):\n--- libvirt 9.0\n%s--- got\n%s", f[0], f[1], f[2], expected, got);
         n++;
