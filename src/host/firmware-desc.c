@@ -237,8 +237,9 @@ static gboolean parse_targets(json_object *doc, guint release, DcFirmwareDesc *d
         const char *archname = member_string(item, "architecture");
         if (!archname)
             return refuse(err, "missing 'architecture'");
-        /* Every release's arches: a target only matters when it is the query's. */
-        const char *arch = dc_arch_from_qemu_name(archname, G_MAXUINT);
+        /* An arch the release does not know breaks the descriptor, even
+         * when the query is for another arch (9.0 and loongarch64). */
+        const char *arch = dc_arch_from_qemu_name(archname, release);
         if (!arch)
             return refuse(err, "unknown architecture '%s'", archname);
         json_object *machines = member_array(item, "machines");

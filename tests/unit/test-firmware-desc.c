@@ -440,6 +440,18 @@ static void test_parse_structure(void)
     g_assert_error(err, DC_FIRMWARE_ERROR, DC_FIRMWARE_ERROR_TOO_LARGE);
 }
 
+/* Structure rules that changed between the releases. */
+static void test_parse_by_release(void)
+{
+    /* an arch 9.0 does not know breaks the descriptor, whatever the query
+     * (libvirt 9.0 live: "unknown architecture 'loongarch64'") */
+    const char *loongarch = "{\"interface-types\":[\"uefi\"],\"mapping\":{\"device\":\"memory\",\"filename\":\"/fw.bin\"},"
+                            "\"targets\":[{\"architecture\":\"x86_64\",\"machines\":[\"pc-q35-*\"]},"
+                            "{\"architecture\":\"loongarch64\",\"machines\":[\"virt\"]}],\"features\":[]}";
+    check_outcome("a loongarch64 target", loongarch, strlen(loongarch), DC_RELEASE_9_0, BAD_SHAPE);
+    check_outcome("a loongarch64 target", loongarch, strlen(loongarch), DC_RELEASE_11_3, TAKEN);
+}
+
 static void test_parse_hostile(void)
 {
     for (gsize r = 0; r < G_N_ELEMENTS(releases); r++) {
@@ -491,6 +503,7 @@ int main(int argc, char **argv)
     g_test_add_func("/firmware-desc/good", test_parse_good);
     g_test_add_func("/firmware-desc/shapes", test_parse_shapes);
     g_test_add_func("/firmware-desc/structure", test_parse_structure);
+    g_test_add_func("/firmware-desc/by-release", test_parse_by_release);
     g_test_add_func("/firmware-desc/hostile", test_parse_hostile);
     return g_test_run();
 }
