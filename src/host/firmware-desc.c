@@ -219,8 +219,11 @@ static gboolean parse_mapping(json_object *doc, guint release, DcFirmwareDesc *d
     if (desc->device == DC_FW_DEVICE_FLASH)
         return parse_flash(mapping, desc, err);
 
-    /* libvirt complains about a missing filename here but carries on. */
+    /* A kernel or memory mapping names its image; libvirt 9.0 only
+     * complains when it does not, later releases refuse the file. */
     desc->filename = g_strdup(member_string(mapping, "filename"));
+    if (!desc->filename && dc_release_behaves(release, DC_BEHAVIOUR_FIRMWARE_FILENAME_REQUIRED))
+        return refuse(err, "missing 'filename'");
     return TRUE;
 }
 

@@ -80,7 +80,8 @@ typedef struct {
     DcFirmwareFlashMode mode;
     DcFirmwareFlashFile executable;
     DcFirmwareFlashFile nvram_template;  /* NULL members unless mode is split */
-    /* device == KERNEL or MEMORY; may be NULL (libvirt tolerates a missing one) */
+    /* device == KERNEL or MEMORY; NULL only where the release tolerates a
+     * missing one (DC_BEHAVIOUR_FIRMWARE_FILENAME_REQUIRED) */
     char *filename;
     GPtrArray *targets;          /* DcFirmwareTarget* */
     guint features;              /* DcFirmwareFeature bits; unknown names ignored */

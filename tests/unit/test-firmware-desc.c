@@ -450,6 +450,24 @@ static void test_parse_by_release(void)
                             "{\"architecture\":\"loongarch64\",\"machines\":[\"virt\"]}],\"features\":[]}";
     check_outcome("a loongarch64 target", loongarch, strlen(loongarch), DC_RELEASE_9_0, BAD_SHAPE);
     check_outcome("a loongarch64 target", loongarch, strlen(loongarch), DC_RELEASE_11_3, TAKEN);
+
+    /* a kernel or memory mapping without filename: 9.0 takes it (offering
+     * no loader), 11.3 refuses it (both checked live) */
+    static const char *const devices[] = { "memory", "kernel" };
+    for (gsize i = 0; i < G_N_ELEMENTS(devices); i++) {
+        g_autofree char *text = g_strdup_printf(
+            "{\"interface-types\":[\"bios\"],\"mapping\":{\"device\":\"%s\"},"
+            "\"targets\":[{\"architecture\":\"x86_64\",\"machines\":[\"pc-q35-*\"]}],\"features\":[]}", devices[i]);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(DcFirmwareDesc) d9 = parse_str(text, DC_RELEASE_9_0, &err);
+        g_assert_no_error(err);
+        g_assert_null(d9->filename);
+        g_assert_null(dc_firmware_desc_loader_path(d9));
+        g_autoptr(DcFirmwareDesc) d11 = parse_str(text, DC_RELEASE_11_3, &err);
+        g_assert_null(d11);
+        g_assert_error(err, DC_FIRMWARE_ERROR, DC_FIRMWARE_ERROR_PARSE);
+        g_assert_cmpstr(err->message, ==, "missing 'filename'");
+    }
 }
 
 static void test_parse_hostile(void)
