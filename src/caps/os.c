@@ -44,7 +44,7 @@ gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err)
     if (!v)
         return FALSE;
     if (v->fatal) {
-        g_set_error(err, DC_FIRMWARE_ERROR, DC_FIRMWARE_ERROR_PARSE, "unusable firmware descriptor %s", v->fatal);
+        g_propagate_error(err, g_error_copy(v->fatal));
         return FALSE;
     }
 
@@ -131,8 +131,8 @@ static char *describe_verdict(const DcFirmwareVerdict *v, const char *arch, cons
     case DC_FW_BROKEN:
         if (v->fails_query)
             return g_strdup_printf("%s: skipped: %s (libvirt %s fails domcapabilities on this)",
-                                   v->path, v->problem, release);
-        return g_strdup_printf("%s: skipped: %s", v->path, v->problem);
+                                   v->path, v->problem->message, release);
+        return g_strdup_printf("%s: skipped: %s", v->path, v->problem->message);
     case DC_FW_EMPTY:
         return g_strdup_printf("%s: skipped: empty file%s", v->path,
                                v->masks_others ? ", masks the same name below" : "");
@@ -171,9 +171,8 @@ GPtrArray *dc_caps_explain_os(const DcHost *host, const char *arch, const char *
     }
     g_autofree char *rel = dc_release_name(release);
     for (guint i = 0; i < v->unreadable->len; i++)
-        g_ptr_array_add(lines, g_strdup_printf("problem: %s%s%s%s", (const char *)v->unreadable->pdata[i],
-                                               v->fatal ? " (libvirt " : "", v->fatal ? rel : "",
-                                               v->fatal ? " fails domcapabilities on this)" : ""));
+        g_ptr_array_add(lines, g_strdup_printf("problem: %s (libvirt %s fails domcapabilities on this)",
+                                               (const char *)v->unreadable->pdata[i], rel));
     for (guint i = 0; i < v->verdicts->len; i++)
         g_ptr_array_add(lines, describe_verdict(v->verdicts->pdata[i], arch, machine, rel));
     g_ptr_array_add(lines, describe_loaders(v));

@@ -26,7 +26,7 @@ static void verdict_free(gpointer p)
     DcFirmwareVerdict *v = p;
     g_free(v->path);
     dc_firmware_desc_free(v->desc);
-    g_free(v->problem);
+    g_clear_error(&v->problem);
     g_free(v->hidden_by);
     g_free(v);
 }
@@ -45,7 +45,7 @@ void dc_firmware_verdicts_free(DcFirmwareVerdicts *v)
     g_ptr_array_unref(v->verdicts);
     g_ptr_array_unref(v->unreadable);
     g_ptr_array_unref(v->loaders);
-    g_free(v->fatal);
+    g_clear_error(&v->fatal);
     g_free(v);
 }
 
@@ -74,7 +74,7 @@ static DcFirmwareVerdict *judge_winner(const DcHost *host, const DcFirmwareName 
     if (!dc_firmware_read_file(host, top->path, &data, &len, &err) ||
         !(desc = dc_firmware_desc_parse(data, len, release, &err))) {
         DcFirmwareVerdict *v = verdict_new(top->path, DC_FW_BROKEN);
-        v->problem = g_strdup(err->message);
+        v->problem = g_steal_pointer(&err);
         v->fails_query = !dc_release_behaves(release, DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED);
         return v;
     }
@@ -129,17 +129,19 @@ static void use_builtin_loaders(const DcHost *host, DcFirmwareVerdicts *all)
     }
 }
 
-/* What libvirt @release fails the whole query with, NULL when it carries on. */
-static char *fatal_problem(const DcFirmwareVerdicts *all)
+/* The error libvirt @release fails the whole query with, NULL when it
+ * carries on. Listing the directories comes first and fails in every
+ * release; a descriptor that cannot be read or parsed fails 9.0 only. */
+static GError *fatal_problem(const DcFirmwareVerdicts *all)
 {
-    if (dc_release_behaves(all->release, DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED))
-        return NULL;
     if (all->unreadable->len)
-        return g_strdup(all->unreadable->pdata[0]);
+        return g_error_new(DC_FIRMWARE_ERROR, DC_FIRMWARE_ERROR_UNREADABLE, "unreadable firmware descriptors: %s",
+                           (const char *)all->unreadable->pdata[0]);
     for (guint i = 0; i < all->verdicts->len; i++) {
         const DcFirmwareVerdict *v = all->verdicts->pdata[i];
         if (v->outcome == DC_FW_BROKEN && v->fails_query)
-            return g_strdup_printf("%s: %s", v->path, v->problem);
+            return g_error_new(v->problem->domain, v->problem->code, "unusable firmware descriptor %s: %s",
+                               v->path, v->problem->message);
     }
     return NULL;
 }

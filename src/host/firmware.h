@@ -23,6 +23,7 @@ typedef enum {
     DC_FIRMWARE_ERROR_PARSE,     /* not a usable descriptor */
     DC_FIRMWARE_ERROR_TOO_LARGE, /* over the 1 MiB descriptor limit */
     DC_FIRMWARE_ERROR_INVALID_ARGUMENT,
+    DC_FIRMWARE_ERROR_UNREADABLE, /* a descriptor directory or entry libvirt cannot read */
 } DcFirmwareErrorCode;
 
 /* Largest descriptor libvirt reads; a bigger file is an error. */
@@ -133,7 +134,8 @@ typedef struct {
     char *path;                  /* the descriptor file (host path) */
     DcFirmwareOutcome outcome;
     DcFirmwareDesc *desc;        /* TAKEN, WRONG_ARCH, WRONG_MACHINE: the descriptor */
-    char *problem;               /* BROKEN: why the release refuses it */
+    GError *problem;             /* BROKEN: why the release refuses it (DC_FIRMWARE_ERROR,
+                                  * or G_FILE_ERROR when it cannot be read) */
     gboolean fails_query;        /* BROKEN: the release fails the whole query on it */
     char *hidden_by;             /* SHADOWED, MASKED: the file that wins */
     gboolean masks_others;       /* EMPTY: same-named files below exist */
@@ -153,7 +155,7 @@ typedef struct {
     GPtrArray *verdicts;         /* DcFirmwareVerdict*, in libvirt's order: by file
                                   * name, each name's shadowed copies after it */
     GPtrArray *unreadable;       /* char*: descriptor directories or entries libvirt
-                                  * cannot list or stat */
+                                  * cannot list or stat (every release fails on these) */
     /* What the taken descriptors give together. */
     guint interfaces;            /* DcFirmwareInterface bits */
     gboolean requires_smm;       /* one of them requires SMM (libvirt's secure loader) */
@@ -161,10 +163,11 @@ typedef struct {
     gboolean builtin_loaders;    /* no taken descriptor offers an image: the
                                   * loaders are libvirt's built-in list */
     /* Non-NULL when libvirt @release fails the whole domcapabilities query
-     * instead: in releases before DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED, the
-     * first unreadable entry or broken descriptor, even one for another
-     * arch. The rest is filled as if the release carried on. */
-    char *fatal;
+     * instead, with this error: on the first unreadable entry (UNREADABLE),
+     * or in releases before DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED on the
+     * first broken descriptor (PARSE, TOO_LARGE, a G_FILE_ERROR), even one
+     * for another arch. The rest is filled as if the release carried on. */
+    GError *fatal;
 } DcFirmwareVerdicts;
 
 /* The verdicts of every descriptor file the host has for the libvirt arch
