@@ -43,22 +43,20 @@ static void yajl_frame_clear(gpointer p)
     g_free(f->key);
 }
 
-/* Note a key of an object (@key is taken); FALSE when it has it already. */
-static gboolean note_key(YajlFrame *f, char *key)
+/* Note a key of an object; FALSE when the object has it already. */
+static gboolean note_key(YajlFrame *f, const char *key)
 {
     if (!f->first_key && !f->keys) {
-        f->first_key = key;
+        f->first_key = g_strdup(key);
         return TRUE;
     }
     if (!f->keys) {
         f->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         g_hash_table_add(f->keys, g_steal_pointer(&f->first_key));
     }
-    if (g_hash_table_contains(f->keys, key)) {
-        g_free(key);
+    if (g_hash_table_contains(f->keys, key))
         return FALSE;
-    }
-    g_hash_table_add(f->keys, key);
+    g_hash_table_add(f->keys, g_strdup(key));
     return TRUE;
 }
 
@@ -92,17 +90,15 @@ static int add_value(YajlTree *t, json_object *v)
             json_object_put(v);
         return 1;
     }
-    char *key = g_steal_pointer(&f->key);
+    g_autofree char *key = g_steal_pointer(&f->key);
     if (f->container)
         json_object_object_add(f->container, key, v);   /* json-c copies the key */
     else
         json_object_put(v);
-    if (!note_key(f, g_strdup(key))) {
+    if (!note_key(f, key)) {
         t->refusal = g_strdup_printf("duplicate key '%s'", key);
-        g_free(key);
         return 0;
     }
-    g_free(key);
     return 1;
 }
 
@@ -190,8 +186,14 @@ static gboolean read_with_yajl(const char *text, json_object **out, GError **err
     gsize len = strlen(text);
     YajlTree tree = { g_array_new(FALSE, TRUE, sizeof(YajlFrame)), NULL, NULL };
     g_array_set_clear_func(tree.frames, yajl_frame_clear);
-    /* No yajl_config(): libvirt keeps yajl 2's defaults. */
+    /* No yajl_config(): libvirt keeps yajl 2's defaults (no comments, UTF-8
+     * checked, nothing after the value, one value). */
     yajl_handle yajl = yajl_alloc(&tree_callbacks, NULL, &tree);
+    if (!yajl) {
+        g_array_unref(tree.frames);
+        g_set_error_literal(err, DC_FIRMWARE_ERROR, DC_FIRMWARE_ERROR_PARSE, "unable to create a JSON parser");
+        return FALSE;
+    }
     gboolean ok = yajl_parse(yajl, (const unsigned char *)text, len) == yajl_status_ok;
     /* Where it stopped; the text ran out when only the completion fails. */
     gsize at = ok ? len : (gsize)yajl_get_bytes_consumed(yajl);
