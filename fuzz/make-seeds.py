@@ -2,7 +2,8 @@
 """Regenerate the seed corpora under fuzz/corpus/ from real data:
 
   - tests/data/qmp/*.replies  (QMP transcripts recorded from QEMU 7.2)
-  - /usr/share/qemu/firmware/*.json and tests/data/hosts/*/usr/share/qemu/firmware
+  - /usr/share/qemu/firmware/*.json and tests/data/hosts/*/usr/share/qemu/firmware,
+    and descriptors that libvirt 9.0 (yajl) and 11.3 (json-c) read differently
   - a cache entry (--cache-entry FILE, e.g. written by
     `domcaps --emulatorbin /usr/bin/qemu-system-x86_64 --cache-dir DIR`)
 
@@ -151,6 +152,15 @@ def main():
         data = open(path, "rb").read()
         if len(data) < 64 * 1024:
             put("fuzz-firmware-desc", data)
+    # One whole descriptor for each kind of text yajl (libvirt 9.0) and
+    # json-c (11.3) disagree on (tests/unit/test-firmware-desc.c has them all).
+    head = (b'{"interface-types":["uefi"],"mapping":{"device":"memory","filename":"/fw.bin"},'
+            b'"targets":[{"architecture":"x86_64","machines":["pc-q35-*"]}],"features":[]')
+    for extra in [b',"n":-01', b',"n":NaN', b',"n":1.', b',"o":{\'a\':1}', b',"d":"a\tb"',
+                  b',"d":"caf\xc3\xa9"', b',"d":"\xc0\x80"', b',"x":1,"x":2',
+                  b',"n":123456789012345678901234567890', b',"deep":' + b"[" * 40 + b"]" * 40]:
+        put("fuzz-firmware-desc", head + extra + b"}")
+    put("fuzz-firmware-desc", b"\v\f" + head + b"}")
 
     if schema:
         for q in QUESTIONS:

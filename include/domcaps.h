@@ -98,8 +98,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_doc, domcaps_doc_free)
 /* Why each firmware descriptor was taken or skipped for the document's
  * arch and machine: one line per descriptor considered, in the order libvirt
  * considers them (by file name; a name's shadowed copies follow it), then
- * where the loader values came from. @opts gives the host root (may be
- * NULL: "/"). Free with g_strfreev(). */
+ * where the loader values came from. @opts gives the host root and the
+ * schema, whose release's way of reading descriptors is followed (may be
+ * NULL: "/" and the newest). Free with g_strfreev(). */
 char **domcaps_explain_firmware(const domcaps_options *opts, const domcaps_doc *doc);
 
 /* Every qemu-system-* installed ($PATH and the directories QEMU is put in,

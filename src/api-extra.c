@@ -2,7 +2,8 @@
 #include "config.h"
 #include "domcaps.h"
 #include "api-internal.h"
-#include "host/firmware.h"
+#include "caps/sections.h"
+#include "format/releases.h"
 #include <unistd.h>
 
 /* ---- firmware ---------------------------------------------------------- */
@@ -10,7 +11,11 @@
 char **domcaps_explain_firmware(const domcaps_options *opts, const domcaps_doc *doc)
 {
     g_autoptr(DcHost) host = dc_host_new(opts ? opts->root : NULL, geteuid() == 0, g_get_user_config_dir());
-    g_autoptr(GPtrArray) lines = dc_firmware_explain(host, domcaps_doc_arch(doc), domcaps_doc_machine(doc));
+    /* The release reads the descriptors: an unknown schema cannot have
+     * given a document, so it cannot get here. */
+    guint release = dc_release_parse(opts ? opts->schema : NULL, NULL);
+    g_autoptr(GPtrArray) lines = dc_caps_explain_os(host, domcaps_doc_arch(doc), domcaps_doc_machine(doc),
+                                                    release ? release : DC_RELEASE_NEWEST);
     GStrvBuilder *b = g_strv_builder_new();
     for (guint i = 0; i < lines->len; i++)
         g_strv_builder_add(b, lines->pdata[i]);

@@ -3,6 +3,9 @@
 #include "caps/caps.h"
 
 gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err);         /* os.c */
+/* --explain-firmware: one line per descriptor file, in libvirt's order, taken
+ * or skipped and why, then where the loader values came from (os.c). */
+GPtrArray *dc_caps_explain_os(const DcHost *host, const char *arch, const char *machine, guint release);
 gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err);        /* cpu.c */
 struct _DcCpuMap;
 /* cpu-flags.c: the host-model <mode> changed for ctx->query->flags. */

@@ -50,6 +50,12 @@ static const guint behaviour_since[DC_BEHAVIOUR_LAST] = {
      * that always has it; the release is a guess between 9.0 and 11.3. */
     [DC_BEHAVIOUR_IOTHREADS_ALWAYS] = 10000,
     [DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED] = 10000,
+    /* 9.0 reports a kernel or memory mapping without filename and carries
+     * on, 11.3 refuses the descriptor; the same rework of qemu_firmware.c's
+     * error reporting as the skipping, so the same guess. */
+    [DC_BEHAVIOUR_FIRMWARE_FILENAME_REQUIRED] = 10000,
+    /* libvirt's NEWS: "Switch from YAJL to json-c" (10.8.0). */
+    [DC_BEHAVIOUR_JSON_C_READER] = 10008,
     [DC_BEHAVIOUR_QEMU_6_2_REQUIRED] = 11002,
     [DC_BEHAVIOUR_SEV_SNP] = 10005,
 };

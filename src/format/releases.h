@@ -22,6 +22,8 @@ typedef enum {
     DC_BEHAVIOUR_BACKUP_ALWAYS,          /* backup needs no QEMU feature */
     DC_BEHAVIOUR_IOTHREADS_ALWAYS,       /* iothreads needs no QEMU object */
     DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED,/* a broken descriptor is skipped, not an error */
+    DC_BEHAVIOUR_FIRMWARE_FILENAME_REQUIRED,/* a kernel or memory mapping without filename is broken */
+    DC_BEHAVIOUR_JSON_C_READER,          /* descriptors are read with json-c, not yajl */
     DC_BEHAVIOUR_QEMU_6_2_REQUIRED,      /* QEMU older than 6.2 is refused (before: 4.2) */
     DC_BEHAVIOUR_SEV_SNP,                /* sev-snp-guest alone makes SEV supported */
     DC_BEHAVIOUR_LAST

@@ -1,6 +1,13 @@
 /* Firmware on the host: QEMU firmware interop descriptors
- * (QEMU docs/interop/firmware.json) and the <os> section of domain
- * capabilities that libvirt 9.0 derives from them.
+ * (QEMU docs/interop/firmware.json), read and matched to a query as a
+ * libvirt release does, giving one verdict per descriptor file. The <os>
+ * section (caps/os.c) and the explanation of --explain-firmware are both
+ * written from those verdicts.
+ *
+ *   firmware-json.c   the JSON text, through the release's library
+ *   firmware-desc.c   the descriptor structure libvirt requires
+ *   firmware-scan.c   the directories: shadowing, masking, reading
+ *   firmware.c        matching the query: the verdicts and the loaders
  *
  * Everything here reads the host through DcHost (src/host/host.h), so a
  * fixture tree can stand in for /usr/share/qemu/firmware, /etc/qemu/firmware,
@@ -16,12 +23,13 @@ typedef enum {
     DC_FIRMWARE_ERROR_PARSE,     /* not a usable descriptor */
     DC_FIRMWARE_ERROR_TOO_LARGE, /* over the 1 MiB descriptor limit */
     DC_FIRMWARE_ERROR_INVALID_ARGUMENT,
+    DC_FIRMWARE_ERROR_UNREADABLE, /* a descriptor directory or entry libvirt cannot read */
 } DcFirmwareErrorCode;
 
 /* Largest descriptor libvirt reads; a bigger file is an error. */
 #define DC_FIRMWARE_DESC_MAX_SIZE (1024 * 1024)
 
-/* ---- one descriptor ---------------------------------------------------- */
+/* ---- one descriptor (firmware-desc.c) ---------------------------------- */
 
 typedef enum {
     DC_FW_IFACE_BIOS = 1 << 0,
@@ -73,17 +81,19 @@ typedef struct {
     DcFirmwareFlashMode mode;
     DcFirmwareFlashFile executable;
     DcFirmwareFlashFile nvram_template;  /* NULL members unless mode is split */
-    /* device == KERNEL or MEMORY; may be NULL (libvirt tolerates a missing one) */
+    /* device == KERNEL or MEMORY; NULL only where the release tolerates a
+     * missing one (DC_BEHAVIOUR_FIRMWARE_FILENAME_REQUIRED) */
     char *filename;
     GPtrArray *targets;          /* DcFirmwareTarget* */
     guint features;              /* DcFirmwareFeature bits; unknown names ignored */
 } DcFirmwareDesc;
 
-/* Parse one descriptor the way libvirt 9.0 does (its JSON reader is yajl:
- * strict JSON, duplicate keys rejected, text after the first NUL ignored).
- * Never crashes on hostile input; returns NULL with err set when libvirt
- * would refuse the file. */
-DcFirmwareDesc *dc_firmware_desc_parse(const char *data, gsize len, GError **err);
+/* Parse one descriptor as libvirt @release (format/releases.h) does: its
+ * JSON with the library that release reads it with (firmware-json.h), then
+ * the structure qemu_firmware.c requires. @data is cut at its first NUL
+ * byte, as libvirt reads a C string. Never crashes on hostile input;
+ * returns NULL with @err set when that release refuses the file. */
+DcFirmwareDesc *dc_firmware_desc_parse(const char *data, gsize len, guint release, GError **err);
 void dc_firmware_desc_free(DcFirmwareDesc *desc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcFirmwareDesc, dc_firmware_desc_free)
 
@@ -94,51 +104,86 @@ const char *dc_firmware_desc_loader_path(const DcFirmwareDesc *desc);
 /* Whether a descriptor's targets cover this libvirt arch and machine. */
 gboolean dc_firmware_desc_matches(const DcFirmwareDesc *desc, const char *arch, const char *machine);
 
-/* ---- the <os> section ------------------------------------------------------ */
+/* The descriptor names of DcFirmwareInterface or DcFirmwareFeature bits,
+ * comma-separated in libvirt's enum order, "none" for no bits. */
+char *dc_firmware_interface_names(guint interfaces);
+char *dc_firmware_feature_names(guint features);
+
+/* ---- the verdicts of one query (firmware.c) ------------------------------ */
+
+/* What became of one descriptor file, in libvirt's terms. */
+typedef enum {
+    DC_FW_TAKEN,           /* parsed and matching: it counts for <os> */
+    DC_FW_WRONG_ARCH,      /* no target for the query's arch */
+    DC_FW_WRONG_MACHINE,   /* a target for the arch, but no machine pattern matches */
+    DC_FW_BROKEN,          /* unreadable, or refused by the release's reader */
+    DC_FW_EMPTY,           /* an empty file: masks the same name below, offers nothing */
+    DC_FW_SHADOWED,        /* a same-named file higher up is used instead */
+    DC_FW_MASKED,          /* a same-named empty file higher up hides it */
+} DcFirmwareOutcome;
+
+/* What became of the loader image of a taken descriptor. */
+typedef enum {
+    DC_FW_LOADER_NONE,       /* it offers none (kernel mapping, memory without filename) */
+    DC_FW_LOADER_LISTED,     /* its image is a loader value */
+    DC_FW_LOADER_REPEATED,   /* an earlier descriptor offered the same image */
+    DC_FW_LOADER_MISSING,    /* offered, but the image does not exist */
+} DcFirmwareLoaderUse;
+
+typedef struct {
+    char *path;                  /* the descriptor file (host path) */
+    DcFirmwareOutcome outcome;
+    DcFirmwareDesc *desc;        /* TAKEN, WRONG_ARCH, WRONG_MACHINE: the descriptor */
+    GError *problem;             /* BROKEN: why the release refuses it (DC_FIRMWARE_ERROR,
+                                  * or G_FILE_ERROR when it cannot be read) */
+    gboolean fails_query;        /* BROKEN: the release fails the whole query on it */
+    char *hidden_by;             /* SHADOWED, MASKED: the file that wins */
+    gboolean masks_others;       /* EMPTY: same-named files below exist */
+    DcFirmwareLoaderUse loader;  /* TAKEN: its loader image */
+} DcFirmwareVerdict;
+
+/* One candidate loader value: an image offered by a taken descriptor or,
+ * when none offers one, an entry of libvirt's built-in list. Listed when
+ * the image exists. */
+typedef struct {
+    char *path;
+    gboolean exists;
+} DcFirmwareLoader;
+
+typedef struct {
+    guint release;               /* the libvirt release read as */
+    GPtrArray *verdicts;         /* DcFirmwareVerdict*, in libvirt's order: by file
+                                  * name, each name's shadowed copies after it */
+    GPtrArray *unreadable;       /* char*: descriptor directories or entries libvirt
+                                  * cannot list or stat (every release fails on these) */
+    /* What the taken descriptors give together. */
+    guint interfaces;            /* DcFirmwareInterface bits */
+    gboolean requires_smm;       /* one of them requires SMM (libvirt's secure loader) */
+    GPtrArray *loaders;          /* DcFirmwareLoader*, unique, in order */
+    gboolean builtin_loaders;    /* no taken descriptor offers an image: the
+                                  * loaders are libvirt's built-in list */
+    /* Non-NULL when libvirt @release fails the whole domcapabilities query
+     * instead, with this error: on the first unreadable entry (UNREADABLE),
+     * or in releases before DC_BEHAVIOUR_BROKEN_FIRMWARE_SKIPPED on the
+     * first broken descriptor (PARSE, TOO_LARGE, a G_FILE_ERROR), even one
+     * for another arch. The rest is filled as if the release carried on. */
+    GError *fatal;
+} DcFirmwareVerdicts;
+
+/* The verdicts of every descriptor file the host has for the libvirt arch
+ * name @arch and resolved machine type @machine, read as libvirt @release.
+ * Broken files never make this fail (see fatal). Returns NULL with @err set
+ * only on bad arguments. */
+DcFirmwareVerdicts *dc_firmware_verdicts(const DcHost *host, const char *arch, const char *machine,
+                                         guint release, GError **err);
+void dc_firmware_verdicts_free(DcFirmwareVerdicts *v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcFirmwareVerdicts, dc_firmware_verdicts_free)
 
 /* libvirt's compiled-in CODE:VARS list (Debian's build), consulted only when
- * no matching descriptor offers a loader image. */
+ * no taken descriptor offers a loader image. */
 typedef struct {
     const char *code;
     const char *vars;
 } DcFirmwarePair;
 extern const DcFirmwarePair dc_firmware_default_loaders[];
 extern const gsize dc_firmware_n_default_loaders;
-
-/* What <os> prints. Enum value lists are NULL-terminated arrays of static
- * strings, already in the order libvirt prints them. */
-typedef struct {
-    gboolean supported;              /* <os supported='yes'> */
-    const char *firmware[3];         /* <enum name='firmware'>: "bios", "efi" */
-    struct {
-        gboolean supported;          /* <loader supported='yes'> */
-        GPtrArray *values;           /* char*: <value> paths, in order */
-        const char *type[3];         /* "rom", "pflash" */
-        const char *readonly[3];     /* "yes", "no" */
-        const char *secure[3];       /* "yes", "no" */
-    } loader;
-
-    /* Diagnostics, not printed. */
-    gboolean used_default_loaders;   /* values came from dc_firmware_default_loaders */
-    GPtrArray *problems;             /* char*: files skipped because they are broken */
-    /* Non-NULL when libvirt 9.0 itself would fail the whole domcapabilities
-     * call (it aborts on any unreadable or unparseable descriptor, even one
-     * for another arch). The fields above are still filled as if the broken
-     * files were absent; the caller decides whether to mimic the failure. */
-    char *libvirt_error;
-} DcOsCaps;
-
-/* Fill @out (which is overwritten; release with dc_os_caps_clear()) for the
- * libvirt arch name @arch and resolved machine type @machine. Broken
- * descriptor files never make this fail: they are skipped and recorded in
- * out->problems / out->libvirt_error. Returns FALSE only on bad arguments. */
-gboolean dc_firmware_os_caps(const DcHost *host, const char *arch, const char *machine,
-                             DcOsCaps *out, GError **err);
-void dc_os_caps_clear(DcOsCaps *caps);
-
-/* One human-readable line per descriptor file considered, in the order
- * libvirt considers them (sorted by file name; a name's shadowed copies follow
- * it), saying whether it was taken or skipped and why; then one line on where
- * the loader values came from. Returns a GPtrArray of char* (free with
- * g_ptr_array_unref). */
-GPtrArray *dc_firmware_explain(const DcHost *host, const char *arch, const char *machine);
