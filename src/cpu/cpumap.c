@@ -9,6 +9,7 @@
 #include "cpu/cpu.h"
 #include "cpu/cpumap.h"
 #include "util/xmlread.h"
+#include "util/arch.h"
 #include "probe/facts.h"
 
 G_DEFINE_QUARK(dc-cpu-error-quark, dc_cpu_error)
@@ -28,29 +29,21 @@ struct _DcCpuMap {
     DcX86Map *x86;           /* family-specific data, x86 only */
 };
 
-static const struct {
-    const char *arch;
-    DcCpuFamily family;
-} arch_families[] = {
-    { "x86_64", DC_CPU_FAMILY_X86 },
-    { "i686", DC_CPU_FAMILY_X86 },
-    { "ppc64", DC_CPU_FAMILY_PPC64 },
-    { "ppc64le", DC_CPU_FAMILY_PPC64 },
-    { "aarch64", DC_CPU_FAMILY_ARM },
-    { "armv7l", DC_CPU_FAMILY_ARM },
-    { "armv6l", DC_CPU_FAMILY_ARM },
-};
-
+/* The map files an arch reads: those of libvirt's CPU driver for it
+ * (util/arch.c), where the driver has a map. */
 DcCpuFamily
 dc_cpu_family_for_arch(const char *arch)
 {
-    if (!arch)
+    switch (dc_arch_cpu_driver(arch, DC_ARCH_ANY_RELEASE)) {
+    case DC_ARCH_CPU_X86:
+        return DC_CPU_FAMILY_X86;
+    case DC_ARCH_CPU_PPC64:
+        return DC_CPU_FAMILY_PPC64;
+    case DC_ARCH_CPU_ARM:
+        return DC_CPU_FAMILY_ARM;
+    default:
         return DC_CPU_FAMILY_NONE;
-    for (gsize i = 0; i < G_N_ELEMENTS(arch_families); i++) {
-        if (g_str_equal(arch, arch_families[i].arch))
-            return arch_families[i].family;
     }
-    return DC_CPU_FAMILY_NONE;
 }
 
 const char *

@@ -7,6 +7,7 @@
 #include "probe/probe.h"
 #include "probe/schema.h"
 #include "cpu/cpu.h"
+#include "util/arch.h"
 
 G_DEFINE_QUARK(dc-probe-error-quark, dc_probe_error)
 
@@ -214,7 +215,7 @@ static void add_type_requests(DcProbe *p, GPtrArray *types, const char *command,
 static void plan_round2(DcProbe *p)
 {
     gboolean want_accel = (p->groups & DC_PROBE_ASK_ACCEL) != 0, want_qom = (p->groups & DC_PROBE_ASK_QOM) != 0;
-    gboolean x86 = g_strcmp0(p->target, "x86_64") == 0 || g_strcmp0(p->target, "i386") == 0;
+    gboolean x86 = dc_arch_is_x86(dc_arch_from_qemu_target(p->target, DC_ARCH_ANY_RELEASE));
     gboolean kvm = strcmp(p->accel, "kvm") == 0;
     gboolean cpus = want_accel && !p->r1[Q_CPUDEFS].error_class;
     p->idx_expand = p->idx_expand_nm = p->idx_hv = -1;
@@ -254,7 +255,7 @@ static json_object *r2_reply(DcProbe *p, int idx)
  * CPU from a full expansion of each static result. */
 static gboolean ask_round3(DcProbe *p, GPtrArray *props, GError **err)
 {
-    gboolean x86 = g_strcmp0(p->target, "x86_64") == 0 || g_strcmp0(p->target, "i386") == 0;
+    gboolean x86 = dc_arch_is_x86(dc_arch_from_qemu_target(p->target, DC_ARCH_ANY_RELEASE));
     g_autofree char *canonical_key = g_strdup_printf("%s.unavailable-features", cpu_props_type);
     gboolean canonical = g_ptr_array_find_with_equal_func(props, canonical_key, g_str_equal, NULL);
     if (!x86 || canonical || !r2_reply(p, p->idx_expand))

@@ -368,7 +368,7 @@ typedef struct {
 
 enum { SPAWN_EXEC, SPAWN_SETGROUPS, SPAWN_SETGID, SPAWN_SETUID };
 
-static void child_fail(int fd, int stage)
+static G_GNUC_NORETURN void child_fail(int fd, int stage)
 {
     DcSpawnStatus st = { stage, errno };
     ssize_t ignored = write(fd, &st, sizeof(st));
@@ -379,6 +379,147 @@ static void child_fail(int fd, int stage)
 DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int timeout_ms, GError **err)
 {
     return dc_qmp_live_new_as(emulator, argv_extra, timeout_ms, NULL, err);
+}
+
+/* The descriptors of one start: the monitor's socketpair, QEMU's stderr,
+ * the pipe the child reports a failed exec on, and /dev/null. */
+typedef struct {
+    int sv[2], errp[2], statusp[2];
+    int devnull;
+} SpawnFds;
+
+static void close_pair(int fds[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    fds[0] = fds[1] = -1;
+}
+
+static gboolean spawn_fds_open(SpawnFds *f, GError **err)
+{
+    f->sv[0] = f->sv[1] = f->errp[0] = f->errp[1] = f->statusp[0] = f->statusp[1] = f->devnull = -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->sv) < 0 || pipe2(f->errp, O_CLOEXEC) < 0 ||
+        pipe2(f->statusp, O_CLOEXEC) < 0) {
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "socketpair or pipe: %s", g_strerror(errno));
+        close_pair(f->sv);
+        close_pair(f->errp);
+        close_pair(f->statusp);
+        return FALSE;
+    }
+    for (int i = 0; i < 2; i++) {
+        f->sv[i] = move_high(f->sv[i]);
+        f->errp[i] = move_high(f->errp[i]);
+        f->statusp[i] = move_high(f->statusp[i]);
+    }
+    f->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (f->devnull >= 0)
+        f->devnull = move_high(f->devnull);
+    return TRUE;
+}
+
+/* The child: become @creds' user (root asked for another), then QEMU with
+ * its monitor on fd 3. Only async-signal-safe calls: never returns. */
+static G_GNUC_NORETURN void child_run(const char *const *argv, const SpawnFds *f, const DcQmpCreds *creds,
+                                      pid_t parent)
+{
+    /* Groups first, then gid, then uid: each later step needs the privilege
+     * the earlier one still had. */
+    if (creds) {
+        if (setgroups(creds->n_groups, creds->groups) < 0)
+            child_fail(f->statusp[1], SPAWN_SETGROUPS);
+        if (setresgid(creds->gid, creds->gid, creds->gid) < 0)
+            child_fail(f->statusp[1], SPAWN_SETGID);
+        if (setresuid(creds->uid, creds->uid, creds->uid) < 0)
+            child_fail(f->statusp[1], SPAWN_SETUID);
+        if (setuid(0) == 0) { /* the drop must be irreversible */
+            errno = EPERM;
+            child_fail(f->statusp[1], SPAWN_SETUID);
+        }
+    }
+    /* After the credential change, which clears it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    setpgid(0, 0);
+    if (f->devnull >= 0) {
+        dup2(f->devnull, 0);
+        dup2(f->devnull, 1);
+    }
+    dup2(f->errp[1], 2);
+    dup2(f->sv[1], 3);
+    /* Our own descriptors are close-on-exec, but another thread of the
+     * process (a caller's, or GLib spawning swtpm_setup) may hold one that
+     * is not at this instant: QEMU gets 0-3 and nothing else. The status
+     * pipe stays until exec closes it. */
+    close_range(4, (unsigned)f->statusp[1] - 1, 0);
+    close_range((unsigned)f->statusp[1] + 1, ~0U, 0);
+    execv(argv[0], (char *const *)argv);
+    child_fail(f->statusp[1], SPAWN_EXEC);
+}
+
+/* The status pipe closes on a successful exec; what failed arrives otherwise. */
+static gboolean spawn_status(const DcQmpLive *q, int status_fd, const DcQmpCreds *creds, GError **err)
+{
+    DcSpawnStatus st = { 0 };
+    ssize_t r;
+    while ((r = read(status_fd, &st, sizeof(st))) < 0 && errno == EINTR)
+        ;
+    close(status_fd);
+    if (r != sizeof(st))
+        return TRUE;
+    static const char *const stages[] = {
+        [SPAWN_SETGROUPS] = "setgroups", [SPAWN_SETGID] = "setgid", [SPAWN_SETUID] = "setuid",
+    };
+    g_autofree char *as = creds ? g_strdup_printf(" as user '%s'", creds->name) : g_strdup("");
+    if (st.stage == SPAWN_EXEC)
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot execute %s%s: %s", q->emulator, as,
+                    g_strerror(st.err));
+    else
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot switch to user '%s' (%s): %s",
+                    creds ? creds->name : "?", st.stage >= 0 && st.stage <= SPAWN_SETUID ? stages[st.stage] : "?",
+                    g_strerror(st.err));
+    return FALSE;
+}
+
+/* QEMU's greeting, and the program it runs by now (the emulator path may
+ * name a wrapper that exec'd the real QEMU). */
+static gboolean read_greeting(DcQmpLive *q, GError **err)
+{
+    json_object *greeting = read_message(q, "the QMP greeting", err);
+    json_object *body = NULL;
+    if (!greeting)
+        return FALSE;
+    if (!json_object_object_get_ex(greeting, "QMP", &body) || !json_object_is_type(body, json_type_object)) {
+        json_object_put(greeting);
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL, "%s did not greet with QMP", q->emulator);
+        return FALSE;
+    }
+    q->base.greeting = json_object_get(body);
+    json_object_put(greeting);
+    g_autofree char *exe_link = g_strdup_printf("/proc/%d/exe", (int)q->pid);
+    q->base.executable = g_file_read_link(exe_link, NULL);
+    return TRUE;
+}
+
+static DcQmpLive *live_new(const char *emulator, pid_t pid, int fd, int err_fd, int timeout_ms, const char *as_user)
+{
+    DcQmpLive *q = g_new0(DcQmpLive, 1);
+    q->base.ops = &live_ops;
+    q->emulator = g_strdup(emulator);
+    q->as_user = g_strdup(as_user);
+    q->pid = pid;
+    /* Set here as well as in the child, so the group exists before either
+     * side goes on (whichever runs first); EACCES once it has exec'd is fine. */
+    setpgid(pid, pid);
+    q->pgid = pid;
+    q->fd = fd;
+    q->err_fd = err_fd;
+    dc_qmp_reader_init(&q->in, DC_QMP_MAX_MESSAGE);
+    q->err_text = g_string_new(NULL);
+    q->deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    q->timeout_ms = timeout_ms;
+    return q;
 }
 
 DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, int timeout_ms,
@@ -399,141 +540,37 @@ DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, i
         g_return_val_if_fail(argc + 1 < G_N_ELEMENTS(argv), NULL);
         argv[argc++] = *a;
     }
-    int sv[2], errp[2], statusp[2];
     /* Switch only when it changes something (root asked for another user). */
-    gboolean drop = creds && geteuid() == 0 && creds->uid != 0;
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "socketpair: %s", g_strerror(errno));
+    const DcQmpCreds *as = creds && geteuid() == 0 && creds->uid != 0 ? creds : NULL;
+    SpawnFds f;
+    if (!spawn_fds_open(&f, err))
         return NULL;
-    }
-    if (pipe2(errp, O_CLOEXEC) < 0) {
-        close(sv[0]);
-        close(sv[1]);
-        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "pipe: %s", g_strerror(errno));
-        return NULL;
-    }
-    if (pipe2(statusp, O_CLOEXEC) < 0) {
-        close(sv[0]);
-        close(sv[1]);
-        close(errp[0]);
-        close(errp[1]);
-        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "pipe: %s", g_strerror(errno));
-        return NULL;
-    }
-    for (int i = 0; i < 2; i++) {
-        sv[i] = move_high(sv[i]);
-        errp[i] = move_high(errp[i]);
-        statusp[i] = move_high(statusp[i]);
-    }
-
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull >= 0)
-        devnull = move_high(devnull);
-
     pid_t parent = getpid();
     pid_t pid = fork();
-    if (pid == 0) {
-        /* Child: only async-signal-safe calls from here on. Groups first,
-         * then gid, then uid: each later step needs the privilege the
-         * earlier one still had. */
-        if (drop) {
-            if (setgroups(creds->n_groups, creds->groups) < 0)
-                child_fail(statusp[1], SPAWN_SETGROUPS);
-            if (setresgid(creds->gid, creds->gid, creds->gid) < 0)
-                child_fail(statusp[1], SPAWN_SETGID);
-            if (setresuid(creds->uid, creds->uid, creds->uid) < 0)
-                child_fail(statusp[1], SPAWN_SETUID);
-            if (setuid(0) == 0) { /* the drop must be irreversible */
-                errno = EPERM;
-                child_fail(statusp[1], SPAWN_SETUID);
-            }
-        }
-        /* After the credential change, which clears it. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        setpgid(0, 0);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 1);
-        }
-        dup2(errp[1], 2);
-        dup2(sv[1], 3);
-        /* Our own descriptors are close-on-exec, but another thread of the
-         * process (a caller's, or GLib spawning swtpm_setup) may hold one
-         * that is not at this instant: QEMU gets 0-3 and nothing else. The
-         * status pipe stays until exec closes it. */
-        close_range(4, (unsigned)statusp[1] - 1, 0);
-        close_range((unsigned)statusp[1] + 1, ~0U, 0);
-        execv(emulator, (char *const *)argv);
-        child_fail(statusp[1], SPAWN_EXEC);
-    }
+    if (pid == 0)
+        child_run(argv, &f, as, parent);
     int fork_errno = errno;
-    close(sv[1]);
-    close(errp[1]);
-    close(statusp[1]);
-    if (devnull >= 0)
-        close(devnull);
+    close(f.sv[1]);
+    close(f.errp[1]);
+    close(f.statusp[1]);
+    if (f.devnull >= 0)
+        close(f.devnull);
     if (pid < 0) {
-        close(sv[0]);
-        close(errp[0]);
-        close(statusp[0]);
+        close(f.sv[0]);
+        close(f.errp[0]);
+        close(f.statusp[0]);
         g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot start %s: %s", emulator, g_strerror(fork_errno));
         return NULL;
     }
-
-    DcQmpLive *q = g_new0(DcQmpLive, 1);
-    q->base.ops = &live_ops;
-    q->emulator = g_strdup(emulator);
-    q->as_user = drop ? g_strdup(creds->name) : NULL;
-    q->pid = pid;
-    /* Set here as well as in the child, so the group exists before either
-     * side goes on (whichever runs first); EACCES once it has exec'd is fine. */
-    setpgid(pid, pid);
-    q->pgid = pid;
-    q->fd = sv[0];
-    q->err_fd = errp[0];
-    dc_qmp_reader_init(&q->in, DC_QMP_MAX_MESSAGE);
-    q->err_text = g_string_new(NULL);
-    q->deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    q->timeout_ms = timeout_ms;
-
-    /* The status pipe closes on a successful exec; what failed arrives otherwise. */
-    DcSpawnStatus st = { 0 };
-    ssize_t r;
-    while ((r = read(statusp[0], &st, sizeof(st))) < 0 && errno == EINTR)
-        ;
-    close(statusp[0]);
-    if (r == sizeof(st)) {
-        g_autofree char *as = drop ? g_strdup_printf(" as user '%s'", creds->name) : g_strdup("");
-        if (st.stage == SPAWN_EXEC)
-            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot execute %s%s: %s", emulator, as,
-                        g_strerror(st.err));
-        else
-            g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "cannot switch to user '%s' (%s): %s",
-                        creds->name, st.stage == SPAWN_SETGROUPS ? "setgroups" :
-                        st.stage == SPAWN_SETGID ? "setgid" : "setuid", g_strerror(st.err));
+    DcQmpLive *q = live_new(emulator, pid, f.sv[0], f.errp[0], timeout_ms, as ? as->name : NULL);
+    if (!spawn_status(q, f.statusp[0], as, err)) {
         dc_qmp_free(&q->base);
         return NULL;
     }
     fcntl(q->err_fd, F_SETFL, O_NONBLOCK);
-
-    json_object *greeting = read_message(q, "the QMP greeting", err);
-    if (!greeting) {
+    if (!read_greeting(q, err)) {
         dc_qmp_free(&q->base);
         return NULL;
     }
-    json_object *body = NULL;
-    if (!json_object_object_get_ex(greeting, "QMP", &body) || !json_object_is_type(body, json_type_object)) {
-        json_object_put(greeting);
-        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL, "%s did not greet with QMP", emulator);
-        dc_qmp_free(&q->base);
-        return NULL;
-    }
-    q->base.greeting = json_object_get(body);
-    json_object_put(greeting);
-    /* Whatever the emulator path named has exec'd the real QEMU by now. */
-    g_autofree char *exe_link = g_strdup_printf("/proc/%d/exe", (int)q->pid);
-    q->base.executable = g_file_read_link(exe_link, NULL);
     return &q->base;
 }

@@ -27,6 +27,10 @@ typedef enum {
     DC_ARCH_CPU_LOONGARCH,
 } DcArchCpuDriver;
 
+/* A release for the functions below that knows every arch of the table
+ * (for what is the same in every release, such as an arch's family). */
+#define DC_ARCH_ANY_RELEASE G_MAXUINT
+
 /* Is this a libvirt arch name in @release (major * 1000 + minor)? */
 gboolean dc_arch_is_known(const char *arch, guint release);
 /* The libvirt arch a QEMU query-target "arch" means in @release; NULL: none. */
