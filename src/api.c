@@ -72,12 +72,12 @@ static domcaps_doc *build(DcSession *s, GError **err)
         .flags = q->opts->flags,
     };
     gboolean memo_changed = FALSE;
-    q->host->memo = s->memo;
+    q->host->notes->memo = s->memo;
     if (s->doc_query)
         dc_host_deps_begin(q->host);
     DcNode *root = dc_caps_assemble(s->facts, q->host, &cq, s->memo, &memo_changed, &inner);
-    memo_changed |= q->host->memo_changed;
-    q->host->memo = NULL;
+    memo_changed |= q->host->notes->memo_changed;
+    q->host->notes->memo = NULL;
     g_autoptr(json_object) deps = dc_host_deps_end(q->host);
     domcaps_doc *doc = NULL;
     if (root) {

@@ -12,18 +12,19 @@ static gboolean is_kernel_path(const char *abs_path)
 
 void dc_host_depend(const DcHost *host, const char *abs_path, DcDepKind kind)
 {
-    if (!host->deps || strcmp(abs_path, "/proc/cpuinfo") == 0)
+    GHashTable *deps = host->notes->deps;
+    if (!deps || strcmp(abs_path, "/proc/cpuinfo") == 0)
         return;
     char k = kind_char[kind];
     if (!is_kernel_path(abs_path))
         k = 's';  /* an ordinary file or directory: its stat says it all */
     g_autofree char *real = dc_host_path(host, abs_path);
-    const char *had = g_hash_table_lookup(host->deps, real);
+    const char *had = g_hash_table_lookup(deps, real);
     /* A path both stat'ed and read is known by the stronger of the two. */
     if (had && (had[0] == 'r' || had[0] == 'l' || k == 's'))
         return;
     char value[2] = { k, 0 };
-    g_hash_table_insert(host->deps, g_steal_pointer(&real), g_strdup(value));
+    g_hash_table_insert(deps, g_steal_pointer(&real), g_strdup(value));
 }
 
 /* The identity of one path, computed the way its kind says. */
@@ -61,25 +62,25 @@ static char *identity(const char *real, char kind)
                            st.st_ctim.tv_nsec, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
 }
 
-void dc_host_deps_begin(DcHost *host)
+void dc_host_deps_begin(const DcHost *host)
 {
-    g_clear_pointer(&host->deps, g_hash_table_unref);
-    host->deps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_clear_pointer(&host->notes->deps, g_hash_table_unref);
+    host->notes->deps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
-json_object *dc_host_deps_end(DcHost *host)
+json_object *dc_host_deps_end(const DcHost *host)
 {
-    if (!host->deps)
+    if (!host->notes->deps)
         return NULL;
     json_object *snap = json_object_new_object();
     GHashTableIter it;
     gpointer path, kind;
-    g_hash_table_iter_init(&it, host->deps);
+    g_hash_table_iter_init(&it, host->notes->deps);
     while (g_hash_table_iter_next(&it, &path, &kind)) {
         g_autofree char *id = identity(path, ((const char *)kind)[0]);
         json_object_object_add(snap, path, json_object_new_string(id));
     }
-    g_clear_pointer(&host->deps, g_hash_table_unref);
+    g_clear_pointer(&host->notes->deps, g_hash_table_unref);
     return snap;
 }
 

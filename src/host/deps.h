@@ -1,6 +1,6 @@
 /* Host dependencies of an answer: which host files a document was built
  * from, so that a remembered document can be checked against the host as
- * it is now (cache/docmemo.h). While host->deps is set, every read of the
+ * it is now (cache/docmemo.h). While the host's notes hold deps, every read of the
  * host through DcHost (and the firmware scanner) notes its path here.
  *
  * What a path's identity is depends on what it is: a regular file or a
@@ -26,8 +26,8 @@ void dc_host_depend(const DcHost *host, const char *abs_path, DcDepKind kind);
 
 /* Start noting (a new, empty set) / stop and return what was noted as
  * {"real path": "identity"} (NULL if not noting). */
-void dc_host_deps_begin(DcHost *host);
-json_object *dc_host_deps_end(DcHost *host);
+void dc_host_deps_begin(const DcHost *host);
+json_object *dc_host_deps_end(const DcHost *host);
 
 /* Add a file outside the host root (a cache entry the answer was built
  * from) to a snapshot, known by its stat. */

@@ -13,13 +13,25 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+struct DcHostLazy {
+    GMutex lock;
+    int swtpm;               /* dc_host_swtpm(): -1 unknown, 0 no, 1 yes */
+    guint swtpm_versions;
+};
+
+static char *read_arch(const DcHost *host);
+
 DcHost *dc_host_new(const char *root, gboolean privileged, const char *xdg_config_home)
 {
     DcHost *host = g_new0(DcHost, 1);
     host->root = g_strdup(root && *root ? root : "/");
-    host->swtpm = -1;
     host->privileged = privileged;
     host->xdg_config_home = privileged ? NULL : g_strdup(xdg_config_home);
+    host->notes = g_new0(DcHostNotes, 1);
+    host->lazy = g_new0(DcHostLazy, 1);
+    g_mutex_init(&host->lazy->lock);
+    host->lazy->swtpm = -1;
+    host->arch = read_arch(host);
     return host;
 }
 
@@ -30,8 +42,11 @@ void dc_host_free(DcHost *host)
     g_free(host->root);
     g_free(host->xdg_config_home);
     g_free(host->arch);
-    if (host->deps)
-        g_hash_table_unref(host->deps);
+    if (host->notes->deps)
+        g_hash_table_unref(host->notes->deps);
+    g_free(host->notes);
+    g_mutex_clear(&host->lazy->lock);
+    g_free(host->lazy);
     g_free(host);
 }
 
@@ -56,25 +71,25 @@ gboolean dc_host_read_file(const DcHost *host, const char *abs_path, char **cont
     return g_file_get_contents(p, contents, len, err);
 }
 
-const char *dc_host_arch(const DcHost *host)
+/* libvirt's name for the host's arch: <root>/proc/sys/kernel/arch when
+ * readable (a fixture tree says it there), else uname. */
+static char *read_arch(const DcHost *host)
 {
-    if (host->arch)
-        return host->arch;
     g_autofree char *text = NULL;
     g_autofree char *m = NULL;
-    if (dc_host_read_file(host, "/proc/sys/kernel/arch", &text, NULL, NULL))
+    g_autofree char *p = dc_host_path(host, "/proc/sys/kernel/arch");
+    if (g_file_get_contents(p, &text, NULL, NULL))
         m = g_strstrip(g_strdup(text));
     if (!m || !*m) {
         struct utsname u;
         g_free(m);
         m = g_strdup(uname(&u) == 0 ? u.machine : "unknown");
     }
-    const char *name = dc_arch_from_uname(m);
-    if (name != m) {
-        g_free(m);
-        m = g_strdup(name);
-    }
-    ((DcHost *)host)->arch = g_steal_pointer(&m);
+    return g_strdup(dc_arch_from_uname(m));
+}
+
+const char *dc_host_arch(const DcHost *host)
+{
     return host->arch;
 }
 
@@ -268,55 +283,58 @@ GThread *dc_host_swtpm_prefetch(const DcHost *host)
     return t;
 }
 
+/* Remember an answer in the query's notes (the cache entry's memo). */
+static void note_answer(const DcHost *host, const char *id, guint versions)
+{
+    DcHostNotes *n = host->notes;
+    if (!n->memo || json_object_object_get_ex(n->memo, id, NULL))
+        return;
+    json_object_object_add(n->memo, id, json_object_new_int((int)versions));
+    n->memo_changed = TRUE;
+}
+
+/* The versions swtpm_setup reports, from this process's memory, the
+ * query's memo, or swtpm_setup itself (@id names the three programs). */
+static guint swtpm_versions(const DcHost *host, const char *id, const char *setup)
+{
+    g_mutex_lock(&swtpm_lock);
+    gpointer v = swtpm_answers ? g_hash_table_lookup(swtpm_answers, id) : NULL;
+    g_mutex_unlock(&swtpm_lock);
+    json_object *m = NULL;
+    guint versions;
+    if (v)
+        versions = GPOINTER_TO_UINT(v) - 1;  /* asked in this process (dc_host_swtpm_prefetch) */
+    else if (host->notes->memo && json_object_object_get_ex(host->notes->memo, id, &m) &&
+             json_object_is_type(m, json_type_int))
+        versions = (guint)json_object_get_int(m) & 3;
+    else
+        versions = swtpm_ask_versions(setup);
+    note_answer(host, id, versions);
+    g_mutex_lock(&swtpm_lock);
+    if (!swtpm_answers)
+        swtpm_answers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_hash_table_replace(swtpm_answers, g_strdup(id), GUINT_TO_POINTER(versions + 1));
+    g_mutex_unlock(&swtpm_lock);
+    return versions;
+}
+
 gboolean dc_host_swtpm(const DcHost *host, guint *versions)
 {
-    DcHost *h = (DcHost *)host;
-    if (h->swtpm < 0 || h->swtpm > 1) {
+    DcHostLazy *lazy = host->lazy;
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lazy->lock);
+    if (lazy->swtpm < 0) {
         char *progs[3] = {
             dc_host_find_program(host, "swtpm"),
             dc_host_find_program(host, "swtpm_setup"),
             dc_host_find_program(host, "swtpm_ioctl"),
         };
-        h->swtpm = progs[0] && progs[1] && progs[2];
-        h->swtpm_versions = 0;
-        g_autofree char *id = h->swtpm ? programs_identity(progs, 3) : NULL;
-        gboolean known = FALSE;
-        if (id) {
-            g_mutex_lock(&swtpm_lock);
-            gpointer v = swtpm_answers ? g_hash_table_lookup(swtpm_answers, id) : NULL;
-            g_mutex_unlock(&swtpm_lock);
-            json_object *m = NULL;
-            if (v) {
-                h->swtpm_versions = GPOINTER_TO_UINT(v) - 1;
-                known = TRUE;
-                /* Asked in this process (dc_host_swtpm_prefetch): the entry remembers it too. */
-                if (h->memo && !json_object_object_get_ex(h->memo, id, NULL)) {
-                    json_object_object_add(h->memo, id, json_object_new_int((int)h->swtpm_versions));
-                    h->memo_changed = TRUE;
-                }
-            } else if (h->memo && json_object_object_get_ex(h->memo, id, &m) && json_object_is_type(m, json_type_int)) {
-                h->swtpm_versions = (guint)json_object_get_int(m) & 3;
-                known = TRUE;
-            }
-        }
-        if (h->swtpm && !known) {
-            h->swtpm_versions = swtpm_ask_versions(progs[1]);
-            if (id && h->memo) {
-                json_object_object_add(h->memo, id, json_object_new_int((int)h->swtpm_versions));
-                h->memo_changed = TRUE;
-            }
-        }
-        if (id) {
-            g_mutex_lock(&swtpm_lock);
-            if (!swtpm_answers)
-                swtpm_answers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-            g_hash_table_replace(swtpm_answers, g_strdup(id), GUINT_TO_POINTER(h->swtpm_versions + 1));
-            g_mutex_unlock(&swtpm_lock);
-        }
+        lazy->swtpm = progs[0] && progs[1] && progs[2];
+        g_autofree char *id = lazy->swtpm ? programs_identity(progs, 3) : NULL;
+        lazy->swtpm_versions = id ? swtpm_versions(host, id, progs[1]) : lazy->swtpm ? swtpm_ask_versions(progs[1]) : 0;
         for (int i = 0; i < 3; i++)
             g_free(progs[i]);
     }
     if (versions)
-        *versions = h->swtpm_versions;
-    return h->swtpm == 1;
+        *versions = lazy->swtpm_versions;
+    return lazy->swtpm == 1;
 }

@@ -3,16 +3,25 @@
 #pragma once
 #include <glib.h>
 
+/* What a query notes while it reads the host: the files its answer depends
+ * on (host/deps.h) and the slow answers it may remember (a cache entry's
+ * memo). Kept apart from the host, which does not change once made. */
+typedef struct {
+    GHashTable *deps;          /* paths read while noting dependencies, NULL when not */
+    struct json_object *memo;  /* where slow answers may be remembered, may be NULL */
+    gboolean memo_changed;     /* set when memo gained an answer */
+} DcHostNotes;
+
+/* Answers that cost time, made on first use and kept with the host. */
+typedef struct DcHostLazy DcHostLazy;
+
 typedef struct {
     char *root;              /* "/" on a real host, a fixture dir in tests */
     char *xdg_config_home;   /* user config dir (e.g. ~/.config), NULL when privileged */
     gboolean privileged;     /* root: read /etc and /usr only, like libvirt's system daemon */
-    char *arch;              /* cached dc_host_arch() */
-    int swtpm;               /* cached dc_host_swtpm(): -1 unknown, 0 no, 1 yes */
-    guint swtpm_versions;
-    struct json_object *memo; /* where slow host answers may be remembered (a cache entry's memo), may be NULL */
-    gboolean memo_changed;    /* set when memo gained an answer */
-    GHashTable *deps;         /* paths read while noting dependencies (host/deps.h), NULL when not */
+    char *arch;              /* libvirt's name of the host's arch (dc_host_arch) */
+    DcHostNotes *notes;      /* what reading the host notes (owned) */
+    DcHostLazy *lazy;        /* answers made on first use (owned) */
 } DcHost;
 
 DcHost *dc_host_new(const char *root, gboolean privileged, const char *xdg_config_home);
