@@ -12,7 +12,8 @@ guest/host CPU definitions and baseline inputs, this host's own host-model
 CPU (domcaps' document, KVM and TCG) with features required, forbidden
 and left out, every x86 named model, s390x through QEMU, bad and hostile
 files (no <cpu>, unknown model/feature/vendor, mixed architectures,
-malformed XML, entity bomb, external entity), option and query errors.
+malformed XML, entity bomb, external entity, files a fuzzer mutated),
+option and query errors.
 
 One TAP line per kind of check with the count of identical answers; every
 difference is printed. --validate of an invalid CPU compares exit status,
@@ -311,6 +312,14 @@ def queue_bad(h):
     h.compare("/dev/stdin", ["cpu-baseline", "/dev/stdin"], stdin=BAD_FILES["mixed-arch"])
 
 
+def queue_mutated(h, data):
+    """Files libFuzzer made from the seeds of fuzz/corpus/fuzz-cpu-xml:
+    mostly not well-formed, each error in its own place."""
+    d = os.path.join(data, "mutated")
+    for name in sorted(os.listdir(d)):
+        h.compare("cpu-baseline, fuzzer-mutated files", ["cpu-baseline", os.path.join(d, name)])
+
+
 def queue_options(h):
     f = os.path.join(h.tmp, "bad-no-arch.xml")
     lines = [
@@ -353,6 +362,7 @@ def main():
         queue_models(h)
         queue_s390(h)
         queue_options(h)
+        queue_mutated(h, data)
         h.run_all()
     return finish()
 
