@@ -182,7 +182,7 @@ dc_cpu_def_sort_features(DcCpuDef *def)
 
 /* XPath's "./NAME" without a prefix selects children in no namespace: a
  * prefixed name never equals NAME, a default namespace is told by xmlns
- * (kept when the document was read with DC_XML_KEEP_XMLNS). */
+ * (which util/xmllibxml.h keeps as an attribute). */
 const DcNode *
 dc_cpu_xml_child(const DcNode *node, const char *name)
 {

@@ -25,13 +25,12 @@ typedef struct {
 void dc_xml_error_clear(DcXmlError *e);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DcXmlError, dc_xml_error_clear)
 
-/* The tree of @text (@len bytes, no NUL inside), as dc_xml_read_flags()
- * with DC_XML_KEEP_XMLNS | DC_XML_KEEP_BLANK_TEXT builds it (names keep
- * their prefix; a leaf element's text is kept, entities decoded), except
- * that the text of an element with child elements is kept too, as
- * "#text" children between them (XPath's string() of an element is all
- * text below it), or NULL with @out set to the first error libxml2 would
- * stop at. */
+/* The tree of @text (@len bytes, no NUL inside): names keep their prefix,
+ * attributes include namespace declarations (xmlns), a leaf element's text
+ * is kept as its text (white space too, entities decoded), and the text of
+ * an element with child elements as "#text" children between them
+ * (XPath's string() of an element is all text below it); or NULL with @out
+ * set to the first error libxml2 would stop at. */
 DcNode *dc_xml_read_libxml(const char *text, gsize len, DcXmlError *out);
 
 /* The same, only whether there is an error: TRUE and @out set when so. */
