@@ -151,6 +151,21 @@ def queue_guests(h, data):
                           ["hypervisor-cpu-compare", f, "--virttype", vt] + flags, loose=flags == ["--validate"])
 
 
+def queue_decoded(h, data):
+    """libvirt's decodes of those 61 CPUs: as guest CPUs (9.0's
+    x86_64-cpuid-*-guest.xml), and 11.3's host and guest CPUs, decoded with
+    its newer CPU map (features the 9.0 map lacks among them)."""
+    for sub, label in (("guests-cpuid", "libvirt 9.0's guest decodes"),
+                       ("libvirt-11.3", "libvirt 11.3's host and guest decodes")):
+        d = os.path.join(data, sub)
+        for name in sorted(os.listdir(d)):
+            f = os.path.join(d, name)
+            h.compare(f"cpu-baseline, {label}", ["cpu-baseline", f])
+            for vt in ("kvm", "qemu"):
+                h.compare(f"hypervisor-cpu-compare {vt}, {label}", ["hypervisor-cpu-compare", f, "--virttype", vt])
+            h.compare(f"hypervisor-cpu-baseline --features, {label}", ["hypervisor-cpu-baseline", f, "--features"])
+
+
 def host_model(h, vt):
     """This host's domain capabilities (domcaps' document), whose supported
     host-model is the CPU the hypervisor provides."""
@@ -358,6 +373,7 @@ def main():
         queue_hosts(h, data)
         queue_groups(h, data)
         queue_guests(h, data)
+        queue_decoded(h, data)
         queue_host_model(h)
         queue_models(h)
         queue_s390(h)
