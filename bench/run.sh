@@ -91,6 +91,14 @@ lv_all=$(median_ms 1 lv_all_once)
 dc_warm=$(median_ms 50 "$DC" --virttype qemu --cache-dir "$CACHE/c")
 lib_warm_us=$(for _ in 1 2 3 4 5; do "$BUILD/bench/libbench" "$CACHE/c" 2000; done | median_of)
 
+# KubeVirt's labeller line: this host's document into hypervisor-cpu-baseline
+# --features, both warm (libvirtd running with its cache; domcaps' cache).
+"$DC" --schema 9.0 --machine q35 --arch x86_64 --cache-dir "$CACHE/c" >"$CACHE/host-caps.xml"
+hcb_args=(hypervisor-cpu-baseline --features "$CACHE/host-caps.xml" --machine q35 --arch x86_64)
+"$DC" "${hcb_args[@]}" --cache-dir "$CACHE/c" >/dev/null
+dc_hcb=$(median_ms 20 "$DC" "${hcb_args[@]}" --cache-dir "$CACHE/c")
+lv_hcb=$(median_ms 20 virsh -q -c qemu:///system "${hcb_args[@]}")
+
 rss_cold=$("$DC" --no-cache --virttype qemu --stats 2>&1 >/dev/null | sed -n 's/.*peak RSS \([0-9]*\) KiB/\1/p')
 rss_warm=$("$DC" --virttype qemu --cache-dir "$CACHE/c" --stats 2>&1 >/dev/null | sed -n 's/.*peak RSS \([0-9]*\) KiB/\1/p')
 
@@ -103,4 +111,5 @@ printf '%-34s %10s ms %12s %10s\n' "bare QEMU start + QMP + quit" "$bare" "" "$(
 printf '%-34s %10s ms %10s ms %10s\n' "cold, all binaries ($n_all documents)" "$dc_all" "$lv_all" "$(ratio "$lv_all" "$dc_all")"
 printf '%-34s %10s ms %10s ms %10s\n' "warm CLI query" "$dc_warm" "$lv_warm" "$(ratio "$lv_warm" "$dc_warm")"
 printf '%-34s %10s us %12s %10s\n' "warm library call (get + XML)" "$lib_warm_us" "" ""
+printf '%-34s %10s ms %10s ms %10s\n' "hypervisor-cpu-baseline --features" "$dc_hcb" "$lv_hcb" "$(ratio "$lv_hcb" "$dc_hcb")"
 printf '%-34s %10s KiB %10s %10s\n' "CLI peak RSS, cold / warm" "$rss_cold / $rss_warm" "" ""

@@ -68,12 +68,17 @@ static int error(const char *fmt, ...)
     return 1;
 }
 
-static int opt_index(const Cmd *cmd, const char *name)
+static int opt_index_len(const Cmd *cmd, const char *name, gsize len)
 {
     for (int i = 0; cmd->opts[i].name; i++)
-        if (strcmp(cmd->opts[i].name, name) == 0)
+        if (strlen(cmd->opts[i].name) == len && strncmp(cmd->opts[i].name, name, len) == 0)
             return i;
     return -1;
+}
+
+static int opt_index(const Cmd *cmd, const char *name)
+{
+    return opt_index_len(cmd, name, strlen(name));
 }
 
 static void print_help(const Cmd *cmd)
@@ -91,33 +96,32 @@ static void print_help(const Cmd *cmd)
 /* One --name[=value] word (and its value word); FALSE after the error. */
 static gboolean take_option(Cmd *cmd, char **argv, int argc, int *i, guint64 *seen, guint64 *pending)
 {
-    g_autofree char *name = g_strdup(argv[*i] + 2);
-    char *eq = strchr(name, '=');
-    if (eq)
-        *eq++ = '\0';
-    int k = opt_index(cmd, name);
+    const char *name = argv[*i] + 2;
+    const char *eq = strchr(name, '=');
+    int len = eq ? (int)(eq - name) : (int)strlen(name);
+    int k = opt_index_len(cmd, name, (gsize)len);
     if (k < 0) {
-        error("command '%s' doesn't support option --%s", cmd->name, name);
+        error("command '%s' doesn't support option --%.*s", cmd->name, len, name);
         return FALSE;
     }
     if (*seen & (1ull << k)) {
-        error("option --%s already seen", name);
+        error("option --%.*s already seen", len, name);
         return FALSE;
     }
     *seen |= 1ull << k;
     if (cmd->opts[k].type == OPT_BOOL) {
         if (eq) {
-            error("invalid '=' after option --%s", name);
+            error("invalid '=' after option --%.*s", len, name);
             return FALSE;
         }
         cmd->values[k] = "";
         return TRUE;
     }
     if (!eq && *i + 1 >= argc) {
-        error("expected syntax: --%s <%s>", name, "string");
+        error("expected syntax: --%.*s <%s>", len, name, "string");
         return FALSE;
     }
-    cmd->values[k] = eq ? g_strdup(eq) : argv[++*i];
+    cmd->values[k] = eq ? eq + 1 : argv[++*i];
     *pending &= ~(1ull << k);
     return TRUE;
 }

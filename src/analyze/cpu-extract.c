@@ -3,11 +3,10 @@
  * may hold several <cpu> elements one after another) and takes each <cpu>
  * at the top, in a <domain>, in host capabilities' <host>, and domain
  * capabilities' supported host-model <mode> renamed <cpu>.  Errors read as
- * virsh's: libxml2's for XML that is not well-formed (util/xmlerror.h). */
+ * virsh's: libxml2's for XML that is not well-formed (util/xmllibxml.h). */
 #include "analyze/cpu.h"
 #include "cpu/lverror.h"
-#include "util/xmlerror.h"
-#include "util/xmlread.h"
+#include "util/xmllibxml.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -65,6 +64,10 @@ static void append_escaped(GString *out, const char *s, gboolean attr)
 
 static void node_to_xml(GString *out, const DcNode *node)
 {
+    if (strcmp(node->name, DC_XML_TEXT_NODE) == 0) {
+        append_escaped(out, node->text, FALSE);
+        return;
+    }
     g_string_append_printf(out, "<%s", node->name);
     for (guint i = 0; i < node->attr_names->len; i++) {
         g_string_append_printf(out, " %s='", (const char *)node->attr_names->pdata[i]);
@@ -142,15 +145,11 @@ static void collect(const DcNode *top, GPtrArray *out)
 DcNode *dc_cpu_parse_xml(const char *text, gsize len, const char *name, GError **err)
 {
     g_auto(DcXmlError) xe = { 0 };
-    if (dc_xml_first_error(text, len, &xe)) {
+    DcNode *root = dc_xml_read_libxml(text, len, &xe);
+    if (!root) {
         g_autofree char *report = dc_xml_error_report(text, len, &xe, name);
         dc_lv_error(err, DC_LV_XML_DETAIL, "%s", report);
-        return NULL;
     }
-    g_autoptr(GError) local = NULL;
-    DcNode *root = dc_xml_read_flags(text, len, NULL, name, DC_XML_KEEP_XMLNS | DC_XML_KEEP_BLANK_TEXT, &local);
-    if (!root)
-        dc_lv_error(err, DC_LV_XML_ERROR, "%s", local->message);
     return root;
 }
 

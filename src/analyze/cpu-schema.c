@@ -250,6 +250,13 @@ static gboolean check_children(const DcNode *node, const ElemRule *rule, GString
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < node->children->len; i++) {
         const DcNode *c = node->children->pdata[i];
+        if (strcmp(c->name, DC_XML_TEXT_NODE) == 0) {
+            /* white space between elements does not count */
+            if (strspn(c->text, " \t\r\n") == strlen(c->text))
+                continue;
+            say(why, "Element %s has extra content: text\n", node->name);
+            return FALSE;
+        }
         const ChildRule *r = child_rule(rule->children, c->name);
         if (!r || (!r->many && g_hash_table_contains(seen, c->name))) {
             say(why, "Element %s has extra content: %s\n", node->name, c->name);

@@ -28,9 +28,8 @@ GPtrArray *dc_cpu_extract(const char *data, gsize len, const char *name, GError 
 /* The file as virsh reads it (at most 10 MiB, up to its first NUL byte). */
 char *dc_cpu_read_file(const char *path, gsize *len, GError **err);
 
-/* @text parsed as libvirt parses it: libxml2's first error (reported as
- * found in @name) when it is not well-formed, the reader's refusal beyond
- * its limits (util/xmlread.h). */
+/* @text parsed as libvirt parses it (util/xmllibxml.h): libxml2's first
+ * error, reported as found in @name, when it is not well-formed. */
 DcNode *dc_cpu_parse_xml(const char *text, gsize len, const char *name, GError **err);
 
 /* An element as XML text, for handing on (attributes single-quoted). */

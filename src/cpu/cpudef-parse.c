@@ -235,7 +235,7 @@ parse_host_ids(const DcNode *node, DcCpuDef *def, GError **err)
 static gboolean
 parse_host(const DcNode *node, DcCpuDef *def, GError **err)
 {
-    const char *arch = dc_cpu_xml_child_text(node, "arch");
+    g_autofree char *arch = dc_cpu_xml_child_text(node, "arch");
     const DcNode *mc = dc_cpu_xml_child(node, "microcode");
     const char *version = mc ? dc_node_get_attr(mc, "version") : NULL;
     guint64 v;
@@ -248,7 +248,7 @@ parse_host(const DcNode *node, DcCpuDef *def, GError **err)
         dc_lv_error(err, DC_LV_CONFIG_UNSUPPORTED, "Unknown architecture %s", arch);
         return FALSE;
     }
-    def->arch = g_strdup(arch);
+    def->arch = g_steal_pointer(&arch);
     if (version) {
         if (!*version || !parse_unsigned(version, G_MAXUINT, &v)) {
             dc_lv_error(err, DC_LV_CONFIG_UNSUPPORTED, "invalid microcode version");
@@ -265,7 +265,7 @@ parse_model(const DcNode *node, DcCpuDef *def, GError **err)
 {
     const DcNode *model = dc_cpu_xml_child(node, "model");
 
-    def->model = g_strdup(dc_cpu_xml_child_text(node, "model"));
+    def->model = dc_cpu_xml_child_text(node, "model");
     if (!def->model && def->type == DC_CPU_TYPE_HOST) {
         dc_lv_error(err, DC_LV_XML_ERROR, "Missing CPU model name");
         return FALSE;
@@ -292,7 +292,7 @@ parse_model(const DcNode *node, DcCpuDef *def, GError **err)
         if (vendor_id && *vendor_id)
             def->vendor_id = g_strdup(vendor_id);
     }
-    def->vendor = g_strdup(dc_cpu_xml_child_text(node, "vendor"));
+    def->vendor = dc_cpu_xml_child_text(node, "vendor");
     if (def->vendor && !def->model) {
         dc_lv_error(err, DC_LV_XML_ERROR, "CPU vendor specified without CPU model");
         return FALSE;

@@ -182,7 +182,7 @@ dc_cpu_def_sort_features(DcCpuDef *def)
 
 /* XPath's "./NAME" without a prefix selects children in no namespace: a
  * prefixed name never equals NAME, a default namespace is told by xmlns
- * (kept when the document was read with DC_XML_KEEP_XMLNS). */
+ * (which util/xmllibxml.h keeps as an attribute). */
 const DcNode *
 dc_cpu_xml_child(const DcNode *node, const char *name)
 {
@@ -196,10 +196,26 @@ dc_cpu_xml_child(const DcNode *node, const char *name)
     return NULL;
 }
 
-const char *
+static void
+append_string_value(GString *out, const DcNode *node)
+{
+    if (node->text)
+        g_string_append(out, node->text);
+    for (guint i = 0; i < node->children->len; i++)
+        append_string_value(out, node->children->pdata[i]);
+}
+
+char *
 dc_cpu_xml_child_text(const DcNode *node, const char *name)
 {
     const DcNode *c = dc_cpu_xml_child(node, name);
+    GString *value = g_string_new(NULL);
 
-    return c && c->text && *c->text ? c->text : NULL;
+    if (c)
+        append_string_value(value, c);
+    if (!value->len) {
+        g_string_free(value, TRUE);
+        return NULL;
+    }
+    return g_string_free(value, FALSE);
 }

@@ -127,10 +127,15 @@ char *dc_cpu_def_format(const DcCpuDef *def, GError **err);
 /* libvirt's names of the enum values above. */
 const char *dc_cpu_policy_name(DcCpuPolicy policy);
 
+/* Text between the child elements of an element with mixed content is kept
+ * (by util/xmllibxml.h) as children of this name, in order. */
+#define DC_XML_TEXT_NODE "#text"
+
 /* The first child element called @name that is in no namespace, and the
- * text of such a child as XPath's string() gives it (NULL when there is no
- * such child or its text is empty, as libvirt's virXPathString). */
+ * text of such a child as XPath's string() gives it, every text below it
+ * in document order (NULL when there is no such child or its text is
+ * empty, as libvirt's virXPathString). */
 const DcNode *dc_cpu_xml_child(const DcNode *node, const char *name);
-const char *dc_cpu_xml_child_text(const DcNode *node, const char *name);
+char *dc_cpu_xml_child_text(const DcNode *node, const char *name);
 
 G_END_DECLS

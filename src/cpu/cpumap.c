@@ -5,6 +5,8 @@
  */
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 
 #include "cpu/cpu.h"
 #include "cpu/cpumap.h"
@@ -22,6 +24,7 @@ typedef struct {
 } DcMapModel;
 
 struct _DcCpuMap {
+    gint refs;               /* the process-wide copy keeps one (map_cache) */
     DcCpuFamily family;
     GPtrArray *models;       /* of DcMapModel, in map order */
     GHashTable *by_name;     /* name -> DcMapModel (borrowed) */
@@ -78,7 +81,7 @@ map_model_free(gpointer p)
 void
 dc_cpu_map_free(DcCpuMap *map)
 {
-    if (!map)
+    if (!map || !g_atomic_int_dec_and_test(&map->refs))
         return;
     g_clear_pointer(&map->by_name, g_hash_table_unref);
     g_clear_pointer(&map->vendors, g_hash_table_unref);
@@ -300,8 +303,75 @@ map_load_includes(DcCpuMap *map, const char *dir, const DcNode *parent, GError *
     return TRUE;
 }
 
+static DcCpuMap *map_parse(const char *dir, const char *arch, GError **err);
+
+/* One map per directory and family is kept for the process, so a query
+ * that reads the map several times (host-model, then a baseline, then its
+ * features) parses its XML once. It is read again when the directory or
+ * its index.xml changes (a package upgrade replaces files, which changes
+ * the directory). */
+typedef struct {
+    DcCpuMap *map;
+    gint64 dir_mtime, index_mtime;
+    goffset index_size;
+} CachedMap;
+
+static GMutex map_cache_lock;
+static GHashTable *map_cache;   /* "dir\nfamily" -> CachedMap */
+
+static void
+cached_map_free(gpointer p)
+{
+    CachedMap *c = p;
+
+    dc_cpu_map_free(c->map);
+    g_free(c);
+}
+
+static gboolean
+map_stamp(const char *dir, gint64 *dir_mtime, gint64 *index_mtime, goffset *index_size)
+{
+    g_autofree char *index = g_build_filename(dir, "index.xml", NULL);
+    GStatBuf d, i;
+
+    if (g_stat(dir, &d) < 0 || g_stat(index, &i) < 0)
+        return FALSE;
+    *dir_mtime = (gint64)d.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + d.st_mtim.tv_nsec;
+    *index_mtime = (gint64)i.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + i.st_mtim.tv_nsec;
+    *index_size = i.st_size;
+    return TRUE;
+}
+
 DcCpuMap *
 dc_cpu_map_load(const char *dir, const char *arch, GError **err)
+{
+    CachedMap stamp = { 0 };
+    g_autofree char *key = g_strdup_printf("%s\n%d", dir, dc_cpu_family_for_arch(arch));
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&map_cache_lock);
+    gboolean stamped = dc_cpu_family_for_arch(arch) != DC_CPU_FAMILY_NONE &&
+                       map_stamp(dir, &stamp.dir_mtime, &stamp.index_mtime, &stamp.index_size);
+    CachedMap *c = map_cache && stamped ? g_hash_table_lookup(map_cache, key) : NULL;
+
+    if (c && c->dir_mtime == stamp.dir_mtime && c->index_mtime == stamp.index_mtime &&
+        c->index_size == stamp.index_size) {
+        g_atomic_int_inc(&c->map->refs);
+        return c->map;
+    }
+    DcCpuMap *map = map_parse(dir, arch, err);
+    if (!map || !stamped)
+        return map;
+    if (!map_cache)
+        map_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_map_free);
+    c = g_new0(CachedMap, 1);
+    *c = stamp;
+    c->map = map;
+    g_atomic_int_inc(&map->refs);
+    g_hash_table_replace(map_cache, g_steal_pointer(&key), c);
+    return map;
+}
+
+static DcCpuMap *
+map_parse(const char *dir, const char *arch, GError **err)
 {
     DcCpuFamily family = dc_cpu_family_for_arch(arch);
     const char *fname = dc_cpu_family_name(family);
@@ -318,6 +388,7 @@ dc_cpu_map_load(const char *dir, const char *arch, GError **err)
     }
 
     map = g_new0(DcCpuMap, 1);
+    map->refs = 1;
     map->family = family;
     map->models = g_ptr_array_new_with_free_func(map_model_free);
     map->by_name = g_hash_table_new(g_str_hash, g_str_equal);

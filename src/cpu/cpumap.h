@@ -52,9 +52,12 @@ const char *dc_cpu_family_name(DcCpuFamily family);
  * Parses index.xml and every file it includes for the family of @arch, in
  * index order, without network access or entity expansion.
  *
- * Returns: (transfer full): the map, or NULL with @err set
- * (DC_CPU_ERROR_NO_MAP when @arch has no CPU map family,
- * DC_CPU_ERROR_MAP when the data cannot be read or is invalid).
+ * The map is read once per process and directory (again when the
+ * directory or its index.xml changes) and shared: it must not be changed.
+ *
+ * Returns: (transfer full): the map (a reference: dc_cpu_map_free() drops
+ * it), or NULL with @err set (DC_CPU_ERROR_NO_MAP when @arch has no CPU
+ * map family, DC_CPU_ERROR_MAP when the data cannot be read or is invalid).
  */
 DcCpuMap *dc_cpu_map_load(const char *dir, const char *arch, GError **err);
 

@@ -305,6 +305,7 @@ dc_x86_baseline(const DcCpuMap *cpumap, DcCpuDef *const *cpus, guint n, DcHvMode
     const X86Vendor *vendor = NULL;
     gboolean output_vendor = TRUE;
     g_autoptr(GPtrArray) names = g_ptr_array_new();
+    g_autoptr(GHashTable) named = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GArray) base = baseline_data(map, cpus, n, &vendor, &output_vendor, err);
     DcCpuDef *cpu;
 
@@ -312,7 +313,7 @@ dc_x86_baseline(const DcCpuMap *cpumap, DcCpuDef *const *cpus, guint n, DcHvMode
         return NULL;
     /* The models the CPUs name, once each, in order: decoding prefers them. */
     for (guint i = 0; i < n; i++) {
-        if (cpus[i]->model && !g_ptr_array_find_with_equal_func(names, cpus[i]->model, g_str_equal, NULL))
+        if (cpus[i]->model && g_hash_table_add(named, cpus[i]->model))
             g_ptr_array_add(names, cpus[i]->model);
     }
     g_ptr_array_add(names, NULL);

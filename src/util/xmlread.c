@@ -12,7 +12,6 @@ typedef struct {
     gboolean root_done;
     const char *refused;  /* why the input was refused, or NULL */
     gboolean too_deep;
-    DcXmlReadFlags flags;
 } Reader;
 
 static void stop(GMarkupParseContext *ctx, GError **err, const char *why)
@@ -42,8 +41,7 @@ static void on_start(GMarkupParseContext *ctx, const char *name, const char **at
     DcNode *node = dc_node_new(name);
     for (gsize i = 0; attr_names[i]; i++) {
         /* Namespace declarations are not attributes of the element. */
-        if (!(r->flags & DC_XML_KEEP_XMLNS) &&
-            (strcmp(attr_names[i], "xmlns") == 0 || g_str_has_prefix(attr_names[i], "xmlns:")))
+        if (strcmp(attr_names[i], "xmlns") == 0 || g_str_has_prefix(attr_names[i], "xmlns:"))
             continue;
         dc_node_set_attr(node, attr_names[i], attr_values[i]);
     }
@@ -66,7 +64,7 @@ static void on_end(GMarkupParseContext *ctx, const char *name, gpointer data, GE
     gboolean blank = TRUE;
     for (gsize i = 0; i < text->len && blank; i++)
         blank = g_ascii_isspace(text->str[i]);
-    if (!node->children->len && (!blank || (r->flags & DC_XML_KEEP_BLANK_TEXT)) && text->len)
+    if (!node->children->len && !blank)
         node->text = g_string_free(text, FALSE);
     else
         g_string_free(text, TRUE);
@@ -97,12 +95,6 @@ static const GMarkupParser parser = { on_start, on_end, on_text, on_passthrough,
 
 DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const char *what, GError **err)
 {
-    return dc_xml_read_flags(data, len, root_name, what, 0, err);
-}
-
-DcNode *dc_xml_read_flags(const char *data, gsize len, const char *root_name, const char *what,
-                          DcXmlReadFlags flags, GError **err)
-{
     if (len == 0 || !data) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s is empty", what);
         return NULL;
@@ -113,7 +105,6 @@ DcNode *dc_xml_read_flags(const char *data, gsize len, const char *root_name, co
         return NULL;
     }
     Reader r = { 0 };
-    r.flags = flags;
     r.stack = g_ptr_array_new();
     r.texts = g_ptr_array_new();
     GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &r, NULL);

@@ -25,12 +25,3 @@
  * input in error messages ("domain XML"). Errors are
  * DOMCAPS_ERROR_INVALID_XML. */
 DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const char *what, GError **err);
-
-/* dc_xml_read() with some of its omissions turned off. */
-typedef enum {
-    DC_XML_KEEP_XMLNS = 1 << 0,        /* keep namespace declarations as attributes */
-    DC_XML_KEEP_BLANK_TEXT = 1 << 1,   /* keep a leaf element's text even when all white space */
-} DcXmlReadFlags;
-
-DcNode *dc_xml_read_flags(const char *data, gsize len, const char *root_name, const char *what,
-                          DcXmlReadFlags flags, GError **err);

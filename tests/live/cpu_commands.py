@@ -12,7 +12,8 @@ guest/host CPU definitions and baseline inputs, this host's own host-model
 CPU (domcaps' document, KVM and TCG) with features required, forbidden
 and left out, every x86 named model, s390x through QEMU, bad and hostile
 files (no <cpu>, unknown model/feature/vendor, mixed architectures,
-malformed XML, entity bomb, external entity), option and query errors.
+malformed XML, entity bomb, external entity, files a fuzzer mutated),
+option and query errors.
 
 One TAP line per kind of check with the count of identical answers; every
 difference is printed. --validate of an invalid CPU compares exit status,
@@ -148,6 +149,21 @@ def queue_guests(h, data):
             for flags in ([], ["--error"], ["--validate"]):
                 h.compare(" ".join([f"hypervisor-cpu-compare {vt}"] + flags) + ", libvirt's CPU definitions",
                           ["hypervisor-cpu-compare", f, "--virttype", vt] + flags, loose=flags == ["--validate"])
+
+
+def queue_decoded(h, data):
+    """libvirt's decodes of those 61 CPUs: as guest CPUs (9.0's
+    x86_64-cpuid-*-guest.xml), and 11.3's host and guest CPUs, decoded with
+    its newer CPU map (features the 9.0 map lacks among them)."""
+    for sub, label in (("guests-cpuid", "libvirt 9.0's guest decodes"),
+                       ("libvirt-11.3", "libvirt 11.3's host and guest decodes")):
+        d = os.path.join(data, sub)
+        for name in sorted(os.listdir(d)):
+            f = os.path.join(d, name)
+            h.compare(f"cpu-baseline, {label}", ["cpu-baseline", f])
+            for vt in ("kvm", "qemu"):
+                h.compare(f"hypervisor-cpu-compare {vt}, {label}", ["hypervisor-cpu-compare", f, "--virttype", vt])
+            h.compare(f"hypervisor-cpu-baseline --features, {label}", ["hypervisor-cpu-baseline", f, "--features"])
 
 
 def host_model(h, vt):
@@ -311,6 +327,14 @@ def queue_bad(h):
     h.compare("/dev/stdin", ["cpu-baseline", "/dev/stdin"], stdin=BAD_FILES["mixed-arch"])
 
 
+def queue_mutated(h, data):
+    """Files libFuzzer made from the seeds of fuzz/corpus/fuzz-cpu-xml:
+    mostly not well-formed, each error in its own place."""
+    d = os.path.join(data, "mutated")
+    for name in sorted(os.listdir(d)):
+        h.compare("cpu-baseline, fuzzer-mutated files", ["cpu-baseline", os.path.join(d, name)])
+
+
 def queue_options(h):
     f = os.path.join(h.tmp, "bad-no-arch.xml")
     lines = [
@@ -349,10 +373,12 @@ def main():
         queue_hosts(h, data)
         queue_groups(h, data)
         queue_guests(h, data)
+        queue_decoded(h, data)
         queue_host_model(h)
         queue_models(h)
         queue_s390(h)
         queue_options(h)
+        queue_mutated(h, data)
         h.run_all()
     return finish()
 
