@@ -6,7 +6,7 @@
  * the json-c objects of the replies as received (or as cached), so the probe
  * never has to interpret them.  Nothing here prints; errors use DC_CPU_ERROR.
  *
- * What the probe sends (x86, libvirt 9.0), see also dc_cpu_x86_expansion_args():
+ * What the probe sends (x86, libvirt 9.0), see probe/cpu-questions.h:
  *
  *   {"execute":"query-cpu-definitions"}
  *       -> "return" array: dc_cpu_custom_models(), and the @definitions
@@ -82,30 +82,6 @@ typedef struct {
 
 void dc_custom_model_free(DcCustomModel *model);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcCustomModel, dc_custom_model_free)
-
-/**
- * dc_cpu_x86_expansion_args:
- * @kvm: TRUE to expand "host" (KVM), FALSE to expand "max" (TCG)
- * @migratable: FALSE adds "props":{"migratable":false}
- *
- * Returns: (transfer full): the "arguments" object of the static
- * query-cpu-model-expansion libvirt 9.0 sends for the host CPU.
- */
-json_object *dc_cpu_x86_expansion_args(gboolean kvm, gboolean migratable);
-
-/* The "arguments" of the full expansion of "host" with hv-passthrough that
- * tells which Hyper-V enlightenments KVM offers (the "hv-*" properties). */
-json_object *dc_cpu_x86_hyperv_expansion_args(void);
-
-/**
- * dc_cpu_x86_full_expansion_args:
- * @static_reply: "return" object of a static expansion
- *
- * Returns: (transfer full): the "arguments" of the follow-up full expansion
- * needed without canonical feature names, or NULL with @err set.
- */
-json_object *dc_cpu_x86_full_expansion_args(json_object *static_reply,
-                                            GError **err);
 
 /**
  * dc_cpu_x86_host_model:

@@ -6,6 +6,7 @@
  * facts the document's tables read (caps/tables.c). */
 #include "probe/probe.h"
 #include "probe/schema.h"
+#include "probe/cpu-questions.h"
 #include "cpu/cpu.h"
 #include "util/arch.h"
 
@@ -220,11 +221,11 @@ static void plan_round2(DcProbe *p)
     gboolean cpus = want_accel && !p->r1[Q_CPUDEFS].error_class;
     p->idx_expand = p->idx_expand_nm = p->idx_hv = -1;
     if (cpus && (x86 || g_strcmp0(p->target, "s390x") == 0))
-        p->idx_expand = add_request(p->r2, "query-cpu-model-expansion", dc_cpu_x86_expansion_args(kvm, TRUE));
+        p->idx_expand = add_request(p->r2, "query-cpu-model-expansion", dc_probe_cpu_expansion_args(kvm, TRUE));
     if (cpus && x86)
-        p->idx_expand_nm = add_request(p->r2, "query-cpu-model-expansion", dc_cpu_x86_expansion_args(kvm, FALSE));
+        p->idx_expand_nm = add_request(p->r2, "query-cpu-model-expansion", dc_probe_cpu_expansion_args(kvm, FALSE));
     if (cpus && x86 && kvm)  /* which Hyper-V enlightenments KVM offers */
-        p->idx_hv = add_request(p->r2, "query-cpu-model-expansion", dc_cpu_x86_hyperv_expansion_args());
+        p->idx_hv = add_request(p->r2, "query-cpu-model-expansion", dc_probe_hyperv_expansion_args());
     p->prop_types = want_qom ? question_types(p->req->questions, "object-prop:")
                              : g_ptr_array_new_with_free_func(g_free);
     if (want_accel && x86 && !g_ptr_array_find_with_equal_func(p->prop_types, cpu_props_type, g_str_equal, NULL))
@@ -262,7 +263,7 @@ static gboolean ask_round3(DcProbe *p, GPtrArray *props, GError **err)
         return TRUE;
     json_object *srcs[2] = { r2_reply(p, p->idx_expand), r2_reply(p, p->idx_expand_nm) };
     for (int k = 0; k < 2; k++) {
-        json_object *args = srcs[k] ? dc_cpu_x86_full_expansion_args(srcs[k], NULL) : NULL;
+        json_object *args = srcs[k] ? dc_probe_full_expansion_args(srcs[k], NULL) : NULL;
         if (args)
             add_request(p->r3, "query-cpu-model-expansion", args);
     }

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "cpu/cpu.h"
+#include "probe/cpu-questions.h"
 #include "cpu/cpumap.h"
 
 #ifndef DC_TEST_DATA_DIR
@@ -397,12 +398,12 @@ test_expansion_args(void)
     json_object *a;
     json_object *reply;
 
-    a = dc_cpu_x86_expansion_args(FALSE, TRUE);
+    a = dc_probe_cpu_expansion_args(FALSE, TRUE);
     g_assert_cmpstr(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), ==,
                     "{\"type\":\"static\",\"model\":{\"name\":\"max\"}}");
     json_object_put(a);
 
-    a = dc_cpu_x86_expansion_args(TRUE, FALSE);
+    a = dc_probe_cpu_expansion_args(TRUE, FALSE);
     g_assert_cmpstr(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), ==,
                     "{\"type\":\"static\",\"model\":{\"name\":\"host\","
                     "\"props\":{\"migratable\":false}}}");
@@ -410,7 +411,7 @@ test_expansion_args(void)
 
     reply = json_tokener_parse(
         "{\"model\":{\"name\":\"base\",\"props\":{\"lm\":true}}}");
-    a = dc_cpu_x86_full_expansion_args(reply, &err);
+    a = dc_probe_full_expansion_args(reply, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), ==,
                     "{\"type\":\"full\",\"model\":{\"name\":\"base\","
@@ -418,7 +419,7 @@ test_expansion_args(void)
     json_object_put(a);
     json_object_put(reply);
 
-    a = dc_cpu_x86_full_expansion_args(NULL, &err);
+    a = dc_probe_full_expansion_args(NULL, &err);
     g_assert_null(a);
     g_assert_error(err, DC_CPU_ERROR, DC_CPU_ERROR_BAD_REPLY);
 }
