@@ -18,6 +18,7 @@
 
 #include "cpu/cpu.h"
 #include "probe/cpu-questions.h"
+#include "probe/probe.h"
 #include "cpu/cpumap.h"
 
 #ifndef DC_TEST_DATA_DIR
@@ -421,7 +422,7 @@ test_expansion_args(void)
 
     a = dc_probe_full_expansion_args(NULL, &err);
     g_assert_null(a);
-    g_assert_error(err, DC_CPU_ERROR, DC_CPU_ERROR_BAD_REPLY);
+    g_assert_error(err, DC_PROBE_ERROR, DC_PROBE_ERROR_FAILED);
 }
 
 int
