@@ -20,7 +20,7 @@ static GOptionEntry entries[] = {
     { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html, "write a self-contained HTML page to FILE (- for standard "
       "output) instead of the text table", "FILE" },
     { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a column from this domainCapabilities XML instead "
-      "of a probe (repeatable)", "FILE" },
+      "of a probe, named NAME when given as NAME=FILE (repeatable)", "[NAME=]FILE" },
     { "differences", 0, 0, G_OPTION_ARG_NONE, &opt_differences, "only the rows that are not the same for all", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
@@ -68,6 +68,26 @@ static int probe_all(GPtrArray *emulators, GPtrArray *docs)
     return rc;
 }
 
+/* --caps [NAME=]FILE: each document read, added to the table and freed in
+ * turn, so that a fleet's thousand documents need not be in memory. */
+static gboolean add_caps(domcaps_fleet *fleet, char **caps)
+{
+    for (char **c = caps; *c; c++) {
+        const char *eq = strchr(*c, '=');
+        gboolean named = eq && eq != *c && !g_file_test(*c, G_FILE_TEST_EXISTS);
+        g_autofree char *name = named ? g_strndup(*c, (gsize)(eq - *c)) : NULL;
+        const char *file = named ? eq + 1 : *c;
+        GError *err = NULL;
+        g_autoptr(domcaps_doc) doc = domcaps_doc_new_from_file(file, &err);
+        if (!doc || !domcaps_fleet_add(fleet, name, doc, &err)) {
+            fprintf(stderr, "domcaps: %s\n", err->message);
+            g_error_free(err);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 int dc_cmd_matrix(int argc, char **argv)
 {
     g_set_prgname("domcaps matrix");
@@ -92,14 +112,10 @@ int dc_cmd_matrix(int argc, char **argv)
         return 1;
     }
     g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
+    g_autoptr(domcaps_fleet) columns = domcaps_fleet_new(NULL, DOMCAPS_FLEET_TABLE);
     int rc = 0;
-    if (opt_caps) {
-        g_autoptr(GPtrArray) read = dc_cli_load_docs(opt_caps, (int)g_strv_length(opt_caps));
-        if (!read)
-            return 1;
-        while (read->len)
-            g_ptr_array_add(docs, g_ptr_array_steal_index(read, 0));
-    }
+    if (opt_caps && !add_caps(columns, opt_caps))
+        return 1;
     if (argc > 1 || !opt_caps) {
         g_autoptr(GPtrArray) emulators = NULL;
         if (argc > 1) {
@@ -112,13 +128,15 @@ int dc_cmd_matrix(int argc, char **argv)
         base = opts;
         rc = probe_all(emulators, docs);
     }
-    if (docs->len == 0) {
+    for (guint i = 0; i < docs->len; i++)
+        domcaps_fleet_add(columns, NULL, docs->pdata[i], NULL);
+    if (domcaps_fleet_size(columns) == 0) {
         fprintf(stderr, "domcaps: no emulator to show\n");
         return 1;
     }
     guint flags = (opt_html ? DOMCAPS_TABLE_HTML : DOMCAPS_TABLE_TEXT) |
                   (opt_differences ? DOMCAPS_TABLE_DIFFERENCES : 0);
-    g_autofree char *out = domcaps_table((const domcaps_doc *const *)docs->pdata, NULL, docs->len, flags, NULL);
+    g_autofree char *out = domcaps_fleet_table(columns, flags, NULL);
     if (!dc_cli_write(opt_html ? opt_html : "-", out))
         return 1;
     return rc;
