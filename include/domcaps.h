@@ -301,6 +301,31 @@ char *domcaps_fleet_table(domcaps_fleet *fleet, domcaps_table_flags flags, guint
 void domcaps_fleet_free(domcaps_fleet *fleet);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_fleet, domcaps_fleet_free)
 
+/* ---- Publishing a host's capabilities for the schedulers ---- */
+
+/* Kubernetes node labels for the host of @doc as KubeVirt's node labeller
+ * makes them: cpu-model.node.kubevirt.io/M and
+ * cpu-model-migration.node.kubevirt.io/M per usable custom model (not
+ * KubeVirt's obsolete ones), host-model-cpu.node.kubevirt.io/M,
+ * cpu-vendor.node.kubevirt.io/V, host-model-required-features.node.kubevirt.io/F,
+ * cpu-feature.node.kubevirt.io/F (host-model's features with those its
+ * model implies, libvirt's CPU map of @opts), machine-type.node.kubevirt.io/M,
+ * kubevirt.io/sev, kubevirt.io/sev-es, kubevirt.io/sev-snp; the CPU
+ * labels on x86_64 and s390x only, as KubeVirt. Each "key=value", sorted,
+ * valid under Kubernetes' label syntax: labels the document's names would
+ * make invalid are left out and counted in *n_invalid (may be NULL).
+ * @opts (may be NULL): root and cpu_map_dir. Free with g_strfreev(). */
+char **domcaps_labels(const domcaps_options *opts, const domcaps_doc *doc, guint *n_invalid);
+
+/* OpenStack placement traits (os_traits names) for the host of @doc as
+ * nova's libvirt driver derives them from domain capabilities:
+ * COMPUTE_STORAGE_BUS_* (disk buses), COMPUTE_GRAPHICS_MODEL_* (video
+ * models), HW_CPU_X86_* (host-model's features with those its model
+ * implies), HW_CPU_X86_AMD_SEV, COMPUTE_SECURITY_UEFI_SECURE_BOOT,
+ * COMPUTE_SECURITY_TPM_1_2 and _2_0 (the swtpm emulator backend). Sorted.
+ * @opts (may be NULL): root and cpu_map_dir. Free with g_strfreev(). */
+char **domcaps_traits(const domcaps_options *opts, const domcaps_doc *doc);
+
 /* ---- CPU definitions: virsh's cpu-baseline, hypervisor-cpu-baseline,
  * hypervisor-cpu-compare and cpu-models ----
  *

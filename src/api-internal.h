@@ -7,6 +7,10 @@
 
 #define DC_DEFAULT_CPU_MAP "/usr/share/libvirt/cpu_map"
 
+/* analyze/api-fleet.c: libvirt's CPU map of @opts (may be NULL), under its
+ * root, as a host path. */
+char *dc_api_cpu_map(const domcaps_options *opts);
+
 /* doc.c: the document object. A document owning @root; the query's values
  * as given. */
 domcaps_doc *dc_doc_new(DcNode *root, const char *emulator, const char *arch, const char *machine,

@@ -10,6 +10,8 @@ int dc_cmd_cpu_baseline(int argc, char **argv);
 int dc_cmd_hypervisor_cpu_baseline(int argc, char **argv);
 int dc_cmd_hypervisor_cpu_compare(int argc, char **argv);
 int dc_cmd_cpu_models(int argc, char **argv);
+int dc_cmd_labels(int argc, char **argv);
+int dc_cmd_traits(int argc, char **argv);
 
 /* Add a subcommand: declare its run function here and add a row. */
 static const DcCommand commands[] = {
@@ -25,6 +27,9 @@ static const DcCommand commands[] = {
     { "hypervisor-cpu-compare", "virsh hypervisor-cpu-compare: can the hypervisor's CPU run this one",
       dc_cmd_hypervisor_cpu_compare },
     { "cpu-models", "virsh cpu-models: the CPU models libvirt knows for an arch", dc_cmd_cpu_models },
+    { "labels", "Kubernetes node labels of the capabilities (KubeVirt's names, an NFD feature file)",
+      dc_cmd_labels },
+    { "traits", "OpenStack placement traits of the capabilities (nova's)", dc_cmd_traits },
     { NULL, NULL, NULL },
 };
 

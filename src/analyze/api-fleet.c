@@ -8,8 +8,7 @@ struct domcaps_fleet {
     DcFleet *fleet;
 };
 
-/* libvirt's CPU map of @opts, under its root. */
-static char *cpu_map_of(const domcaps_options *opts)
+char *dc_api_cpu_map(const domcaps_options *opts)
 {
     g_autoptr(DcHost) host = dc_host_new(opts ? opts->root : NULL, geteuid() == 0, NULL);
     return dc_host_path(host, opts && opts->cpu_map_dir ? opts->cpu_map_dir : DC_DEFAULT_CPU_MAP);
@@ -17,7 +16,7 @@ static char *cpu_map_of(const domcaps_options *opts)
 
 domcaps_fleet *domcaps_fleet_new(const domcaps_options *opts, unsigned int flags)
 {
-    g_autofree char *map = cpu_map_of(opts);
+    g_autofree char *map = dc_api_cpu_map(opts);
     domcaps_fleet *f = g_new0(domcaps_fleet, 1);
     f->fleet = dc_fleet_new(map, ((flags & DOMCAPS_FLEET_INTERSECT) ? DC_FLEET_INTERSECT : 0) |
                                  ((flags & DOMCAPS_FLEET_TABLE) ? DC_FLEET_TABLE : 0));
