@@ -18,7 +18,9 @@ struct DcFleet {
     DcNode *acc;               /* what every document so far allows, blockers left out */
     char *arch;
     DcNode *host_model;        /* the first document's host-model <mode>, NULL when it has none */
-    gboolean same_host_model;  /* every document's host-model <mode> is the first's */
+    DcCpuDef *first_cpu;       /* its CPU, NULL when it has none */
+    guint first_limit;         /* its maxphysaddr limit, 0 when none */
+    gboolean same_host_model;  /* every document's host-model CPU is the first's */
     DcNode *cpu_section;       /* the first document's <cpu>, while every one's is the same */
     gboolean tcg;              /* the documents are TCG's (domain type qemu) */
     GPtrArray *cpus;           /* DcCpuDef: every host's host-model CPU, while all have one */
@@ -59,6 +61,7 @@ void dc_fleet_free(DcFleet *f)
     dc_node_free(f->acc);
     g_free(f->arch);
     dc_node_free(f->host_model);
+    dc_cpu_def_free(f->first_cpu);
     dc_node_free(f->cpu_section);
     g_ptr_array_unref(f->cpus);
     g_free(f->no_cpu);
@@ -136,33 +139,63 @@ static guint phys_limit_of(const DcNode *host_model)
     return v > 0 && v < 4096 ? (guint)v : 0;
 }
 
+/* Whether two host-model CPUs are the same CPU: model, vendor and the
+ * features with their policies, in any order (libvirt lists them sorted
+ * since 10.x, in CPUID order before). */
+static gboolean same_cpu_def(const DcCpuDef *a, const DcCpuDef *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (g_strcmp0(a->model, b->model) != 0 || g_strcmp0(a->vendor, b->vendor) != 0 ||
+        a->features->len != b->features->len)
+        return FALSE;
+    for (guint i = 0; i < a->features->len; i++) {
+        const DcCpuDefFeature *fa = dc_cpu_def_feature(a, i);
+        gpointer pos = g_hash_table_lookup(b->feature_index, fa->name);
+        if (!pos || dc_cpu_def_feature(b, GPOINTER_TO_UINT(pos) - 1)->policy != fa->policy)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void first_host(DcFleet *f, const DcNode *doc, const DcNode *hm)
+{
+    const DcNode *section = dc_node_child(doc, "cpu", NULL);
+    const DcNode *domain = dc_node_child(doc, "domain", NULL);
+    f->host_model = hm ? dc_node_copy(hm) : NULL;
+    f->first_cpu = is_supported(hm) ? dc_fleet_mode_cpu(hm, NULL) : NULL;
+    f->phys_limit = f->first_limit = phys_limit_of(hm);
+    f->cpu_section = section ? dc_node_copy(section) : NULL;
+    f->tcg = domain && g_strcmp0(domain->text, "qemu") == 0;
+}
+
 /* The host's host-model CPU into the fleet's list, or why there is none. */
 static void add_cpu(DcFleet *f, const char *name, const DcNode *doc)
 {
     const DcNode *hm = cpu_mode(doc, "host-model");
-    const DcNode *section = dc_node_child(doc, "cpu", NULL);
-    if (f->n == 1) {
-        f->host_model = hm ? dc_node_copy(hm) : NULL;
-        f->phys_limit = phys_limit_of(hm);
-        f->cpu_section = section ? dc_node_copy(section) : NULL;
-        const DcNode *domain = dc_node_child(doc, "domain", NULL);
-        f->tcg = domain && g_strcmp0(domain->text, "qemu") == 0;
-    } else {
-        if (f->cpu_section && (!section || !dc_node_equal(section, f->cpu_section)))
-            g_clear_pointer(&f->cpu_section, dc_node_free);
-        f->same_host_model &= (!hm && !f->host_model) || (hm && f->host_model && dc_node_equal(hm, f->host_model));
-        guint limit = phys_limit_of(hm);
-        f->phys_limit = limit && f->phys_limit ? MIN(limit, f->phys_limit) : 0;
-    }
-    if (f->no_cpu)
-        return;
     g_autoptr(GError) err = NULL;
     DcCpuDef *cpu = is_supported(hm) ? dc_fleet_mode_cpu(hm, &err) : NULL;
-    if (!cpu) {
-        g_autofree char *who = name ? g_strdup_printf("host %s", name) : g_strdup_printf("host %u", f->n);
-        f->no_cpu = err ? g_strdup_printf("%s: %s", who, err->message)
-                        : g_strdup_printf("%s has no host-model CPU", who);
-        g_ptr_array_set_size(f->cpus, 0);
+    if (f->n == 1) {
+        first_host(f, doc, hm);
+    } else {
+        const DcNode *section = dc_node_child(doc, "cpu", NULL);
+        guint limit = phys_limit_of(hm);
+        /* a format without maxphysaddr (libvirt < 9.3) does not say it differs */
+        f->same_host_model &= same_cpu_def(cpu, f->first_cpu) &&
+                              (!limit || !f->first_limit || limit == f->first_limit) &&
+                              (cpu || !err) && (is_supported(hm) == is_supported(f->host_model));
+        f->phys_limit = limit && f->phys_limit ? MIN(limit, f->phys_limit) : 0;
+        if (f->cpu_section && (!section || !dc_node_equal(section, f->cpu_section)))
+            g_clear_pointer(&f->cpu_section, dc_node_free);
+    }
+    if (f->no_cpu || !cpu) {
+        if (!f->no_cpu) {
+            g_autofree char *who = name ? g_strdup_printf("host %s", name) : g_strdup_printf("host %u", f->n);
+            f->no_cpu = err ? g_strdup_printf("%s: %s", who, err->message)
+                            : g_strdup_printf("%s has no host-model CPU", who);
+            g_ptr_array_set_size(f->cpus, 0);
+        }
+        dc_cpu_def_free(cpu);
         return;
     }
     g_ptr_array_add(f->cpus, cpu);
@@ -263,16 +296,18 @@ static void cpu_modes(DcFleet *f, DcNode *out)
     }
     DcNode *cpu = dc_node_child(out, "cpu", NULL);
     DcNode *hm = cpu_mode(out, "host-model");
-    if (!hm || f->n == 1 || f->same_host_model)
+    if (!hm || f->n == 1)
         return;
-    const DcCpuDef *fleet_cpu = dc_fleet_cpu(f, NULL);
-    if (!fleet_cpu) {
+    const DcCpuDef *fleet_cpu = f->same_host_model ? NULL : dc_fleet_cpu(f, NULL);
+    if (!f->same_host_model && !fleet_cpu) {
         unsupport(hm);
         return;
     }
     for (guint i = 0; i < cpu->children->len; i++)
         if (cpu->children->pdata[i] == hm) {
-            cpu->children->pdata[i] = dc_fleet_mode_node(fleet_cpu, f->phys_limit);
+            /* the same CPU, however each host's libvirt listed it: the first's */
+            cpu->children->pdata[i] = fleet_cpu ? dc_fleet_mode_node(fleet_cpu, f->phys_limit)
+                                                : dc_node_copy(f->host_model);
             dc_node_free(hm);
         }
 }
