@@ -279,6 +279,11 @@ domcaps_fleet *domcaps_fleet_new(const domcaps_options *opts, unsigned int flags
  * the first is refused (DOMCAPS_ERROR_INVALID_ARG) and not added. */
 gboolean domcaps_fleet_add(domcaps_fleet *fleet, const char *name, const domcaps_doc *doc, GError **err);
 
+/* The same for a document read from @path: the fleet keeps it until it
+ * intersects several at a time, which is faster for many hosts. Errors
+ * name the file. */
+gboolean domcaps_fleet_add_file(domcaps_fleet *fleet, const char *name, const char *path, GError **err);
+
 /* How many documents were added. */
 guint domcaps_fleet_size(const domcaps_fleet *fleet);
 

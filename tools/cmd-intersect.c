@@ -20,16 +20,12 @@ static GOptionEntry entries[] = {
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-/* Every file into @fleet, each read, added and freed in turn. */
+/* Every file into @fleet, each read and added in turn. */
 static gboolean add_files(domcaps_fleet *fleet, char **files, int n)
 {
     for (int i = 0; i < n; i++) {
         GError *err = NULL;
-        domcaps_doc *doc = domcaps_doc_new_from_file(files[i], &err);
-        if (doc && !domcaps_fleet_add(fleet, files[i], doc, &err))
-            g_prefix_error(&err, "%s: ", files[i]);
-        domcaps_doc_free(doc);
-        if (err) {
+        if (!domcaps_fleet_add_file(fleet, files[i], files[i], &err)) {
             fprintf(stderr, "domcaps: %s\n", err->message);
             g_error_free(err);
             return FALSE;

@@ -78,8 +78,7 @@ static gboolean add_caps(domcaps_fleet *fleet, char **caps)
         g_autofree char *name = named ? g_strndup(*c, (gsize)(eq - *c)) : NULL;
         const char *file = named ? eq + 1 : *c;
         GError *err = NULL;
-        g_autoptr(domcaps_doc) doc = domcaps_doc_new_from_file(file, &err);
-        if (!doc || !domcaps_fleet_add(fleet, name, doc, &err)) {
+        if (!domcaps_fleet_add_file(fleet, name, file, &err)) {
             fprintf(stderr, "domcaps: %s\n", err->message);
             g_error_free(err);
             return FALSE;

@@ -37,6 +37,18 @@ gboolean domcaps_fleet_add(domcaps_fleet *f, const char *name, const domcaps_doc
     return dc_fleet_add(f->fleet, name, dc_doc_root(doc), err);
 }
 
+gboolean domcaps_fleet_add_file(domcaps_fleet *f, const char *name, const char *path, GError **err)
+{
+    g_return_val_if_fail(f && path, FALSE);
+    domcaps_doc *doc = domcaps_doc_new_from_file(path, err);
+    if (!doc)
+        return FALSE;
+    if (dc_fleet_add_take(f->fleet, name, dc_doc_free_keep_root(doc), err))
+        return TRUE;
+    g_prefix_error(err, "%s: ", path);
+    return FALSE;
+}
+
 guint domcaps_fleet_size(const domcaps_fleet *f)
 {
     return dc_fleet_size(f->fleet);

@@ -11,8 +11,15 @@ typedef struct {
     GHashTable *seen;
 } Blockers;
 
+/* Documents taken are folded this many at a time: a batch makes one new
+ * intersection tree instead of one per host, and holds at most this many
+ * documents in memory. */
+#define FOLD_BATCH 32
+
 struct DcFleet {
     DcFleetFlags flags;
+    GPtrArray *pending;        /* DcNode: documents taken, not folded yet */
+    char *domain;              /* the first document's domain type */
     char *cpu_map_dir;
     guint n;
     DcNode *acc;               /* what every document so far allows, blockers left out */
@@ -46,6 +53,7 @@ DcFleet *dc_fleet_new(const char *cpu_map_dir, DcFleetFlags flags)
     f->flags = flags;
     f->cpu_map_dir = g_strdup(cpu_map_dir);
     f->same_host_model = TRUE;
+    f->pending = g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
     f->cpus = g_ptr_array_new_with_free_func((GDestroyNotify)dc_cpu_def_free);
     f->blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)blockers_free);
     if (flags & DC_FLEET_TABLE)
@@ -58,8 +66,10 @@ void dc_fleet_free(DcFleet *f)
     if (!f)
         return;
     g_free(f->cpu_map_dir);
+    g_ptr_array_unref(f->pending);
     dc_node_free(f->acc);
     g_free(f->arch);
+    g_free(f->domain);
     dc_node_free(f->host_model);
     dc_cpu_def_free(f->first_cpu);
     dc_node_free(f->cpu_section);
@@ -201,35 +211,93 @@ static void add_cpu(DcFleet *f, const char *name, const DcNode *doc)
     g_ptr_array_add(f->cpus, cpu);
 }
 
-/* Folds @doc into the running intersection. */
+/* Folds the documents waiting, and @doc (may be NULL), into the running
+ * intersection at once. */
 static gboolean fold(DcFleet *f, const DcNode *doc, GError **err)
 {
-    const DcNode *pair[] = { f->acc, doc };
-    DcNode *next = f->acc ? dc_intersect(pair, 2, err) : dc_intersect(&doc, 1, err);
+    g_autoptr(GPtrArray) docs = g_ptr_array_new();
+    if (f->acc)
+        g_ptr_array_add(docs, f->acc);
+    g_ptr_array_extend(docs, f->pending, NULL, NULL);
+    if (doc)
+        g_ptr_array_add(docs, (gpointer)doc);
+    if (docs->len < 2 && (docs->len == 0 || f->acc))
+        return TRUE;
+    DcNode *next = dc_intersect((const DcNode *const *)docs->pdata, docs->len, err);
     if (!next)
         return FALSE;
     drop_blockers(next);
     dc_node_free(f->acc);
     f->acc = next;
+    g_ptr_array_set_size(f->pending, 0);
     return TRUE;
 }
 
-gboolean dc_fleet_add(DcFleet *f, const char *name, const DcNode *doc, GError **err)
+static const char *text_of(const DcNode *doc, const char *name)
 {
-    if ((f->flags & DC_FLEET_INTERSECT) && !fold(f, doc, err))
-        return FALSE;
+    const DcNode *n = dc_node_child(doc, name, NULL);
+    return n ? n->text : NULL;
+}
+
+/* Documents folded later are checked now, so that the error names the one
+ * that cannot join (in dc_intersect()'s words). */
+static gboolean joins(DcFleet *f, const DcNode *doc, GError **err)
+{
+    static const struct { const char *name, *what; } must_agree[] = {
+        { "arch", "architectures" }, { "domain", "domain types" },
+    };
+    if (!f->n)
+        return TRUE;
+    for (gsize k = 0; k < G_N_ELEMENTS(must_agree); k++) {
+        const char *first = k == 0 ? f->arch : f->domain, *mine = text_of(doc, must_agree[k].name);
+        if (g_strcmp0(first, mine) != 0) {
+            g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG,
+                        "cannot intersect documents for different %s ('%s' and '%s')", must_agree[k].what,
+                        first ? first : "", mine ? mine : "");
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* What the fleet keeps of @doc besides the intersection. */
+static void keep(DcFleet *f, const char *name, const DcNode *doc)
+{
     f->n++;
     if (f->flags & DC_FLEET_INTERSECT) {
         if (f->n == 1) {
-            const DcNode *arch = dc_node_child(doc, "arch", NULL);
-            f->arch = g_strdup(arch ? arch->text : NULL);
+            f->arch = g_strdup(text_of(doc, "arch"));
+            f->domain = g_strdup(text_of(doc, "domain"));
         }
         add_cpu(f, name, doc);
         add_blockers(f, doc);
     }
     if (f->table)
         dc_table_add(f->table, doc, name);
+}
+
+gboolean dc_fleet_add(DcFleet *f, const char *name, const DcNode *doc, GError **err)
+{
+    if ((f->flags & DC_FLEET_INTERSECT) && (!joins(f, doc, err) || !fold(f, doc, err)))
+        return FALSE;
+    keep(f, name, doc);
     return TRUE;
+}
+
+gboolean dc_fleet_add_take(DcFleet *f, const char *name, DcNode *doc, GError **err)
+{
+    if (!(f->flags & DC_FLEET_INTERSECT)) {
+        keep(f, name, doc);
+        dc_node_free(doc);
+        return TRUE;
+    }
+    if (!joins(f, doc, err)) {
+        dc_node_free(doc);
+        return FALSE;
+    }
+    keep(f, name, doc);
+    g_ptr_array_add(f->pending, doc);
+    return f->pending->len < FOLD_BATCH || fold(f, NULL, err);
 }
 
 /* The custom models every host can run. */
@@ -248,6 +316,8 @@ static GPtrArray *usable_models(const DcNode *doc)
 
 const DcCpuDef *dc_fleet_cpu(DcFleet *f, GError **err)
 {
+    if (!fold(f, NULL, err))
+        return NULL;
     if (!f->cpu && !f->cpu_error) {
         if (!f->n || f->no_cpu) {
             g_set_error(&f->cpu_error, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_CPU, "no CPU every host can run: %s",
@@ -343,6 +413,8 @@ static void put_blockers(DcFleet *f, DcNode *out)
 
 DcNode *dc_fleet_intersection(DcFleet *f, GError **err)
 {
+    if (!fold(f, NULL, err))
+        return NULL;
     if (!(f->flags & DC_FLEET_INTERSECT) || !f->acc) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, "no documents to intersect");
         return NULL;

@@ -31,6 +31,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcFleet, dc_fleet_free)
  * FALSE with DOMCAPS_ERROR_INVALID_ARG when it cannot be intersected with
  * the others (another arch or domain type); the fleet is then unchanged. */
 gboolean dc_fleet_add(DcFleet *fleet, const char *name, const DcNode *doc, GError **err);
+/* The same, the fleet taking @doc: documents taken are folded into the
+ * intersection several at a time (one new tree per batch, not per host);
+ * @doc is freed on errors too. */
+gboolean dc_fleet_add_take(DcFleet *fleet, const char *name, DcNode *doc, GError **err);
 guint dc_fleet_size(const DcFleet *fleet);
 
 /* What every host allows, migration-safe (a new tree). */

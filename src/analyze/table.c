@@ -123,7 +123,7 @@ static void add_fact(GPtrArray *out, GHashTable *seen, const char *path, const c
     f->path = g_strdup(path);
     f->member = g_strdup(member);
     f->value = g_strdup(value);
-    f->key = g_strdup_printf("%s\n%s", path, member ? member : "");
+    f->key = g_strconcat(path, "\n", member ? member : "", NULL);
     if (g_hash_table_contains(seen, f->key)) { /* a repeated member: keep the key unique */
         for (guint k = 2;; k++) {
             g_autofree char *again = g_strdup_printf("%s\n%s\n%u", path, member ? member : "", k);
@@ -147,34 +147,40 @@ static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
 
 static void walk(const DcNode *n, const char *path, GPtrArray *out, GHashTable *seen)
 {
-    g_autoptr(GHashTable) step_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) step_seen = NULL;   /* made for the first child that is a step */
     for (guint i = 0; i < n->children->len; i++) {
         const DcNode *c = n->children->pdata[i];
         if (keyed_by_text(n, c) && c->text) {
             add_fact(out, seen, path, c->text, NULL);
             for (guint a = 0; a < c->attr_names->len; a++) {
-                g_autofree char *p = g_strdup_printf("%s/%s[.='%s']/@%s", path, c->name, c->text,
-                                                     (const char *)c->attr_names->pdata[a]);
+                g_autofree char *p = g_strconcat(path, "/", c->name, "[.='", c->text, "']/@",
+                                                 (const char *)c->attr_names->pdata[a], NULL);
                 add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
             }
             continue;
         }
         const char *name_attr = dc_node_get_attr(c, "name");
-        g_autofree char *step = name_attr ? g_strdup_printf("%s[@name='%s']", c->name, name_attr) : g_strdup(c->name);
+        g_autofree char *step = name_attr ? g_strconcat(c->name, "[@name='", name_attr, "']", NULL) : g_strdup(c->name);
         /* a repeated step gets its position */
+        if (!step_seen)
+            step_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         guint count = GPOINTER_TO_UINT(g_hash_table_lookup(step_seen, step)) + 1;
         g_hash_table_insert(step_seen, g_strdup(step), GUINT_TO_POINTER(count));
+        /* an element whose only attribute names it, with no text or
+         * children, states nothing of its own (blockers' features) */
+        if (!c->text && !c->children->len && c->attr_names->len == (name_attr ? 1u : 0u))
+            continue;
         if (count > 1) {
             char *again = g_strdup_printf("%s[%u]", step, count);
             g_free(step);
             step = again;
         }
-        g_autofree char *cpath = *path ? g_strdup_printf("%s/%s", path, step) : g_strdup(step);
+        g_autofree char *cpath = *path ? g_strconcat(path, "/", step, NULL) : g_strdup(step);
         for (guint a = 0; a < c->attr_names->len; a++) {
             const char *an = c->attr_names->pdata[a];
             if (name_attr && strcmp(an, "name") == 0)
                 continue;
-            g_autofree char *p = g_strdup_printf("%s/@%s", cpath, an);
+            g_autofree char *p = g_strconcat(cpath, "/@", an, NULL);
             add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
         }
         if (c->text)
