@@ -43,16 +43,13 @@ int main(int argc, char **argv)
     }
     double t0 = now();
     g_autoptr(domcaps_fleet) fleet = domcaps_fleet_new(&opts, DOMCAPS_FLEET_INTERSECT | DOMCAPS_FLEET_TABLE);
-    for (int i = first; i < argc; i++) {
-        GError *err = NULL;
-        g_autofree char *name = g_path_get_basename(argv[i]);
-        if (!domcaps_fleet_add_file(fleet, name, argv[i], &err)) {
-            fprintf(stderr, "fleetbench: %s\n", err->message);
-            return 1;
-        }
+    GError *err = NULL;
+    if (!domcaps_fleet_add_files(fleet, (const char *const *)argv + first, (const char *const *)argv + first,
+                                 (guint)(argc - first), &err)) {
+        fprintf(stderr, "fleetbench: %s\n", err->message);
+        return 1;
     }
     double t_read = now();
-    GError *err = NULL;
     g_autoptr(domcaps_doc) shared = domcaps_fleet_intersection(fleet, &err);
     g_autofree char *xml = shared ? domcaps_doc_to_xml(shared) : NULL;
     double t_intersect = now();

@@ -284,6 +284,12 @@ gboolean domcaps_fleet_add(domcaps_fleet *fleet, const char *name, const domcaps
  * name the file. */
 gboolean domcaps_fleet_add_file(domcaps_fleet *fleet, const char *name, const char *path, GError **err);
 
+/* The same for @n files (@names may be NULL, or hold NULLs), added in
+ * order. Stops at the first file that cannot be read or added (the error
+ * names it); those before it stay added. */
+gboolean domcaps_fleet_add_files(domcaps_fleet *fleet, const char *const *names, const char *const *paths, guint n,
+                                 GError **err);
+
 /* How many documents were added. */
 guint domcaps_fleet_size(const domcaps_fleet *fleet);
 

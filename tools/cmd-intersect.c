@@ -20,16 +20,14 @@ static GOptionEntry entries[] = {
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-/* Every file into @fleet, each read and added in turn. */
+/* Every file into @fleet, in turn. */
 static gboolean add_files(domcaps_fleet *fleet, char **files, int n)
 {
-    for (int i = 0; i < n; i++) {
-        GError *err = NULL;
-        if (!domcaps_fleet_add_file(fleet, files[i], files[i], &err)) {
-            fprintf(stderr, "domcaps: %s\n", err->message);
-            g_error_free(err);
-            return FALSE;
-        }
+    GError *err = NULL;
+    if (!domcaps_fleet_add_files(fleet, (const char *const *)files, (const char *const *)files, (guint)n, &err)) {
+        fprintf(stderr, "domcaps: %s\n", err->message);
+        g_error_free(err);
+        return FALSE;
     }
     return TRUE;
 }

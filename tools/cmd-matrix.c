@@ -68,21 +68,24 @@ static int probe_all(GPtrArray *emulators, GPtrArray *docs)
     return rc;
 }
 
-/* --caps [NAME=]FILE: each document read, added to the table and freed in
- * turn, so that a fleet's thousand documents need not be in memory. */
+/* --caps [NAME=]FILE: the documents read and added to the table in turn,
+ * so that a fleet's thousand documents need not all be in memory. */
 static gboolean add_caps(domcaps_fleet *fleet, char **caps)
 {
-    for (char **c = caps; *c; c++) {
-        const char *eq = strchr(*c, '=');
-        gboolean named = eq && eq != *c && !g_file_test(*c, G_FILE_TEST_EXISTS);
-        g_autofree char *name = named ? g_strndup(*c, (gsize)(eq - *c)) : NULL;
-        const char *file = named ? eq + 1 : *c;
-        GError *err = NULL;
-        if (!domcaps_fleet_add_file(fleet, name, file, &err)) {
-            fprintf(stderr, "domcaps: %s\n", err->message);
-            g_error_free(err);
-            return FALSE;
-        }
+    guint n = g_strv_length(caps);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autofree const char **files = g_new0(const char *, n + 1);
+    for (guint i = 0; i < n; i++) {
+        const char *eq = strchr(caps[i], '=');
+        gboolean named = eq && eq != caps[i] && !g_file_test(caps[i], G_FILE_TEST_EXISTS);
+        g_ptr_array_add(names, named ? g_strndup(caps[i], (gsize)(eq - caps[i])) : NULL);
+        files[i] = named ? eq + 1 : caps[i];
+    }
+    GError *err = NULL;
+    if (!domcaps_fleet_add_files(fleet, (const char *const *)names->pdata, files, n, &err)) {
+        fprintf(stderr, "domcaps: %s\n", err->message);
+        g_error_free(err);
+        return FALSE;
     }
     return TRUE;
 }

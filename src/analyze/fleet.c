@@ -296,6 +296,7 @@ gboolean dc_fleet_add_take(DcFleet *f, const char *name, DcNode *doc, GError **e
         return FALSE;
     }
     keep(f, name, doc);
+    drop_blockers(doc);   /* kept apart already: intersecting them would be wasted */
     g_ptr_array_add(f->pending, doc);
     return f->pending->len < FOLD_BATCH || fold(f, NULL, err);
 }
