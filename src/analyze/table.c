@@ -117,26 +117,42 @@ static void describe(DcFact *f)
     f->label = g_string_free(label, FALSE);
 }
 
-static void add_fact(GPtrArray *out, GHashTable *seen, const char *path, const char *member, const char *value)
+/* Where the walk puts each fact it finds: the list of a document's facts
+ * (dc_facts_of), or straight into a table's rows (dc_table_add). */
+typedef struct FactSink FactSink;
+struct FactSink {
+    void (*add)(FactSink *sink, const char *path, const char *member, const char *value);
+};
+
+static DcFact *fact_new(const char *path, const char *member, const char *value, const char *key)
 {
     DcFact *f = g_new0(DcFact, 1);
     f->path = g_strdup(path);
     f->member = g_strdup(member);
     f->value = g_strdup(value);
-    f->key = g_strconcat(path, "\n", member ? member : "", NULL);
-    if (g_hash_table_contains(seen, f->key)) { /* a repeated member: keep the key unique */
-        for (guint k = 2;; k++) {
-            g_autofree char *again = g_strdup_printf("%s\n%s\n%u", path, member ? member : "", k);
-            if (!g_hash_table_contains(seen, again)) {
-                g_free(f->key);
-                f->key = g_steal_pointer(&again);
-                break;
-            }
-        }
-    }
-    g_hash_table_add(seen, f->key);
+    f->key = g_strdup(key);
     f->detail = member == NULL && g_str_has_suffix(path, "/@vendor") && strstr(path, "mode[@name='custom']/model[");
-    g_ptr_array_add(out, f);
+    return f;
+}
+
+/* A document's facts as a list; a repeated member gets a key of its own. */
+typedef struct {
+    FactSink sink;
+    GPtrArray *out;
+    GHashTable *seen;   /* keys so far */
+} FactList;
+
+static void list_add(FactSink *sink, const char *path, const char *member, const char *value)
+{
+    FactList *l = (FactList *)sink;
+    g_autofree char *key = g_strconcat(path, "\n", member ? member : "", NULL);
+    for (guint k = 2; g_hash_table_contains(l->seen, key); k++) {
+        g_free(key);
+        key = g_strdup_printf("%s\n%s\n%u", path, member ? member : "", k);
+    }
+    DcFact *f = fact_new(path, member, value, key);
+    g_hash_table_add(l->seen, f->key);
+    g_ptr_array_add(l->out, f);
 }
 
 static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
@@ -145,17 +161,17 @@ static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
            (strcmp(n->name, "model") == 0 && g_strcmp0(dc_node_get_attr(parent, "name"), "custom") == 0);
 }
 
-static void walk(const DcNode *n, const char *path, GPtrArray *out, GHashTable *seen)
+static void walk(const DcNode *n, const char *path, FactSink *sink)
 {
     g_autoptr(GHashTable) step_seen = NULL;   /* made for the first child that is a step */
     for (guint i = 0; i < n->children->len; i++) {
         const DcNode *c = n->children->pdata[i];
         if (keyed_by_text(n, c) && c->text) {
-            add_fact(out, seen, path, c->text, NULL);
+            sink->add(sink, path, c->text, NULL);
             for (guint a = 0; a < c->attr_names->len; a++) {
                 g_autofree char *p = g_strconcat(path, "/", c->name, "[.='", c->text, "']/@",
                                                  (const char *)c->attr_names->pdata[a], NULL);
-                add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
+                sink->add(sink, p, NULL, c->attr_values->pdata[a]);
             }
             continue;
         }
@@ -181,22 +197,23 @@ static void walk(const DcNode *n, const char *path, GPtrArray *out, GHashTable *
             if (name_attr && strcmp(an, "name") == 0)
                 continue;
             g_autofree char *p = g_strconcat(cpath, "/@", an, NULL);
-            add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
+            sink->add(sink, p, NULL, c->attr_values->pdata[a]);
         }
         if (c->text)
-            add_fact(out, seen, cpath, NULL, c->text);
-        walk(c, cpath, out, seen);
+            sink->add(sink, cpath, NULL, c->text);
+        walk(c, cpath, sink);
     }
 }
 
 /* The facts of @doc without their section and label (describe() makes
- * them): a table describes only the first document's fact of each row. */
+ * them). */
 static GPtrArray *facts_undescribed(const DcNode *doc)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)dc_fact_free);
-    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-    walk(doc, "", out, seen);
-    return out;
+    FactList l = { { list_add }, g_ptr_array_new_with_free_func((GDestroyNotify)dc_fact_free),
+                   g_hash_table_new(g_str_hash, g_str_equal) };
+    walk(doc, "", &l.sink);
+    g_hash_table_unref(l.seen);
+    return l.out;
 }
 
 GPtrArray *dc_facts_of(const DcNode *doc)
@@ -611,44 +628,59 @@ static DcNode *identity_of(const DcNode *doc)
     return id;
 }
 
-/* A new row goes right after the row of the fact before it in this
- * document (first when there is none): the order of every document is
- * kept, as far as they agree. */
-static BuiltRow *row_for(DcTable *t, GPtrArray *facts, guint i, BuiltRow *prev)
+/* A document's facts straight into the table's rows: a fact of a known row
+ * only sets its cell (no fact is made of it); a new row goes right after
+ * the row of the fact before it in this document (first when there is
+ * none), so the order of every document is kept as far as they agree. */
+typedef struct {
+    FactSink sink;
+    DcTable *t;
+    guint col;
+    BuiltRow *prev;
+    GString *key;
+} TableSink;
+
+static BuiltRow *row_of(TableSink *ts, const char *path, const char *member, const char *value)
 {
-    DcFact *f = facts->pdata[i];
-    BuiltRow *r = g_hash_table_lookup(t->rows, f->key);
+    DcTable *t = ts->t;
+    g_string_printf(ts->key, "%s\n%s", path, member ? member : "");
+    BuiltRow *r;
+    /* a member repeated in one document gets a key of its own, as in a list */
+    for (guint k = 2; (r = g_hash_table_lookup(t->rows, ts->key->str)) && r->cells->len > ts->col &&
+                      r->cells->pdata[ts->col]; k++)
+        g_string_printf(ts->key, "%s\n%s\n%u", path, member ? member : "", k);
     if (r)
         return r;
     r = g_new0(BuiltRow, 1);
-    r->fact = g_steal_pointer(&facts->pdata[i]);
+    r->fact = fact_new(path, member, value, ts->key->str);
     describe(r->fact);
     r->cells = g_ptr_array_new();
-    BuiltRow **link = prev ? &prev->next : &t->head;
+    BuiltRow **link = ts->prev ? &ts->prev->next : &t->head;
     r->next = *link;
     *link = r;
     g_hash_table_insert(t->rows, r->fact->key, r);
     return r;
 }
 
+static void table_add(FactSink *sink, const char *path, const char *member, const char *value)
+{
+    TableSink *ts = (TableSink *)sink;
+    const char *cell = member ? "yes" : value;
+    BuiltRow *r = row_of(ts, path, member, value);
+    if (r->cells->len <= ts->col)
+        g_ptr_array_set_size(r->cells, ts->col + 1);
+    r->cells->pdata[ts->col] = cell ? g_string_chunk_insert_const(ts->t->values, cell) : NULL;
+    ts->prev = r;
+}
+
 void dc_table_add(DcTable *t, const DcNode *doc, const char *label)
 {
-    guint col = t->idents->len;
+    TableSink ts = { { table_add }, t, t->idents->len, NULL, g_string_sized_new(256) };
     g_ptr_array_add(t->idents, identity_of(doc));
     g_ptr_array_add(t->labels, g_strdup(label));
     t->named |= label != NULL;
-    g_autoptr(GPtrArray) facts = facts_undescribed(doc);
-    BuiltRow *prev = NULL;
-    for (guint i = 0; i < facts->len; i++) {
-        const DcFact *f = facts->pdata[i];
-        const char *value = f->member ? "yes" : f->value;
-        const char *cell = value ? g_string_chunk_insert_const(t->values, value) : NULL;
-        BuiltRow *r = row_for(t, facts, i, prev);
-        if (r->cells->len <= col)
-            g_ptr_array_set_size(r->cells, col + 1);
-        r->cells->pdata[col] = (gpointer)cell;
-        prev = r;
-    }
+    walk(doc, "", &ts.sink);
+    g_string_free(ts.key, TRUE);
 }
 
 /* The rows to show, as the renderers take them: cells borrowed from the
