@@ -16,7 +16,8 @@ int dc_cmd_traits(int argc, char **argv);
 /* Add a subcommand: declare its run function here and add a row. */
 static const DcCommand commands[] = {
     { "check", "check a domain definition against the capabilities", dc_cmd_check },
-    { "intersect", "what every given capabilities document allows, as one document", dc_cmd_intersect },
+    { "intersect", "what every given host's document allows, safe to migrate across them, and their CPU",
+      dc_cmd_intersect },
     { "compare", "the capabilities that differ between documents, as a table", dc_cmd_compare },
     { "diff", "what changed from one capabilities document to another", dc_cmd_diff },
     { "matrix", "every installed emulator's capabilities in one table (text or HTML)", dc_cmd_matrix },
