@@ -227,10 +227,16 @@ gboolean domcaps_check_domain(const domcaps_doc *doc, const char *domain_xml, gs
 gboolean domcaps_check_domain_probe(const domcaps_options *opts, const char *domain_xml, gssize len,
                                     domcaps_doc **doc, GPtrArray **problems, GError **err);
 
-/* What every one of @docs allows, as a document (enums intersected,
- * supported and-ed, vcpu max the smallest, custom CPU models listed by all
- * and usable only if usable everywhere, host-model only if identical).
- * Documents for different arches or domain types: DOMCAPS_ERROR_INVALID_ARG. */
+/* What every one of @docs allows, safe to migrate across them, as a
+ * document: enums and lists intersected, supported and-ed, vcpu max the
+ * smallest, custom CPU models listed by all and usable only if usable
+ * everywhere (blockers: any host's), host-model the fleet's CPU (the
+ * baseline of the hosts' host-model CPUs among the models usable
+ * everywhere, without features that block migration; libvirt's CPU map at
+ * its default place), host-passthrough and maximum only when every
+ * host-model CPU is the same; no <path> (an emulator path is a host's), no
+ * <machine> when the machines differ. Documents for different arches or
+ * domain types: DOMCAPS_ERROR_INVALID_ARG. As a domcaps_fleet of them. */
 domcaps_doc *domcaps_intersect(const domcaps_doc *const *docs, guint n, GError **err);
 
 /* What changed from @a to @b, one line each ("- PATH: VALUE" removed,
@@ -249,6 +255,88 @@ typedef enum {
  * else the arch (and machine) does. *n_rows (may be NULL): rows shown. */
 char *domcaps_table(const domcaps_doc *const *docs, const char *const *labels, guint n,
                     domcaps_table_flags flags, guint *n_rows);
+
+/* ---- Fleets: many hosts' documents, one at a time ----
+ *
+ * A fleet takes hosts' documents one after another and keeps only what it
+ * needs of each (its share of the intersection, its host-model CPU, its
+ * column of the table), so a caller can read, add and free them in turn:
+ * time and memory grow linearly with the hosts. */
+
+typedef struct domcaps_fleet domcaps_fleet;
+
+/* What a fleet keeps. */
+typedef enum {
+    DOMCAPS_FLEET_INTERSECT = 1 << 0,  /* what every host allows: _intersection(), _cpu() */
+    DOMCAPS_FLEET_TABLE = 1 << 1,      /* each host's column: _table() (documents of any arch) */
+} domcaps_fleet_flags;
+
+/* @opts (may be NULL): root and cpu_map_dir, for the fleet's CPU. */
+domcaps_fleet *domcaps_fleet_new(const domcaps_options *opts, unsigned int flags);
+
+/* Add one host's document (copied from as needed: @doc may be freed
+ * afterwards); @name (may be NULL) names its table column. With
+ * DOMCAPS_FLEET_INTERSECT, a document of another arch or domain type than
+ * the first is refused (DOMCAPS_ERROR_INVALID_ARG) and not added. */
+gboolean domcaps_fleet_add(domcaps_fleet *fleet, const char *name, const domcaps_doc *doc, GError **err);
+
+/* The same for a document read from @path: the fleet keeps it until it
+ * intersects several at a time, which is faster for many hosts. Errors
+ * name the file. */
+gboolean domcaps_fleet_add_file(domcaps_fleet *fleet, const char *name, const char *path, GError **err);
+
+/* The same for @n files (@names may be NULL, or hold NULLs), added in
+ * order. Stops at the first file that cannot be read or added (the error
+ * names it); those before it stay added. */
+gboolean domcaps_fleet_add_files(domcaps_fleet *fleet, const char *const *names, const char *const *paths, guint n,
+                                 GError **err);
+
+/* How many documents were added. */
+guint domcaps_fleet_size(const domcaps_fleet *fleet);
+
+/* What every host allows, as domcaps_intersect() describes it. */
+domcaps_doc *domcaps_fleet_intersection(domcaps_fleet *fleet, GError **err);
+
+/* The fleet's CPU as a guest <cpu> XML string (mode='custom', a model
+ * usable on every host, fallback 'forbid', features to require or
+ * disable), for domain definitions meant to migrate across the fleet:
+ * the hosts' host-model CPU when they all have the same one, else their
+ * baseline (domcaps_intersect()). NULL with DOMCAPS_ERROR_INVALID_CPU
+ * saying why when there is none (a host without host-model, CPU vendors
+ * that differ, a model the CPU map does not know...). Free with g_free(). */
+char *domcaps_fleet_cpu(domcaps_fleet *fleet, GError **err);
+
+/* The table of the hosts (DOMCAPS_FLEET_TABLE) as domcaps_table() makes
+ * it, columns named by the names given to domcaps_fleet_add(). */
+char *domcaps_fleet_table(domcaps_fleet *fleet, domcaps_table_flags flags, guint *n_rows);
+
+void domcaps_fleet_free(domcaps_fleet *fleet);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_fleet, domcaps_fleet_free)
+
+/* ---- Publishing a host's capabilities for the schedulers ---- */
+
+/* Kubernetes node labels for the host of @doc as KubeVirt's node labeller
+ * makes them: cpu-model.node.kubevirt.io/M and
+ * cpu-model-migration.node.kubevirt.io/M per usable custom model (not
+ * KubeVirt's obsolete ones), host-model-cpu.node.kubevirt.io/M,
+ * cpu-vendor.node.kubevirt.io/V, host-model-required-features.node.kubevirt.io/F,
+ * cpu-feature.node.kubevirt.io/F (host-model's features with those its
+ * model implies, libvirt's CPU map of @opts), machine-type.node.kubevirt.io/M,
+ * kubevirt.io/sev, kubevirt.io/sev-es, kubevirt.io/sev-snp; the CPU
+ * labels on x86_64 and s390x only, as KubeVirt. Each "key=value", sorted,
+ * valid under Kubernetes' label syntax: labels the document's names would
+ * make invalid are left out and counted in *n_invalid (may be NULL).
+ * @opts (may be NULL): root and cpu_map_dir. Free with g_strfreev(). */
+char **domcaps_labels(const domcaps_options *opts, const domcaps_doc *doc, guint *n_invalid);
+
+/* OpenStack placement traits (os_traits names) for the host of @doc as
+ * nova's libvirt driver derives them from domain capabilities:
+ * COMPUTE_STORAGE_BUS_* (disk buses), COMPUTE_GRAPHICS_MODEL_* (video
+ * models), HW_CPU_X86_* (host-model's features with those its model
+ * implies), HW_CPU_X86_AMD_SEV, COMPUTE_SECURITY_UEFI_SECURE_BOOT,
+ * COMPUTE_SECURITY_TPM_1_2 and _2_0 (the swtpm emulator backend). Sorted.
+ * @opts (may be NULL): root and cpu_map_dir. Free with g_strfreev(). */
+char **domcaps_traits(const domcaps_options *opts, const domcaps_doc *doc);
 
 /* ---- CPU definitions: virsh's cpu-baseline, hypervisor-cpu-baseline,
  * hypervisor-cpu-compare and cpu-models ----

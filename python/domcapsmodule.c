@@ -234,10 +234,10 @@ static PyObject *str_list(char **strv)
 static const char **str_array(PyObject *seq, guint *n)
 {
     if (PyUnicode_Check(seq)) {
-        PyErr_SetString(PyExc_TypeError, "cpus must be a sequence of <cpu> XML strings, not one string");
+        PyErr_SetString(PyExc_TypeError, "expected a sequence of XML strings, not one string");
         return NULL;
     }
-    PyObject *fast = PySequence_Fast(seq, "cpus must be a sequence of <cpu> XML strings");
+    PyObject *fast = PySequence_Fast(seq, "expected a sequence of XML strings");
     if (!fast)
         return NULL;
     Py_ssize_t len = PySequence_Fast_GET_SIZE(fast);
@@ -246,7 +246,7 @@ static const char **str_array(PyObject *seq, guint *n)
         PyObject *item = PySequence_Fast_GET_ITEM(fast, i);
         if (!PyUnicode_Check(item) || !(out[i] = PyUnicode_AsUTF8(item))) {
             if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_TypeError, "cpus must be a sequence of <cpu> XML strings");
+                PyErr_SetString(PyExc_TypeError, "expected a sequence of XML strings");
             g_free(out);
             Py_DECREF(fast);
             return NULL;
@@ -370,6 +370,111 @@ static PyObject *py_cpu_models(PyObject *self, PyObject *args, PyObject *kwargs)
     return ret;
 }
 
+/* ---- Fleets and publishing ---- */
+
+/* A fleet of @seq's documents (capabilities XML strings); NULL with the
+ * Python error set. */
+static domcaps_fleet *fleet_of(PyObject *seq, const domcaps_options *opts)
+{
+    guint n = 0;
+    g_autofree const char **docs = str_array(seq, &n);
+    if (!docs)
+        return NULL;
+    GError *err = NULL;
+    domcaps_fleet *fleet = domcaps_fleet_new(opts, DOMCAPS_FLEET_INTERSECT);
+    for (guint i = 0; i < n; i++) {
+        domcaps_doc *doc = domcaps_doc_new_from_xml(docs[i], -1, &err);
+        gboolean ok = doc && domcaps_fleet_add(fleet, NULL, doc, &err);
+        domcaps_doc_free(doc);
+        if (!ok) {
+            domcaps_fleet_free(fleet);
+            raise_error(err);
+            return NULL;
+        }
+    }
+    return fleet;
+}
+
+/* intersect(docs, *, cpu=False, root=None, cpu_map=None): the fleet's
+ * document, or with cpu=True its CPU. */
+static PyObject *py_intersect(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "docs", "cpu", "root", "cpu_map", NULL };
+    PyObject *seq = NULL;
+    int cpu = 0;
+    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$pzz", (char **)kwlist, &seq, &cpu, &opts.root,
+                                     &opts.cpu_map_dir))
+        return NULL;
+    g_autoptr(domcaps_fleet) fleet = fleet_of(seq, &opts);
+    if (!fleet)
+        return NULL;
+    GError *err = NULL;
+    g_autofree char *out = NULL;
+    if (cpu) {
+        out = domcaps_fleet_cpu(fleet, &err);
+    } else {
+        g_autoptr(domcaps_doc) doc = domcaps_fleet_intersection(fleet, &err);
+        out = doc ? domcaps_doc_to_xml(doc) : NULL;
+    }
+    return out ? PyUnicode_FromString(out) : raise_error(err);
+}
+
+/* The document of caps (an XML string), else of the query. */
+static domcaps_doc *caps_or_query(const char *caps, const Query *q, domcaps_options *opts)
+{
+    if (!query_to_options(q, opts))
+        return NULL;
+    if (!caps)
+        return get_doc(opts);
+    GError *err = NULL;
+    domcaps_doc *doc = domcaps_doc_new_from_xml(caps, -1, &err);
+    if (!doc)
+        raise_error(err);
+    return doc;
+}
+
+/* labels(caps=None, **query) -> dict */
+static PyObject *py_labels(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "caps", QUERY_KWLIST, NULL };
+    Query q = { 0 };
+    const char *caps = NULL;
+    domcaps_options opts;
+    if (!PARSE_QUERY("|z$", &caps, ))
+        return NULL;
+    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &q, &opts);
+    if (!doc)
+        return NULL;
+    g_auto(GStrv) labels = domcaps_labels(&opts, doc, NULL);
+    PyObject *dict = PyDict_New();
+    for (char **l = labels; dict && *l; l++) {
+        char *eq = strchr(*l, '=');
+        *eq = '\0';
+        PyObject *v = PyUnicode_FromString(eq + 1);
+        if (!v || PyDict_SetItemString(dict, *l, v) < 0)
+            Py_CLEAR(dict);
+        Py_XDECREF(v);
+    }
+    return dict;
+}
+
+/* traits(caps=None, **query) -> list */
+static PyObject *py_traits(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "caps", QUERY_KWLIST, NULL };
+    Query q = { 0 };
+    const char *caps = NULL;
+    domcaps_options opts;
+    if (!PARSE_QUERY("|z$", &caps, ))
+        return NULL;
+    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &q, &opts);
+    if (!doc)
+        return NULL;
+    g_auto(GStrv) traits = domcaps_traits(&opts, doc);
+    return str_list(traits);
+}
+
 static PyMethodDef methods[] = {
     { "capabilities", (PyCFunction)(void (*)(void))py_capabilities, METH_VARARGS | METH_KEYWORDS,
       "capabilities(*, arch=None, machine=None, virttype=None, emulator=None, root=None, replay=None,\n"
@@ -407,6 +512,18 @@ static PyMethodDef methods[] = {
     { "cpu_models", (PyCFunction)(void (*)(void))py_cpu_models, METH_VARARGS | METH_KEYWORDS,
       "cpu_models(arch, *, root=None, cpu_map=None) -> list of str\n\n"
       "virsh cpu-models: the CPU models libvirt knows for arch; [] when any is accepted." },
+    { "intersect", (PyCFunction)(void (*)(void))py_intersect, METH_VARARGS | METH_KEYWORDS,
+      "intersect(docs, *, cpu=False, root=None, cpu_map=None) -> str\n\n"
+      "What every one of docs (capabilities XML strings, one per host) allows, safe to migrate across\n"
+      "them, as `domcaps intersect` prints it; cpu=True: the fleet's CPU as a <cpu> for domains\n"
+      "(domcaps.Error saying why when the hosts have none in common)." },
+    { "labels", (PyCFunction)(void (*)(void))py_labels, METH_VARARGS | METH_KEYWORDS,
+      "labels(caps=None, **query) -> dict\n\n"
+      "The Kubernetes node labels KubeVirt's node labeller makes of the capabilities (caps: an XML\n"
+      "string, else the query's), each valid under Kubernetes' label syntax." },
+    { "traits", (PyCFunction)(void (*)(void))py_traits, METH_VARARGS | METH_KEYWORDS,
+      "traits(caps=None, **query) -> list of str\n\n"
+      "The OpenStack placement traits nova's libvirt driver derives from the capabilities." },
     { NULL, NULL, 0, NULL },
 };
 

@@ -8,7 +8,8 @@
 # reference the live tests compare against: daemon and clients, started by
 # tests/reference/virsh), debootstrap for the Debian 13 comparison, and
 # libvirt's consumers virt-manager (virtinst) and OpenStack nova for
-# tests/consumers. Nothing outside the checkout is needed.
+# tests/consumers and tests/publish, and Ansible (with community.general's
+# chroot connection) for tests/ansible. Nothing outside the checkout is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitize=0
@@ -19,7 +20,7 @@ pkgs="build-essential meson ninja-build pkg-config python3 libglib2.0-dev libjso
       qemu-system-s390x ovmf qemu-efi-aarch64 libvirt0 swtpm swtpm-tools
       libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients debootstrap
       scdoc man-db debhelper lintian dh-python python3-dev
-      virtinst python3-nova
+      virtinst python3-nova ansible
       chromium fonts-dejavu-core
       valgrind"
 missing=""

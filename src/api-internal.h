@@ -7,6 +7,10 @@
 
 #define DC_DEFAULT_CPU_MAP "/usr/share/libvirt/cpu_map"
 
+/* analyze/api-fleet.c: libvirt's CPU map of @opts (may be NULL), under its
+ * root, as a host path. */
+char *dc_api_cpu_map(const domcaps_options *opts);
+
 /* doc.c: the document object. A document owning @root; the query's values
  * as given. */
 domcaps_doc *dc_doc_new(DcNode *root, const char *emulator, const char *arch, const char *machine,
@@ -19,6 +23,8 @@ domcaps_doc *dc_doc_new_from_text(const char *xml, const char *tree_text, const 
  * are read from its <path>, <arch>, <machine>, <domain>. */
 domcaps_doc *dc_doc_new_take(DcNode *root);
 const DcNode *dc_doc_root(const domcaps_doc *doc);
+/* Free @doc but its tree, handed back (built first when it was not yet). */
+DcNode *dc_doc_free_keep_root(domcaps_doc *doc);
 /* The document's XML text, formatted once and kept (printed as it is). */
 const char *dc_doc_keep_xml(domcaps_doc *doc);
 

@@ -33,6 +33,14 @@ void domcaps_doc_free(domcaps_doc *doc)
     g_free(doc);
 }
 
+DcNode *dc_doc_free_keep_root(domcaps_doc *doc)
+{
+    DcNode *root = (DcNode *)dc_doc_root(doc);
+    doc->root = 0;
+    domcaps_doc_free(doc);
+    return root;
+}
+
 char *domcaps_doc_to_xml(const domcaps_doc *doc)
 {
     return doc->xml ? g_strdup(doc->xml) : dc_format_xml(dc_doc_root(doc));

@@ -20,7 +20,7 @@ static GOptionEntry entries[] = {
     { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html, "write a self-contained HTML page to FILE (- for standard "
       "output) instead of the text table", "FILE" },
     { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a column from this domainCapabilities XML instead "
-      "of a probe (repeatable)", "FILE" },
+      "of a probe, named NAME when given as NAME=FILE (repeatable)", "[NAME=]FILE" },
     { "differences", 0, 0, G_OPTION_ARG_NONE, &opt_differences, "only the rows that are not the same for all", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
@@ -68,6 +68,28 @@ static int probe_all(GPtrArray *emulators, GPtrArray *docs)
     return rc;
 }
 
+/* --caps [NAME=]FILE: the documents read and added to the table in turn,
+ * so that a fleet's thousand documents need not all be in memory. */
+static gboolean add_caps(domcaps_fleet *fleet, char **caps)
+{
+    guint n = g_strv_length(caps);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autofree const char **files = g_new0(const char *, n + 1);
+    for (guint i = 0; i < n; i++) {
+        const char *eq = strchr(caps[i], '=');
+        gboolean named = eq && eq != caps[i] && !g_file_test(caps[i], G_FILE_TEST_EXISTS);
+        g_ptr_array_add(names, named ? g_strndup(caps[i], (gsize)(eq - caps[i])) : NULL);
+        files[i] = named ? eq + 1 : caps[i];
+    }
+    GError *err = NULL;
+    if (!domcaps_fleet_add_files(fleet, (const char *const *)names->pdata, files, n, &err)) {
+        fprintf(stderr, "domcaps: %s\n", err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 int dc_cmd_matrix(int argc, char **argv)
 {
     g_set_prgname("domcaps matrix");
@@ -92,14 +114,10 @@ int dc_cmd_matrix(int argc, char **argv)
         return 1;
     }
     g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
+    g_autoptr(domcaps_fleet) columns = domcaps_fleet_new(NULL, DOMCAPS_FLEET_TABLE);
     int rc = 0;
-    if (opt_caps) {
-        g_autoptr(GPtrArray) read = dc_cli_load_docs(opt_caps, (int)g_strv_length(opt_caps));
-        if (!read)
-            return 1;
-        while (read->len)
-            g_ptr_array_add(docs, g_ptr_array_steal_index(read, 0));
-    }
+    if (opt_caps && !add_caps(columns, opt_caps))
+        return 1;
     if (argc > 1 || !opt_caps) {
         g_autoptr(GPtrArray) emulators = NULL;
         if (argc > 1) {
@@ -112,13 +130,15 @@ int dc_cmd_matrix(int argc, char **argv)
         base = opts;
         rc = probe_all(emulators, docs);
     }
-    if (docs->len == 0) {
+    for (guint i = 0; i < docs->len; i++)
+        domcaps_fleet_add(columns, NULL, docs->pdata[i], NULL);
+    if (domcaps_fleet_size(columns) == 0) {
         fprintf(stderr, "domcaps: no emulator to show\n");
         return 1;
     }
     guint flags = (opt_html ? DOMCAPS_TABLE_HTML : DOMCAPS_TABLE_TEXT) |
                   (opt_differences ? DOMCAPS_TABLE_DIFFERENCES : 0);
-    g_autofree char *out = domcaps_table((const domcaps_doc *const *)docs->pdata, NULL, docs->len, flags, NULL);
+    g_autofree char *out = domcaps_fleet_table(columns, flags, NULL);
     if (!dc_cli_write(opt_html ? opt_html : "-", out))
         return 1;
     return rc;

@@ -10,11 +10,14 @@ int dc_cmd_cpu_baseline(int argc, char **argv);
 int dc_cmd_hypervisor_cpu_baseline(int argc, char **argv);
 int dc_cmd_hypervisor_cpu_compare(int argc, char **argv);
 int dc_cmd_cpu_models(int argc, char **argv);
+int dc_cmd_labels(int argc, char **argv);
+int dc_cmd_traits(int argc, char **argv);
 
 /* Add a subcommand: declare its run function here and add a row. */
 static const DcCommand commands[] = {
     { "check", "check a domain definition against the capabilities", dc_cmd_check },
-    { "intersect", "what every given capabilities document allows, as one document", dc_cmd_intersect },
+    { "intersect", "what every given host's document allows, safe to migrate across them, and their CPU",
+      dc_cmd_intersect },
     { "compare", "the capabilities that differ between documents, as a table", dc_cmd_compare },
     { "diff", "what changed from one capabilities document to another", dc_cmd_diff },
     { "matrix", "every installed emulator's capabilities in one table (text or HTML)", dc_cmd_matrix },
@@ -25,6 +28,9 @@ static const DcCommand commands[] = {
     { "hypervisor-cpu-compare", "virsh hypervisor-cpu-compare: can the hypervisor's CPU run this one",
       dc_cmd_hypervisor_cpu_compare },
     { "cpu-models", "virsh cpu-models: the CPU models libvirt knows for an arch", dc_cmd_cpu_models },
+    { "labels", "Kubernetes node labels of the capabilities (KubeVirt's names, an NFD feature file)",
+      dc_cmd_labels },
+    { "traits", "OpenStack placement traits of the capabilities (nova's)", dc_cmd_traits },
     { NULL, NULL, NULL },
 };
 

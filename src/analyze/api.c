@@ -16,7 +16,8 @@ domcaps_doc *domcaps_doc_new_from_xml(const char *data, gssize len, GError **err
     DcNode *root = dc_xml_read(data, input_len(data, len), "domainCapabilities", "capabilities XML", err);
     if (!root)
         return NULL;
-    static const char *const required[] = { "path", "domain", "arch" };
+    /* no <path>: a fleet's document (domcaps intersect) names no emulator */
+    static const char *const required[] = { "domain", "arch" };
     for (gsize i = 0; i < G_N_ELEMENTS(required); i++) {
         const DcNode *n = dc_node_child(root, required[i], NULL);
         if (!n || !n->text) {
@@ -102,15 +103,6 @@ gboolean domcaps_check_domain(const domcaps_doc *doc, const char *domain_xml, gs
         return FALSE;
     *problems = dc_check(dc_doc_root(doc), domain);
     return TRUE;
-}
-
-domcaps_doc *domcaps_intersect(const domcaps_doc *const *docs, guint n, GError **err)
-{
-    g_autofree const DcNode **roots = g_new0(const DcNode *, n + 1);
-    for (guint i = 0; i < n; i++)
-        roots[i] = dc_doc_root(docs[i]);
-    DcNode *root = dc_intersect(roots, n, err);
-    return root ? dc_doc_new_take(root) : NULL;
 }
 
 char *domcaps_diff(const domcaps_doc *a, const domcaps_doc *b, guint *n_changes)

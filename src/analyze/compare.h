@@ -49,3 +49,18 @@ typedef enum {
  * columns apart; path, domain, machine and arch are then not rows). *n_rows (may be NULL)
  * gets the number of rows shown. */
 char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, DcTableFlags flags, guint *n_rows);
+
+/* The same table built one document at a time, so that a fleet's
+ * documents need not all be in memory: each added document leaves its
+ * column's cells (values kept once) and its identity (path, domain,
+ * machine, arch) only. Rows keep the documents' order as far as they
+ * agree; a document's new fact goes right after the one before it. Time and
+ * memory grow linearly with the documents. @label (may be NULL) names the
+ * column; any named column shows the identity rows too. */
+typedef struct DcTable DcTable;
+DcTable *dc_table_new(void);
+void dc_table_add(DcTable *t, const DcNode *doc, const char *label);
+guint dc_table_columns(const DcTable *t);
+char *dc_table_render(DcTable *t, DcTableFlags flags, guint *n_rows);
+void dc_table_free(DcTable *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcTable, dc_table_free)

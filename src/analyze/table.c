@@ -117,27 +117,42 @@ static void describe(DcFact *f)
     f->label = g_string_free(label, FALSE);
 }
 
-static void add_fact(GPtrArray *out, GHashTable *seen, const char *path, const char *member, const char *value)
+/* Where the walk puts each fact it finds: the list of a document's facts
+ * (dc_facts_of), or straight into a table's rows (dc_table_add). */
+typedef struct FactSink FactSink;
+struct FactSink {
+    void (*add)(FactSink *sink, const char *path, const char *member, const char *value);
+};
+
+static DcFact *fact_new(const char *path, const char *member, const char *value, const char *key)
 {
     DcFact *f = g_new0(DcFact, 1);
     f->path = g_strdup(path);
     f->member = g_strdup(member);
     f->value = g_strdup(value);
-    f->key = g_strdup_printf("%s\n%s", path, member ? member : "");
-    if (g_hash_table_contains(seen, f->key)) { /* a repeated member: keep the key unique */
-        for (guint k = 2;; k++) {
-            g_autofree char *again = g_strdup_printf("%s\n%s\n%u", path, member ? member : "", k);
-            if (!g_hash_table_contains(seen, again)) {
-                g_free(f->key);
-                f->key = g_steal_pointer(&again);
-                break;
-            }
-        }
-    }
-    g_hash_table_add(seen, f->key);
+    f->key = g_strdup(key);
     f->detail = member == NULL && g_str_has_suffix(path, "/@vendor") && strstr(path, "mode[@name='custom']/model[");
-    describe(f);
-    g_ptr_array_add(out, f);
+    return f;
+}
+
+/* A document's facts as a list; a repeated member gets a key of its own. */
+typedef struct {
+    FactSink sink;
+    GPtrArray *out;
+    GHashTable *seen;   /* keys so far */
+} FactList;
+
+static void list_add(FactSink *sink, const char *path, const char *member, const char *value)
+{
+    FactList *l = (FactList *)sink;
+    g_autofree char *key = g_strconcat(path, "\n", member ? member : "", NULL);
+    for (guint k = 2; g_hash_table_contains(l->seen, key); k++) {
+        g_free(key);
+        key = g_strdup_printf("%s\n%s\n%u", path, member ? member : "", k);
+    }
+    DcFact *f = fact_new(path, member, value, key);
+    g_hash_table_add(l->seen, f->key);
+    g_ptr_array_add(l->out, f);
 }
 
 static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
@@ -146,49 +161,66 @@ static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
            (strcmp(n->name, "model") == 0 && g_strcmp0(dc_node_get_attr(parent, "name"), "custom") == 0);
 }
 
-static void walk(const DcNode *n, const char *path, GPtrArray *out, GHashTable *seen)
+static void walk(const DcNode *n, const char *path, FactSink *sink)
 {
-    g_autoptr(GHashTable) step_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) step_seen = NULL;   /* made for the first child that is a step */
     for (guint i = 0; i < n->children->len; i++) {
         const DcNode *c = n->children->pdata[i];
         if (keyed_by_text(n, c) && c->text) {
-            add_fact(out, seen, path, c->text, NULL);
+            sink->add(sink, path, c->text, NULL);
             for (guint a = 0; a < c->attr_names->len; a++) {
-                g_autofree char *p = g_strdup_printf("%s/%s[.='%s']/@%s", path, c->name, c->text,
-                                                     (const char *)c->attr_names->pdata[a]);
-                add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
+                g_autofree char *p = g_strconcat(path, "/", c->name, "[.='", c->text, "']/@",
+                                                 (const char *)c->attr_names->pdata[a], NULL);
+                sink->add(sink, p, NULL, c->attr_values->pdata[a]);
             }
             continue;
         }
         const char *name_attr = dc_node_get_attr(c, "name");
-        g_autofree char *step = name_attr ? g_strdup_printf("%s[@name='%s']", c->name, name_attr) : g_strdup(c->name);
+        g_autofree char *step = name_attr ? g_strconcat(c->name, "[@name='", name_attr, "']", NULL) : g_strdup(c->name);
         /* a repeated step gets its position */
+        if (!step_seen)
+            step_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         guint count = GPOINTER_TO_UINT(g_hash_table_lookup(step_seen, step)) + 1;
         g_hash_table_insert(step_seen, g_strdup(step), GUINT_TO_POINTER(count));
+        /* an element whose only attribute names it, with no text or
+         * children, states nothing of its own (blockers' features) */
+        if (!c->text && !c->children->len && c->attr_names->len == (name_attr ? 1u : 0u))
+            continue;
         if (count > 1) {
             char *again = g_strdup_printf("%s[%u]", step, count);
             g_free(step);
             step = again;
         }
-        g_autofree char *cpath = *path ? g_strdup_printf("%s/%s", path, step) : g_strdup(step);
+        g_autofree char *cpath = *path ? g_strconcat(path, "/", step, NULL) : g_strdup(step);
         for (guint a = 0; a < c->attr_names->len; a++) {
             const char *an = c->attr_names->pdata[a];
             if (name_attr && strcmp(an, "name") == 0)
                 continue;
-            g_autofree char *p = g_strdup_printf("%s/@%s", cpath, an);
-            add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
+            g_autofree char *p = g_strconcat(cpath, "/@", an, NULL);
+            sink->add(sink, p, NULL, c->attr_values->pdata[a]);
         }
         if (c->text)
-            add_fact(out, seen, cpath, NULL, c->text);
-        walk(c, cpath, out, seen);
+            sink->add(sink, cpath, NULL, c->text);
+        walk(c, cpath, sink);
     }
+}
+
+/* The facts of @doc without their section and label (describe() makes
+ * them). */
+static GPtrArray *facts_undescribed(const DcNode *doc)
+{
+    FactList l = { { list_add }, g_ptr_array_new_with_free_func((GDestroyNotify)dc_fact_free),
+                   g_hash_table_new(g_str_hash, g_str_equal) };
+    walk(doc, "", &l.sink);
+    g_hash_table_unref(l.seen);
+    return l.out;
 }
 
 GPtrArray *dc_facts_of(const DcNode *doc)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)dc_fact_free);
-    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-    walk(doc, "", out, seen);
+    GPtrArray *out = facts_undescribed(doc);
+    for (guint i = 0; i < out->len; i++)
+        describe(out->pdata[i]);
     return out;
 }
 
@@ -340,6 +372,11 @@ static void pad(GString *out, const char *s, guint width)
 
 static guint line_width(const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p >= 0x20 && *p != 0x7f)
+        p++;
+    if (!*p)   /* nothing to escape: the common case, without a copy */
+        return (guint)g_utf8_strlen(s, -1);
     g_autoptr(GString) line = g_string_new(NULL);
     dc_append_one_line(line, s);
     return (guint)g_utf8_strlen(line->str, -1);
@@ -527,43 +564,155 @@ static void render_html(GString *out, const DcNode *const *docs, char **cols, gu
     g_string_append(out, "</body>\n</html>\n");
 }
 
-static void row_free(Row *r)
+/* A row of the table being built: the first document's fact with its key
+ * (owned, described), a cell per column so far (interned values), and the
+ * next row in document order. */
+typedef struct BuiltRow BuiltRow;
+struct BuiltRow {
+    DcFact *fact;
+    GPtrArray *cells;
+    BuiltRow *next;
+};
+
+struct DcTable {
+    GHashTable *rows;       /* key -> BuiltRow */
+    BuiltRow *head;
+    GPtrArray *idents;      /* per column: the document's path, domain, machine and arch only */
+    GPtrArray *labels;      /* per column: the name given, or NULL */
+    gboolean named;         /* some column has a given name */
+    GStringChunk *values;   /* every cell value, once */
+};
+
+static void built_row_free(BuiltRow *r)
 {
-    g_free(r->cells);
+    dc_fact_free(r->fact);
+    g_ptr_array_unref(r->cells);
     g_free(r);
 }
 
-char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, DcTableFlags flags, guint *n_rows)
+DcTable *dc_table_new(void)
 {
-    GPtrArray **facts = g_new0(GPtrArray *, n);
-    GHashTable **index = g_new0(GHashTable *, n);
-    g_autoptr(GPtrArray) order = g_ptr_array_new();
-    g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < n; i++) {
-        facts[i] = dc_facts_of(docs[i]);
-        index[i] = index_facts(facts[i]);
-        merge_order(order, present, facts[i]);
+    DcTable *t = g_new0(DcTable, 1);
+    t->rows = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)built_row_free);
+    t->idents = g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
+    t->labels = g_ptr_array_new_with_free_func(g_free);
+    t->values = g_string_chunk_new(4096);
+    return t;
+}
+
+void dc_table_free(DcTable *t)
+{
+    if (!t)
+        return;
+    g_hash_table_unref(t->rows);
+    g_ptr_array_unref(t->idents);
+    g_ptr_array_unref(t->labels);
+    g_string_chunk_free(t->values);
+    g_free(t);
+}
+
+guint dc_table_columns(const DcTable *t)
+{
+    return t->idents->len;
+}
+
+/* What names the column: the document's top-level identity elements. */
+static DcNode *identity_of(const DcNode *doc)
+{
+    DcNode *id = dc_node_new(doc->name);
+    for (gsize k = 0; k < G_N_ELEMENTS(identity); k++) {
+        const DcNode *n = dc_node_child(doc, identity[k], NULL);
+        if (n && n->text)
+            dc_node_add_text(id, identity[k], n->text);
     }
-    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)row_free);
-    for (guint k = 0; k < order->len; k++) {
+    return id;
+}
+
+/* A document's facts straight into the table's rows: a fact of a known row
+ * only sets its cell (no fact is made of it); a new row goes right after
+ * the row of the fact before it in this document (first when there is
+ * none), so the order of every document is kept as far as they agree. */
+typedef struct {
+    FactSink sink;
+    DcTable *t;
+    guint col;
+    BuiltRow *prev;
+    GString *key;
+} TableSink;
+
+static BuiltRow *row_of(TableSink *ts, const char *path, const char *member, const char *value)
+{
+    DcTable *t = ts->t;
+    g_string_printf(ts->key, "%s\n%s", path, member ? member : "");
+    BuiltRow *r;
+    /* a member repeated in one document gets a key of its own, as in a list */
+    for (guint k = 2; (r = g_hash_table_lookup(t->rows, ts->key->str)) && r->cells->len > ts->col &&
+                      r->cells->pdata[ts->col]; k++)
+        g_string_printf(ts->key, "%s\n%s\n%u", path, member ? member : "", k);
+    if (r)
+        return r;
+    r = g_new0(BuiltRow, 1);
+    r->fact = fact_new(path, member, value, ts->key->str);
+    describe(r->fact);
+    r->cells = g_ptr_array_new();
+    BuiltRow **link = ts->prev ? &ts->prev->next : &t->head;
+    r->next = *link;
+    *link = r;
+    g_hash_table_insert(t->rows, r->fact->key, r);
+    return r;
+}
+
+static void table_add(FactSink *sink, const char *path, const char *member, const char *value)
+{
+    TableSink *ts = (TableSink *)sink;
+    const char *cell = member ? "yes" : value;
+    BuiltRow *r = row_of(ts, path, member, value);
+    if (r->cells->len <= ts->col)
+        g_ptr_array_set_size(r->cells, ts->col + 1);
+    r->cells->pdata[ts->col] = cell ? g_string_chunk_insert_const(ts->t->values, cell) : NULL;
+    ts->prev = r;
+}
+
+void dc_table_add(DcTable *t, const DcNode *doc, const char *label)
+{
+    TableSink ts = { { table_add }, t, t->idents->len, NULL, g_string_sized_new(256) };
+    g_ptr_array_add(t->idents, identity_of(doc));
+    g_ptr_array_add(t->labels, g_strdup(label));
+    t->named |= label != NULL;
+    walk(doc, "", &ts.sink);
+    g_string_free(ts.key, TRUE);
+}
+
+/* The rows to show, as the renderers take them: cells borrowed from the
+ * table, identity rows only when columns are named, and with
+ * DC_TABLE_DIFFERENCES only the rows that are not the same everywhere. */
+static GPtrArray *rows_to_show(DcTable *t, DcTableFlags flags)
+{
+    guint n = t->idents->len;
+    GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+    for (BuiltRow *b = t->head; b; b = b->next) {
+        g_ptr_array_set_size(b->cells, n);
         Row *row = g_new0(Row, 1);
-        row->cells = g_new0(const char *, n);
-        for (guint i = 0; i < n; i++) {
-            const DcFact *f = g_hash_table_lookup(index[i], order->pdata[k]);
-            if (f && !row->fact)
-                row->fact = f;
-            row->cells[i] = !f ? NULL : f->member ? "yes" : f->value;
-            if (i > 0 && g_strcmp0(row->cells[i], row->cells[0]) != 0)
-                row->differs = TRUE;
-        }
+        row->fact = b->fact;
+        row->cells = (const char **)b->cells->pdata;
+        for (guint i = 1; i < n && !row->differs; i++)
+            row->differs = row->cells[i] != row->cells[0];   /* interned: same text, same pointer */
         gboolean is_identity = !strchr(row->fact->path, '/') &&
                                in_list(identity, G_N_ELEMENTS(identity), row->fact->path);
-        if ((is_identity && !labels) || ((flags & DC_TABLE_DIFFERENCES) && !row->differs) || row->fact->detail) {
-            row_free(row);
+        if ((is_identity && !t->named) || ((flags & DC_TABLE_DIFFERENCES) && !row->differs) || row->fact->detail) {
+            g_free(row);
             continue;
         }
         g_ptr_array_add(rows, row);
     }
+    return rows;
+}
+
+char *dc_table_render(DcTable *t, DcTableFlags flags, guint *n_rows)
+{
+    guint n = t->idents->len;
+    const DcNode *const *docs = (const DcNode *const *)t->idents->pdata;
+    g_autoptr(GPtrArray) rows = rows_to_show(t, flags);
     /* Group rows by section, keeping their order within it. */
     g_autoptr(GPtrArray) sections = g_ptr_array_new();
     for (guint r = 0; r < rows->len; r++) {
@@ -576,7 +725,7 @@ char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, Dc
         for (guint r = 0; r < rows->len; r++)
             if (strcmp(((Row *)rows->pdata[r])->fact->section, sections->pdata[s]) == 0)
                 g_ptr_array_add(grouped, rows->pdata[r]);
-    g_auto(GStrv) cols = column_labels(docs, labels, n);
+    g_auto(GStrv) cols = column_labels(docs, t->named ? (const char *const *)t->labels->pdata : NULL, n);
     GString *out = g_string_new(NULL);
     if (flags & DC_TABLE_HTML)
         render_html(out, docs, cols, n, grouped);
@@ -584,11 +733,17 @@ char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, Dc
         render_text(out, docs, cols, n, grouped);
     if (n_rows)
         *n_rows = grouped->len;
-    for (guint i = 0; i < n; i++) {
-        g_hash_table_unref(index[i]);
-        g_ptr_array_unref(facts[i]);
-    }
-    g_free(index);
-    g_free(facts);
     return g_string_free(out, FALSE);
+}
+
+char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, DcTableFlags flags, guint *n_rows)
+{
+    DcTable *t = dc_table_new();
+    for (guint i = 0; i < n; i++)
+        dc_table_add(t, docs[i], labels ? labels[i] : NULL);
+    /* an array of names, even of NULLs only, shows the identity rows */
+    t->named |= labels != NULL;
+    char *out = dc_table_render(t, flags, n_rows);
+    dc_table_free(t);
+    return out;
 }

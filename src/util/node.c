@@ -107,6 +107,20 @@ DcNode *dc_node_copy(const DcNode *node)
     return c;
 }
 
+gboolean dc_node_equal(const DcNode *a, const DcNode *b)
+{
+    if (strcmp(a->name, b->name) != 0 || g_strcmp0(a->text, b->text) != 0 ||
+        a->attr_names->len != b->attr_names->len || a->children->len != b->children->len)
+        return FALSE;
+    for (guint i = 0; i < a->attr_names->len; i++)
+        if (g_strcmp0(dc_node_get_attr(b, a->attr_names->pdata[i]), a->attr_values->pdata[i]) != 0)
+            return FALSE;
+    for (guint i = 0; i < a->children->len; i++)
+        if (!dc_node_equal(a->children->pdata[i], b->children->pdata[i]))
+            return FALSE;
+    return TRUE;
+}
+
 #include "util/json.h"
 
 json_object *dc_node_to_memo(const DcNode *node)

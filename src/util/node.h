@@ -35,6 +35,8 @@ DcNode *dc_node_add_enum(DcNode *parent, const char *enum_name);
 void dc_node_enum_add_value(DcNode *enum_node, const char *value);
 
 DcNode *dc_node_copy(const DcNode *node);
+/* Same name, text, attributes (in any order) and children (in order). */
+gboolean dc_node_equal(const DcNode *a, const DcNode *b);
 
 /* Lossless JSON form of a subtree, for memoizing computed sections:
  * {"n": name, "a": [[k, v], ...], "t": text, "c": [children]}. */

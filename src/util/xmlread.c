@@ -6,7 +6,8 @@
 
 typedef struct {
     GPtrArray *stack;     /* open elements, root first */
-    GPtrArray *texts;     /* GString per open element */
+    GString *text;        /* the open elements' text, innermost last */
+    GArray *text_start;   /* per open element: where its text starts in @text */
     DcNode *root;
     guint elements;
     gboolean root_done;
@@ -50,7 +51,8 @@ static void on_start(GMarkupParseContext *ctx, const char *name, const char **at
     else
         r->root = node;
     g_ptr_array_add(r->stack, node);
-    g_ptr_array_add(r->texts, g_string_new(NULL));
+    gsize start = r->text->len;
+    g_array_append_val(r->text_start, start);
 }
 
 static void on_end(GMarkupParseContext *ctx, const char *name, gpointer data, GError **err)
@@ -60,14 +62,17 @@ static void on_end(GMarkupParseContext *ctx, const char *name, gpointer data, GE
     (void)err;
     Reader *r = data;
     DcNode *node = g_ptr_array_steal_index(r->stack, r->stack->len - 1);
-    GString *text = g_ptr_array_steal_index(r->texts, r->texts->len - 1);
+    gsize start = g_array_index(r->text_start, gsize, r->text_start->len - 1);
+    g_array_set_size(r->text_start, r->text_start->len - 1);
+    /* this element's own text: its children's was taken off as they ended */
+    const char *text = r->text->str + start;
+    gsize len = r->text->len - start;
     gboolean blank = TRUE;
-    for (gsize i = 0; i < text->len && blank; i++)
-        blank = g_ascii_isspace(text->str[i]);
+    for (gsize i = 0; i < len && blank; i++)
+        blank = g_ascii_isspace(text[i]);
     if (!node->children->len && !blank)
-        node->text = g_string_free(text, FALSE);
-    else
-        g_string_free(text, TRUE);
+        node->text = g_strndup(text, len);
+    g_string_truncate(r->text, start);
     if (!r->stack->len)
         r->root_done = TRUE;
 }
@@ -77,8 +82,8 @@ static void on_text(GMarkupParseContext *ctx, const char *text, gsize len, gpoin
     (void)ctx;
     (void)err;
     Reader *r = data;
-    if (r->texts->len)
-        g_string_append_len(r->texts->pdata[r->texts->len - 1], text, len);
+    if (r->stack->len)
+        g_string_append_len(r->text, text, len);
 }
 
 /* Comments, processing instructions (the XML declaration) and DOCTYPEs. */
@@ -106,7 +111,8 @@ DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const ch
     }
     Reader r = { 0 };
     r.stack = g_ptr_array_new();
-    r.texts = g_ptr_array_new();
+    r.text = g_string_sized_new(256);
+    r.text_start = g_array_new(FALSE, FALSE, sizeof(gsize));
     GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &r, NULL);
     GError *perr = NULL;
     gboolean ok = g_markup_parse_context_parse(ctx, data, (gssize)len, &perr) &&
@@ -114,9 +120,8 @@ DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const ch
     int line = 0;
     g_markup_parse_context_get_position(ctx, &line, NULL);
     g_markup_parse_context_free(ctx);
-    for (guint i = 0; i < r.texts->len; i++)
-        g_string_free(r.texts->pdata[i], TRUE);
-    g_ptr_array_free(r.texts, TRUE);
+    g_string_free(r.text, TRUE);
+    g_array_free(r.text_start, TRUE);
     g_ptr_array_free(r.stack, TRUE);
     g_autoptr(DcNode) root = r.root;
     if (r.refused) {

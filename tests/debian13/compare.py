@@ -29,8 +29,13 @@ ends. The host's own libvirtd is never touched (processes are picked by
 
 Usage: compare.py BUILD_DIR SOURCE_DIR MATRIX_FILE
        compare.py --cleanup BUILD_DIR   (stop and unmount what a killed run left)
+
+Other tests that need the same chroot (tests/ansible) import this file:
+chroot_session() for the lock, guard and cleanup, prepare_chroot(),
+copy_source(), build_domcaps() and in_chroot().
 """
 import concurrent.futures
+import contextlib
 import difflib
 import fcntl
 import hashlib
@@ -555,6 +560,56 @@ def main_guarded(build, src, matrix, work, root):
     compare_all(root, outdir, "spice", combos, "/var/cache/domcaps-spice")
 
 
+class Session:
+    """What chroot_session() leaves: .left, the processes and mounts that
+    were still there after the cleanup (both empty when clean)."""
+    left = ([], [])
+
+
+@contextlib.contextmanager
+def chroot_session(work, root):
+    """One run at a time per build directory (WORK/lock), what a killed
+    earlier run left cleaned up first, and whatever happens inside
+    (failure, exception, SIGTERM or SIGKILL from meson's timeout) the
+    processes started in the chroot stopped and its mounts undone: here on
+    the way out, and by a guard process in its own session if this one is
+    killed. SIGTERM and SIGHUP inside raise KeyboardInterrupt. Raises
+    Failure when another run holds the lock for 5 minutes."""
+    os.makedirs(work, exist_ok=True)
+    # The guard inherits the lock, so the guard of an interrupted run
+    # finishes its cleanup before the next run starts.
+    lock = open(os.path.join(work, "lock"), "w")
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise Failure(f"no other run (or its cleanup) holds {work}/lock for 5 minutes")
+            time.sleep(0.5)
+    cleanup(root, log=note)
+    guard_proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--guard", root],
+                                  stdin=subprocess.PIPE, start_new_session=True,
+                                  pass_fds=[lock.fileno()],
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=open(os.path.join(work, "guard.log"), "w"))
+
+    def on_signal(sig, frame):
+        raise KeyboardInterrupt(f"signal {sig}")
+    session = Session()
+    try:
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGHUP, on_signal)
+        yield session
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        session.left = cleanup(root, log=note)
+        guard_proc.stdin.close()
+        guard_proc.wait(timeout=60)
+        lock.close()
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--guard":
         return guard(sys.argv[2])
@@ -572,49 +627,22 @@ def main():
         return finish()
     work = os.path.join(build, "debian13")
     root = os.path.join(work, "root")
-    os.makedirs(work, exist_ok=True)
-    # One run at a time per build directory. The guard inherits the lock, so
-    # the guard of an interrupted run finishes its cleanup before the next
-    # run starts.
-    lock = open(os.path.join(work, "lock"), "w")
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                check(False, f"no other run (or its cleanup) holds {work}/lock for 5 minutes")
-                return finish()
-            time.sleep(0.5)
-
-    # what a killed earlier run may have left, then the guard for this one
-    cleanup(root, log=note)
-    guard_proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--guard", root],
-                                  stdin=subprocess.PIPE, start_new_session=True,
-                                  pass_fds=[lock.fileno()],
-                                  stdout=subprocess.DEVNULL,
-                                  stderr=open(os.path.join(work, "guard.log"), "w"))
-
-    def on_signal(sig, frame):
-        raise KeyboardInterrupt(f"signal {sig}")
     try:
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGHUP, on_signal)
-        main_guarded(build, src, matrix, work, root)
-    except KeyboardInterrupt as e:
-        check(False, f"interrupted ({e})")
-    except Exception as e:   # noqa: BLE001: any failure is reported, then cleaned up
-        import traceback
-        check(False, f"unexpected error: {e!r}", traceback.format_exc(), lines=40)
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        procs, mounts = cleanup(root, log=note)
-        check(not procs and not mounts, "nothing left running or mounted in the chroot",
-              f"processes {procs}, mounts {mounts}")
-        guard_proc.stdin.close()
-        guard_proc.wait(timeout=60)
-        note(f"total {time.monotonic() - T0:.0f} s")
+        with chroot_session(work, root) as session:
+            try:
+                main_guarded(build, src, matrix, work, root)
+            except KeyboardInterrupt as e:
+                check(False, f"interrupted ({e})")
+            except Exception as e:   # noqa: BLE001: any failure is reported, then cleaned up
+                import traceback
+                check(False, f"unexpected error: {e!r}", traceback.format_exc(), lines=40)
+    except Failure as e:
+        check(False, e.what)
+        return finish()
+    procs, mounts = session.left
+    check(not procs and not mounts, "nothing left running or mounted in the chroot",
+          f"processes {procs}, mounts {mounts}")
+    note(f"total {time.monotonic() - T0:.0f} s")
     return finish()
 
 
