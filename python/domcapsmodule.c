@@ -8,6 +8,8 @@
  *   domcaps.cpu_baseline(cpus, ...), hypervisor_cpu_baseline(cpus, ...) -> str,
  *   hypervisor_cpu_compare(cpu, ...) -> int, cpu_models(arch) -> list,
  *   cpu_extract(text) -> list: virsh's CPU commands (libvirt 9.0's answers)
+ *   domcaps.diff(old, new), compare(docs, ...), cache_list(...): the analysis
+ *   and cache commands' answers
  *   domcaps.Error: every failure, carrying the library's message and code
  *
  * Built on the public C API only (include/domcaps.h). The GIL is released
@@ -17,47 +19,7 @@
 #include "domcaps.h"
 
 static PyObject *DomcapsError;
-static PyObject *json_loads;
-
-/* Keyword arguments shared by every query: the domcaps_options fields. */
-#define QUERY_KWLIST "arch", "machine", "virttype", "emulator", "root", "replay", "cpu_map", "timeout", \
-                     "cache_dir", "cache", "expand_cpu_features", "supported_cpu_features", \
-                     "disable_deprecated_features", "schema"
-
-typedef struct {
-    const char *arch, *machine, *virttype, *emulator, *root, *replay, *cpu_map, *cache_dir, *cache, *schema;
-    int timeout, expand, supported, deprecated;
-} Query;
-
-static gboolean query_to_options(const Query *q, domcaps_options *opts)
-{
-    domcaps_options o = DOMCAPS_OPTIONS_INIT;
-    o.arch = q->arch;
-    o.machine = q->machine;
-    o.virttype = q->virttype;
-    o.emulator = q->emulator;
-    o.root = q->root;
-    o.replay = q->replay;
-    o.cpu_map_dir = q->cpu_map;
-    o.timeout_ms = q->timeout;
-    o.cache_dir = q->cache_dir;
-    o.schema = q->schema;
-    if (!q->cache || strcmp(q->cache, "use") == 0) {
-        o.cache = DOMCAPS_CACHE_USE;
-    } else if (strcmp(q->cache, "off") == 0) {
-        o.cache = DOMCAPS_CACHE_OFF;
-    } else if (strcmp(q->cache, "refresh") == 0) {
-        o.cache = DOMCAPS_CACHE_REFRESH;
-    } else {
-        PyErr_Format(PyExc_ValueError, "cache must be 'use', 'off' or 'refresh', not '%s'", q->cache);
-        return FALSE;
-    }
-    o.flags = (q->expand ? DOMCAPS_GET_EXPAND_CPU_FEATURES : 0) |
-              (q->supported ? DOMCAPS_GET_SUPPORTED_CPU_FEATURES : 0) |
-              (q->deprecated ? DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES : 0);
-    *opts = o;
-    return TRUE;
-}
+static PyObject *json_loads, *json_dumps;
 
 /* A GError as a domcaps.Error(message) with .code (domcaps_error_code). */
 static PyObject *raise_error(GError *err)
@@ -77,6 +39,108 @@ static PyObject *raise_error(GError *err)
     return NULL;
 }
 
+/* A bad argument: a domcaps.Error too, with the library's code for it. */
+static PyObject *raise_invalid(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static PyObject *raise_invalid(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return raise_error(g_error_new_literal(DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, msg));
+}
+
+/* The query's keyword arguments, one row each: the domcaps_options field
+ * it sets. Every query-taking function accepts them all. */
+typedef enum { ARG_STR, ARG_INT, ARG_FLAG, ARG_CACHE } ArgKind;
+
+static const struct {
+    const char *name;
+    ArgKind kind;
+    gsize offset;            /* in domcaps_options */
+    unsigned int flag;       /* ARG_FLAG: the domcaps_get_flags bit */
+} query_args[] = {
+    { "arch", ARG_STR, G_STRUCT_OFFSET(domcaps_options, arch), 0 },
+    { "machine", ARG_STR, G_STRUCT_OFFSET(domcaps_options, machine), 0 },
+    { "virttype", ARG_STR, G_STRUCT_OFFSET(domcaps_options, virttype), 0 },
+    { "emulator", ARG_STR, G_STRUCT_OFFSET(domcaps_options, emulator), 0 },
+    { "root", ARG_STR, G_STRUCT_OFFSET(domcaps_options, root), 0 },
+    { "replay", ARG_STR, G_STRUCT_OFFSET(domcaps_options, replay), 0 },
+    { "cpu_map", ARG_STR, G_STRUCT_OFFSET(domcaps_options, cpu_map_dir), 0 },
+    { "timeout", ARG_INT, G_STRUCT_OFFSET(domcaps_options, timeout_ms), 0 },
+    { "cache_dir", ARG_STR, G_STRUCT_OFFSET(domcaps_options, cache_dir), 0 },
+    { "cache", ARG_CACHE, G_STRUCT_OFFSET(domcaps_options, cache), 0 },
+    { "schema", ARG_STR, G_STRUCT_OFFSET(domcaps_options, schema), 0 },
+    { "expand_cpu_features", ARG_FLAG, G_STRUCT_OFFSET(domcaps_options, flags), DOMCAPS_GET_EXPAND_CPU_FEATURES },
+    { "supported_cpu_features", ARG_FLAG, G_STRUCT_OFFSET(domcaps_options, flags),
+      DOMCAPS_GET_SUPPORTED_CPU_FEATURES },
+    { "disable_deprecated_features", ARG_FLAG, G_STRUCT_OFFSET(domcaps_options, flags),
+      DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES },
+};
+
+static gboolean set_query_arg(domcaps_options *opts, gsize row, PyObject *v)
+{
+    gpointer field = G_STRUCT_MEMBER_P(opts, query_args[row].offset);
+    const char *name = query_args[row].name;
+    if (v == Py_None)
+        return TRUE;
+    switch (query_args[row].kind) {
+    case ARG_STR:
+        if (PyUnicode_Check(v) && (*(const char **)field = PyUnicode_AsUTF8(v)))
+            return TRUE;
+        PyErr_Clear();
+        raise_invalid("%s must be a string", name);
+        return FALSE;
+    case ARG_INT:
+        if (PyLong_Check(v) && (*(int *)field = (int)PyLong_AsLong(v)) > 0 && !PyErr_Occurred())
+            return TRUE;
+        PyErr_Clear();
+        raise_invalid("%s must be a positive number of milliseconds", name);
+        return FALSE;
+    case ARG_FLAG:
+        if (PyObject_IsTrue(v))
+            *(unsigned int *)field |= query_args[row].flag;
+        return TRUE;
+    case ARG_CACHE: {
+        static const char *const modes[] = { [DOMCAPS_CACHE_USE] = "use", [DOMCAPS_CACHE_OFF] = "off",
+                                             [DOMCAPS_CACHE_REFRESH] = "refresh" };
+        const char *m = PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : NULL;
+        for (gsize i = 0; m && i < G_N_ELEMENTS(modes); i++)
+            if (strcmp(m, modes[i]) == 0) {
+                *(domcaps_cache_mode *)field = (domcaps_cache_mode)i;
+                return TRUE;
+            }
+        PyErr_Clear();
+        raise_invalid("cache must be 'use', 'off' or 'refresh', not '%s'", m ? m : "?");
+        return FALSE;
+    }
+    }
+    return TRUE;
+}
+
+/* Take the query's keyword arguments out of @kwargs into @opts; *rest gets
+ * a new dict of the others (NULL when there are none). The strings stay
+ * @kwargs' own, alive for the call. */
+static gboolean split_query(PyObject *kwargs, domcaps_options *opts, PyObject **rest)
+{
+    domcaps_options o = DOMCAPS_OPTIONS_INIT;
+    *opts = o;
+    *rest = kwargs ? PyDict_Copy(kwargs) : NULL;
+    if (kwargs && !*rest)
+        return FALSE;
+    for (gsize i = 0; *rest && i < G_N_ELEMENTS(query_args); i++) {
+        PyObject *v = PyDict_GetItemString(*rest, query_args[i].name);  /* borrowed from kwargs too */
+        if (!v)
+            continue;
+        if (!set_query_arg(opts, i, PyDict_GetItemString(kwargs, query_args[i].name)) ||
+            PyDict_DelItemString(*rest, query_args[i].name) < 0) {
+            Py_CLEAR(*rest);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static domcaps_doc *get_doc(const domcaps_options *opts)
 {
     GError *err = NULL;
@@ -89,23 +153,33 @@ static domcaps_doc *get_doc(const domcaps_options *opts)
     return doc;
 }
 
-/* fmt: the leading arguments' format, then "|$" or "$" and the query's. */
-#define QUERY_FORMAT "zzzzzzzizzpppz"
-#define PARSE_QUERY(fmt, ...) \
-    PyArg_ParseTupleAndKeywords(args, kwargs, fmt QUERY_FORMAT, (char **)kwlist, __VA_ARGS__ \
-                                &q.arch, &q.machine, &q.virttype, &q.emulator, &q.root, &q.replay, &q.cpu_map, \
-                                &q.timeout, &q.cache_dir, &q.cache, &q.expand, &q.supported, &q.deprecated, \
-                                &q.schema)
+/* A call's own arguments (@fmt, @kwlist, then their pointers), with the
+ * query's keyword arguments taken into @opts first. */
+static gboolean parse_call(PyObject *args, PyObject *kwargs, domcaps_options *opts, const char *fmt,
+                           const char *const *kwlist, ...)
+{
+    PyObject *rest = NULL;
+    if (!split_query(kwargs, opts, &rest))
+        return FALSE;
+    va_list ap;
+    va_start(ap, kwlist);
+    int ok = PyArg_VaParseTupleAndKeywords(args, rest, fmt, (char **)kwlist, ap);
+    va_end(ap);
+    Py_XDECREF(rest);  /* what was parsed from it stays @kwargs' */
+    return ok;
+}
 
 /* The document for a call whose arguments are the query alone; NULL with
- * the Python error set. opts keeps pointers into args. */
+ * the Python error set. opts keeps pointers into kwargs. */
 static domcaps_doc *doc_for_query(PyObject *args, PyObject *kwargs, domcaps_options *opts)
 {
-    static const char *kwlist[] = { QUERY_KWLIST, NULL };
-    Query q = { 0 };
-    if (!PARSE_QUERY("|$", ) || !query_to_options(&q, opts))
+    PyObject *rest = NULL;
+    if (!split_query(kwargs, opts, &rest))
         return NULL;
-    return get_doc(opts);
+    static const char *kwlist[] = { NULL };
+    int ok = PyArg_ParseTupleAndKeywords(args, rest, "", (char **)kwlist);
+    Py_XDECREF(rest);
+    return ok ? get_doc(opts) : NULL;
 }
 
 static PyObject *py_capabilities_xml(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -156,6 +230,28 @@ static PyObject *py_explain_firmware(PyObject *self, PyObject *args, PyObject *k
     return list;
 }
 
+/* A capabilities document given to a call: its XML or JSON text (str), or
+ * the dict capabilities() returned (as its JSON); NULL with the error set
+ * for anything else, and for None (no error then). */
+static char *caps_text(PyObject *caps)
+{
+    if (!caps || caps == Py_None)
+        return NULL;
+    if (PyUnicode_Check(caps)) {
+        const char *text = PyUnicode_AsUTF8(caps);
+        return text ? g_strdup(text) : NULL;
+    }
+    if (PyDict_Check(caps)) {
+        PyObject *json = PyObject_CallFunctionObjArgs(json_dumps, caps, NULL);
+        const char *text = json ? PyUnicode_AsUTF8(json) : NULL;
+        char *out = text ? g_strdup(text) : NULL;
+        Py_XDECREF(json);
+        return out;
+    }
+    raise_invalid("caps must be a capabilities document (XML or JSON str, or the dict capabilities() returns)");
+    return NULL;
+}
+
 static PyObject *problems_to_list(GPtrArray *problems)
 {
     PyObject *list = PyList_New(0);
@@ -186,12 +282,15 @@ static PyObject *problems_to_list(GPtrArray *problems)
  * document (str) to check against instead. */
 static PyObject *py_check(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static const char *kwlist[] = { "domain_xml", "caps", QUERY_KWLIST, NULL };
-    Query q = { 0 };
-    const char *domain = NULL, *caps = NULL;
+    static const char *kwlist[] = { "domain_xml", "caps", NULL };
+    const char *domain = NULL;
     Py_ssize_t domain_len = 0;
+    PyObject *caps_obj = NULL;
     domcaps_options opts;
-    if (!PARSE_QUERY("s#|z$", &domain, &domain_len, &caps, ) || !query_to_options(&q, &opts))
+    if (!parse_call(args, kwargs, &opts, "s#|O", kwlist, &domain, &domain_len, &caps_obj))
+        return NULL;
+    g_autofree char *caps = caps_text(caps_obj);
+    if (caps_obj && caps_obj != Py_None && !caps)
         return NULL;
     GError *err = NULL;
     GPtrArray *problems = NULL;
@@ -308,12 +407,11 @@ static PyObject *py_cpu_baseline(PyObject *self, PyObject *args, PyObject *kwarg
 /* hypervisor_cpu_baseline(cpus, features=False, migratable=False, **query) */
 static PyObject *py_hypervisor_cpu_baseline(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static const char *kwlist[] = { "cpus", "features", "migratable", QUERY_KWLIST, NULL };
-    Query q = { 0 };
+    static const char *kwlist[] = { "cpus", "features", "migratable", NULL };
     PyObject *seq = NULL;
     int features = 0, migratable = 0;
     domcaps_options opts;
-    if (!PARSE_QUERY("O|pp$", &seq, &features, &migratable, ) || !query_to_options(&q, &opts))
+    if (!parse_call(args, kwargs, &opts, "O|pp", kwlist, &seq, &features, &migratable))
         return NULL;
     guint n = 0;
     g_autofree const char **cpus = str_array(seq, &n);
@@ -334,12 +432,11 @@ static PyObject *py_hypervisor_cpu_baseline(PyObject *self, PyObject *args, PyOb
 /* hypervisor_cpu_compare(cpu, error=False, validate=False, **query) */
 static PyObject *py_hypervisor_cpu_compare(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static const char *kwlist[] = { "cpu", "error", "validate", QUERY_KWLIST, NULL };
-    Query q = { 0 };
+    static const char *kwlist[] = { "cpu", "error", "validate", NULL };
     const char *cpu = NULL;
     int fail = 0, validate = 0;
     domcaps_options opts;
-    if (!PARSE_QUERY("s|pp$", &cpu, &fail, &validate, ) || !query_to_options(&q, &opts))
+    if (!parse_call(args, kwargs, &opts, "s|pp", kwlist, &cpu, &fail, &validate))
         return NULL;
     unsigned int flags = (fail ? DOMCAPS_CPU_COMPARE_FAIL_INCOMPATIBLE : 0) |
                          (validate ? DOMCAPS_CPU_COMPARE_VALIDATE_XML : 0);
@@ -420,10 +517,11 @@ static PyObject *py_intersect(PyObject *self, PyObject *args, PyObject *kwargs)
     return out ? PyUnicode_FromString(out) : raise_error(err);
 }
 
-/* The document of caps (an XML string), else of the query. */
-static domcaps_doc *caps_or_query(const char *caps, const Query *q, domcaps_options *opts)
+/* The document of caps (see caps_text), else of the query. */
+static domcaps_doc *caps_or_query(PyObject *caps_obj, domcaps_options *opts)
 {
-    if (!query_to_options(q, opts))
+    g_autofree char *caps = caps_text(caps_obj);
+    if (caps_obj && caps_obj != Py_None && !caps)
         return NULL;
     if (!caps)
         return get_doc(opts);
@@ -437,13 +535,12 @@ static domcaps_doc *caps_or_query(const char *caps, const Query *q, domcaps_opti
 /* labels(caps=None, **query) -> dict */
 static PyObject *py_labels(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static const char *kwlist[] = { "caps", QUERY_KWLIST, NULL };
-    Query q = { 0 };
-    const char *caps = NULL;
+    static const char *kwlist[] = { "caps", NULL };
+    PyObject *caps = NULL;
     domcaps_options opts;
-    if (!PARSE_QUERY("|z$", &caps, ))
+    if (!parse_call(args, kwargs, &opts, "|O", kwlist, &caps))
         return NULL;
-    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &q, &opts);
+    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &opts);
     if (!doc)
         return NULL;
     g_auto(GStrv) labels = domcaps_labels(&opts, doc, NULL);
@@ -462,17 +559,106 @@ static PyObject *py_labels(PyObject *self, PyObject *args, PyObject *kwargs)
 /* traits(caps=None, **query) -> list */
 static PyObject *py_traits(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static const char *kwlist[] = { "caps", QUERY_KWLIST, NULL };
-    Query q = { 0 };
-    const char *caps = NULL;
+    static const char *kwlist[] = { "caps", NULL };
+    PyObject *caps = NULL;
     domcaps_options opts;
-    if (!PARSE_QUERY("|z$", &caps, ))
+    if (!parse_call(args, kwargs, &opts, "|O", kwlist, &caps))
         return NULL;
-    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &q, &opts);
+    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &opts);
     if (!doc)
         return NULL;
     g_auto(GStrv) traits = domcaps_traits(&opts, doc);
     return str_list(traits);
+}
+
+/* A document given as a call's argument (see caps_text); NULL with the
+ * error set. */
+static domcaps_doc *doc_of(PyObject *obj)
+{
+    g_autofree char *text = caps_text(obj);
+    if (!text) {
+        if (!PyErr_Occurred())
+            raise_invalid("a capabilities document is required");
+        return NULL;
+    }
+    GError *err = NULL;
+    domcaps_doc *doc = domcaps_doc_new_from_xml(text, -1, &err);
+    if (!doc)
+        raise_error(err);
+    return doc;
+}
+
+/* diff(old, new) -> str: what changed, as `domcaps diff` prints it ("" when
+ * nothing did). */
+static PyObject *py_diff(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "old", "new", NULL };
+    PyObject *a = NULL, *b = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO", (char **)kwlist, &a, &b))
+        return NULL;
+    g_autoptr(domcaps_doc) old = doc_of(a);
+    g_autoptr(domcaps_doc) now = old ? doc_of(b) : NULL;
+    if (!now)
+        return NULL;
+    g_autofree char *text = domcaps_diff(old, now, NULL);
+    return PyUnicode_FromString(text ? text : "");
+}
+
+/* compare(docs, labels=None, differences=True, html=False) -> str: the
+ * table of `domcaps compare` (`--html` for a page). */
+static PyObject *py_compare(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "docs", "labels", "differences", "html", NULL };
+    PyObject *seq = NULL, *labels_seq = NULL;
+    int differences = 1, html = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|Opp", (char **)kwlist, &seq, &labels_seq, &differences, &html))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "docs must be a sequence of capabilities documents");
+    if (!fast)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        domcaps_doc *d = doc_of(PySequence_Fast_GET_ITEM(fast, i));
+        if (!d) {
+            Py_DECREF(fast);
+            return NULL;
+        }
+        g_ptr_array_add(docs, d);
+    }
+    Py_DECREF(fast);
+    guint n_labels = 0;
+    g_autofree const char **labels = labels_seq && labels_seq != Py_None ? str_array(labels_seq, &n_labels) : NULL;
+    if (labels_seq && labels_seq != Py_None && (!labels || n_labels != (guint)n))
+        return labels ? raise_invalid("labels must name each document") : NULL;
+    domcaps_table_flags flags = (differences ? DOMCAPS_TABLE_DIFFERENCES : 0) | (html ? DOMCAPS_TABLE_HTML : 0);
+    g_autofree char *table = domcaps_table((const domcaps_doc *const *)docs->pdata, labels, docs->len, flags, NULL);
+    return PyUnicode_FromString(table ? table : "");
+}
+
+/* cache_list(cache_dir=None, root=None) -> list of dicts, one per entry:
+ * `domcaps cache list --format json`. */
+static PyObject *py_cache_list(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = { "cache_dir", "root", NULL };
+    const char *dir = NULL, *root = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zz", (char **)kwlist, &dir, &root))
+        return NULL;
+    GError *err = NULL;
+    g_autoptr(GPtrArray) entries = domcaps_cache_list(dir, root, &err);
+    if (!entries)
+        return raise_error(err);
+    PyObject *list = PyList_New(0);
+    for (guint i = 0; list && i < entries->len; i++) {
+        const domcaps_cache_entry *e = entries->pdata[i];
+        PyObject *d = Py_BuildValue("{s:s,s:z,s:z,s:O,s:z}", "path", e->path, "emulator", e->emulator,
+                                    "summary", e->summary, "valid", e->valid ? Py_True : Py_False,
+                                    "reason", e->reason);
+        if (!d || PyList_Append(list, d) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
 }
 
 static PyMethodDef methods[] = {
@@ -512,6 +698,15 @@ static PyMethodDef methods[] = {
     { "cpu_models", (PyCFunction)(void (*)(void))py_cpu_models, METH_VARARGS | METH_KEYWORDS,
       "cpu_models(arch, *, root=None, cpu_map=None) -> list of str\n\n"
       "virsh cpu-models: the CPU models libvirt knows for arch; [] when any is accepted." },
+    { "diff", (PyCFunction)(void (*)(void))py_diff, METH_VARARGS | METH_KEYWORDS,
+      "diff(old, new) -> str: what changed from one capabilities document to another, as `domcaps diff` "
+      "prints it (\"\" when nothing did). Documents are XML or JSON text, or capabilities() dicts." },
+    { "compare", (PyCFunction)(void (*)(void))py_compare, METH_VARARGS | METH_KEYWORDS,
+      "compare(docs, labels=None, differences=True, html=False) -> str: `domcaps compare`'s table of the "
+      "documents (only the rows that differ unless differences=False; an HTML page with html=True)." },
+    { "cache_list", (PyCFunction)(void (*)(void))py_cache_list, METH_VARARGS | METH_KEYWORDS,
+      "cache_list(cache_dir=None, root=None) -> list of dicts (path, emulator, summary, valid, reason): "
+      "the probe cache's entries, each judged as a query would judge it." },
     { "intersect", (PyCFunction)(void (*)(void))py_intersect, METH_VARARGS | METH_KEYWORDS,
       "intersect(docs, *, cpu=False, root=None, cpu_map=None) -> str\n\n"
       "What every one of docs (capabilities XML strings, one per host) allows, safe to migrate across\n"
@@ -542,8 +737,9 @@ PyMODINIT_FUNC PyInit_domcaps(void)
     if (!json)
         goto fail;
     json_loads = PyObject_GetAttrString(json, "loads");
+    json_dumps = PyObject_GetAttrString(json, "dumps");
     Py_DECREF(json);
-    if (!json_loads)
+    if (!json_loads || !json_dumps)
         goto fail;
     DomcapsError = PyErr_NewExceptionWithDoc(
         "domcaps.Error", "A domcaps failure: str(e) is the library's message, e.code its domcaps_error_code.",

@@ -28,6 +28,7 @@ static void public_error(GError **err, GError *inner)
         { dc_qmp_error_quark, DC_QMP_ERROR_EOF, DOMCAPS_ERROR_PROBE_FAILED },
         { dc_qmp_error_quark, DC_QMP_ERROR_PROTOCOL, DOMCAPS_ERROR_BAD_REPLY },
         { dc_qmp_error_quark, DC_QMP_ERROR_REPLAY, DOMCAPS_ERROR_IO },
+        { dc_qmp_error_quark, DC_QMP_ERROR_NOT_QMP, DOMCAPS_ERROR_NOT_QEMU },
         { dc_probe_error_quark, DC_PROBE_ERROR_NOT_QEMU, DOMCAPS_ERROR_NOT_QEMU },
         { g_file_error_quark, -1, DOMCAPS_ERROR_IO },
         { dc_firmware_error_quark, -1, DOMCAPS_ERROR_IO },

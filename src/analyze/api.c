@@ -4,6 +4,7 @@
 #include "analyze/check.h"
 #include "analyze/compare.h"
 #include "util/xmlread.h"
+#include "format/format.h"
 #include <glib/gstdio.h>
 
 static gsize input_len(const char *data, gssize len)
@@ -11,9 +12,32 @@ static gsize input_len(const char *data, gssize len)
     return len < 0 ? (data ? strlen(data) : 0) : (gsize)len;
 }
 
+/* A document as domcaps prints it: libvirt's XML, or its JSON form
+ * (`--format json`), told apart by the first character. */
+static DcNode *read_document(const char *data, gsize len, GError **err)
+{
+    gsize i = 0;
+    while (i < len && g_ascii_isspace(data[i]))
+        i++;
+    if (i == len || data[i] != '{')
+        return dc_xml_read(data, len, "domainCapabilities", "capabilities XML", err);
+    if (len > DC_XML_MAX_BYTES) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "capabilities JSON is too large (%" G_GSIZE_FORMAT
+                    " bytes, the limit is %u)", len, DC_XML_MAX_BYTES);
+        return NULL;
+    }
+    GError *inner = NULL;
+    DcNode *root = dc_json_read_document(data, len, "domainCapabilities", &inner);
+    if (!root) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "capabilities JSON: %s", inner->message);
+        g_error_free(inner);
+    }
+    return root;
+}
+
 domcaps_doc *domcaps_doc_new_from_xml(const char *data, gssize len, GError **err)
 {
-    DcNode *root = dc_xml_read(data, input_len(data, len), "domainCapabilities", "capabilities XML", err);
+    DcNode *root = read_document(data, input_len(data, len), err);
     if (!root)
         return NULL;
     /* no <path>: a fleet's document (domcaps intersect) names no emulator */

@@ -13,3 +13,7 @@ char *dc_format_xml(const DcNode *root);
  * element text becomes "value" (or the member itself when the element has
  * nothing else). */
 char *dc_format_json(const DcNode *root, gboolean pretty);
+
+/* The JSON rendering read back into a tree whose root is @root_name
+ * (json-read.c); NULL with @err (G_MARKUP_ERROR) when it is not one. */
+DcNode *dc_json_read_document(const char *data, gsize len, const char *root_name, GError **err);

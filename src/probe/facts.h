@@ -35,8 +35,7 @@
 
 #define DC_FACTS_FORMAT 2
 
-/* json_object_put() as an autoptr cleanup. */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+#include "util/json.h"  /* json_object as an autoptr */
 
 typedef struct DcFacts DcFacts;
 

@@ -486,13 +486,21 @@ static gboolean spawn_status(const DcQmpLive *q, int status_fd, const DcQmpCreds
  * name a wrapper that exec'd the real QEMU). */
 static gboolean read_greeting(DcQmpLive *q, GError **err)
 {
-    json_object *greeting = read_message(q, "the QMP greeting", err);
+    GError *inner = NULL;
+    json_object *greeting = read_message(q, "the QMP greeting", &inner);
     json_object *body = NULL;
-    if (!greeting)
+    if (!greeting) {
+        /* A program that ends well without a word is no QEMU (/bin/true):
+         * a QEMU that cannot start says why and fails. */
+        if (g_error_matches(inner, DC_QMP_ERROR, DC_QMP_ERROR_EOF) && q->pid == 0 &&
+            WIFEXITED(q->exit_status) && WEXITSTATUS(q->exit_status) == 0)
+            inner->code = DC_QMP_ERROR_NOT_QMP;
+        g_propagate_error(err, inner);
         return FALSE;
+    }
     if (!json_object_object_get_ex(greeting, "QMP", &body) || !json_object_is_type(body, json_type_object)) {
         json_object_put(greeting);
-        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_PROTOCOL, "%s did not greet with QMP", q->emulator);
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_NOT_QMP, "%s did not greet with QMP", q->emulator);
         return FALSE;
     }
     q->base.greeting = json_object_get(body);

@@ -96,6 +96,7 @@ typedef enum {
     DC_QMP_ERROR_PROTOCOL,    /* garbage, oversized or unexpected message */
     DC_QMP_ERROR_COMMAND,     /* QEMU answered with an error */
     DC_QMP_ERROR_REPLAY,      /* transcript has no answer for a request */
+    DC_QMP_ERROR_NOT_QMP,     /* it ran, but never greeted with QMP: not QEMU */
 } DcQmpErrorCode;
 
 /* The live wire, as pure functions (no I/O) so the fuzzers can drive

@@ -107,6 +107,8 @@ errors = [
     ({"emulator": "/nonexistent/qemu"}, ["--emulatorbin", "/nonexistent/qemu"], domcaps.ERROR_NO_EMULATOR),
     ({"emulator": "/etc/passwd"}, ["--emulatorbin", "/etc/passwd"], domcaps.ERROR_NOT_EXECUTABLE),
     ({"replay": "/nonexistent.transcript"}, ["--replay", "/nonexistent.transcript"], domcaps.ERROR_IO),
+    # a program that runs and ends without a word of QMP is no QEMU
+    ({"emulator": "/bin/true"}, ["--emulatorbin", "/bin/true"], domcaps.ERROR_NOT_QEMU),
 ]
 for q, args, code in errors:
     out = cli(*args)
@@ -119,11 +121,14 @@ for q, args, code in errors:
               f"capabilities({q}) raises domcaps.Error(code {code}): {e}",
               f"binding: {e!s} (code {e.code})\ncli: {msg}")
 
-try:
-    domcaps.capabilities(cache="sometimes")
-    check(False, "a bad argument raises ValueError")
-except ValueError as e:
-    check(True, f"a bad argument raises ValueError: {e}")
+# Every failure is a domcaps.Error, bad arguments too (with the code the
+# CLI's option errors have).
+for bad in ({"cache": "sometimes"}, {"timeout": 0}, {"timeout": "soon"}, {"arch": 64}):
+    try:
+        domcaps.capabilities(**bad)
+        check(False, f"capabilities({bad}) raises domcaps.Error")
+    except domcaps.Error as e:
+        check(e.code == domcaps.ERROR_INVALID_ARG, f"capabilities({bad}) raises domcaps.Error(INVALID_ARG): {e}")
 try:
     domcaps.capabilities(nonsense=1)
     check(False, "an unknown keyword raises TypeError")
@@ -148,6 +153,9 @@ check(all(set(p) == {"location", "value", "allowed", "message"} for p in probs),
 caps = domcaps.capabilities_xml(cache_dir=CACHE, virttype="qemu", machine="q35")
 check([p["message"] for p in domcaps.check(DOMAIN, caps=caps)] == [p["message"] for p in probs],
       "check(domain, caps=XML) == check(domain) probed")
+as_dict = domcaps.capabilities(cache_dir=CACHE, virttype="qemu", machine="q35")
+check([p["message"] for p in domcaps.check(DOMAIN, caps=as_dict)] == [p["message"] for p in probs],
+      "check(domain, caps=<the dict capabilities() returned>) == check(domain) probed")
 fine = "<domain type='qemu'><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>"
 check(domcaps.check(fine, cache_dir=CACHE) == [], "check() of a domain that fits is []")
 for bad, code in (("<domain", domcaps.ERROR_INVALID_XML), ("<notadomain/>", domcaps.ERROR_INVALID_XML)):
@@ -161,6 +169,30 @@ try:
     check(False, "check(caps=broken) raises domcaps.Error")
 except domcaps.Error as e:
     check(e.code == domcaps.ERROR_INVALID_XML, f"check(caps=broken) raises domcaps.Error: {e}")
+
+# ---- diff, compare, the cache listing: the CLI's answers --------------------
+pc = domcaps.capabilities_xml(cache_dir=CACHE, virttype="qemu", machine="pc")
+q35 = domcaps.capabilities_xml(cache_dir=CACHE, virttype="qemu", machine="q35")
+with tempfile.TemporaryDirectory() as d:
+    pc_f, q35_f = os.path.join(d, "pc.xml"), os.path.join(d, "q35.xml")
+    open(pc_f, "w").write(pc)
+    open(q35_f, "w").write(q35)
+    out = subprocess.run([CLI, "diff", pc_f, q35_f], capture_output=True, text=True)
+    got = domcaps.diff(pc, domcaps.capabilities(cache_dir=CACHE, virttype="qemu", machine="q35"))
+    check(got == out.stdout and out.returncode == 2 and got, "diff(xml, dict) == domcaps diff", got + out.stdout)
+    check(domcaps.diff(pc, pc) == "", "diff() of a document with itself is empty")
+    out = subprocess.run([CLI, "compare", pc_f, q35_f], capture_output=True, text=True)
+    got = domcaps.compare([pc, q35], labels=["pc.xml", "q35.xml"])
+    check(got == out.stdout and out.returncode == 2, "compare([pc, q35]) == domcaps compare", got + out.stdout)
+listing = domcaps.cache_list(cache_dir=CACHE)
+out = subprocess.run([CLI, "cache", "list", "--cache-dir", CACHE, "--format", "json"], capture_output=True, text=True)
+check(listing == json.loads(out.stdout) and listing and all(e["valid"] for e in listing),
+      "cache_list() == domcaps cache list --format json", f"{listing}\n{out.stdout}")
+try:
+    domcaps.diff(pc, 42)
+    check(False, "diff(doc, 42) raises domcaps.Error")
+except domcaps.Error as e:
+    check(e.code == domcaps.ERROR_INVALID_ARG, f"diff(doc, 42) raises domcaps.Error: {e}")
 
 # ---- ten thousand calls do not grow memory ------------------------------------
 # Host facts are read anew on every query, and on a host with swtpm that

@@ -220,7 +220,7 @@ static void test_live_failures(void)
     expect_failure("hang-greeting", "exec sleep 30", DC_QMP_ERROR_TIMEOUT, 500);
     expect_failure("exit-early", "echo 'qemu: cannot frobnicate' >&2; exit 1", DC_QMP_ERROR_EOF, 5000);
     expect_failure("garbage", "echo 'this is not json' >&3; exec sleep 30", DC_QMP_ERROR_PROTOCOL, 5000);
-    expect_failure("no-greeting", "echo '{\"hello\": 1}' >&3; exec sleep 30", DC_QMP_ERROR_PROTOCOL, 5000);
+    expect_failure("no-greeting", "echo '{\"hello\": 1}' >&3; exec sleep 30", DC_QMP_ERROR_NOT_QMP, 5000);
     expect_failure("hang-mid", GREETING "; exec sleep 30", DC_QMP_ERROR_TIMEOUT, 500);
     expect_failure("die-mid", GREETING "; read line <&3; exit 3", DC_QMP_ERROR_EOF, 5000);
     expect_failure("wrong-id", GREETING "; read line <&3; echo '{\"return\": {}, \"id\": 999}' >&3; exec sleep 30",
