@@ -9,13 +9,15 @@
 #include "reaper.h"
 #include <stdio.h>
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static char *opt_emulator, *opt_arch, *opt_machine, *opt_virttype, *opt_format, *opt_root, *opt_replay,
     *opt_record, *opt_cpu_map;
-static int opt_timeout_ms;
+static int opt_timeout_ms = -1;  /* -1: not given */
 static gboolean opt_version, opt_no_cache, opt_refresh, opt_all, opt_stats;
 static char *opt_output_dir;
 static char *opt_cache_dir;
@@ -86,6 +88,23 @@ static void run_job(gpointer data, gpointer user_data)
     g_mutex_unlock(&progress_lock);
 }
 
+/* The reason of a GLib file error, without the temporary file's name
+ * g_file_set_contents() puts in its message. */
+static const char *file_error_reason(const GError *err)
+{
+    const char *colon = strrchr(err->message, ':');
+    return colon && colon[1] == ' ' ? colon + 2 : err->message;
+}
+
+/* Whether a job's error means the emulator is not one the query is for:
+ * a target domcaps (like libvirt) does not serve, or, for --virttype kvm,
+ * one the host's KVM cannot run. Skipped with a note, not a failure. */
+static gboolean job_skipped(const AllJob *job)
+{
+    return job->error_code == DOMCAPS_ERROR_NOT_QEMU || job->error_code == DOMCAPS_ERROR_INVALID_ARG ||
+           job->error_code == DOMCAPS_ERROR_NO_KVM;
+}
+
 static int run_all(const domcaps_options *opts, char **emulators)
 {
     base_opts = *opts;
@@ -114,12 +133,10 @@ static int run_all(const domcaps_options *opts, char **emulators)
     }
     for (guint i = 0; i < list->len && !(opt_output_dir && rc); i++) {
         if (jobs[i].error) {
-            /* A target domcaps (like libvirt) does not serve is skipped, not a failure. */
-            gboolean unsupported = jobs[i].error_code == DOMCAPS_ERROR_NOT_QEMU ||
-                                   jobs[i].error_code == DOMCAPS_ERROR_INVALID_ARG;
-            fprintf(stderr, "domcaps: %s %s: %s\n", unsupported ? "skipped" : "failed", jobs[i].emulator,
+            gboolean skipped = job_skipped(&jobs[i]);
+            fprintf(stderr, "domcaps: %s %s: %s\n", skipped ? "skipped" : "failed", jobs[i].emulator,
                     jobs[i].error);
-            if (!unsupported)
+            if (!skipped)
                 rc = 1;
             continue;
         }
@@ -130,7 +147,7 @@ static int run_all(const domcaps_options *opts, char **emulators)
             g_autofree char *file = g_build_filename(opt_output_dir, name, NULL);
             GError *err = NULL;
             if (!g_file_set_contents(file, jobs[i].output, -1, &err)) {
-                fprintf(stderr, "domcaps: %s\n", err->message);
+                fprintf(stderr, "domcaps: cannot write %s: %s\n", file, file_error_reason(err));
                 g_error_free(err);
                 rc = 1;
             }
@@ -159,11 +176,50 @@ static void print_stats(gint64 start)
     fprintf(stderr, "domcaps: %.2f ms, peak RSS %ld KiB\n", (g_get_monotonic_time() - start) / 1000.0, hwm);
 }
 
+/* Options that do nothing in a mode are refused, not ignored. */
+static gboolean check_option_combinations(void)
+{
+    const struct {
+        gboolean bad;
+        const char *why;
+    } rules[] = {
+        { opt_timeout_ms == 0 || opt_timeout_ms < -1, "--timeout must be a positive number of milliseconds" },
+        { opt_output_dir && !opt_all, "--output-dir writes the documents of --all; without --all there is one" },
+        { opt_explain_firmware && g_strcmp0(opt_format, "json") == 0,
+          "--explain-firmware prints lines of text, not a document: --format json does not apply" },
+        { opt_explain_firmware && opt_all, "--explain-firmware explains one query, not --all" },
+        { opt_all && (opt_emulator || opt_arch || opt_machine),
+          "--all takes emulator paths as arguments, not --emulatorbin/--arch/--machine" },
+        { opt_no_cache && opt_refresh, "--no-cache and --refresh contradict each other" },
+    };
+    if (opt_format && g_strcmp0(opt_format, "xml") != 0 && g_strcmp0(opt_format, "json") != 0) {
+        fprintf(stderr, "domcaps: unknown format '%s' (xml or json)\n", opt_format);
+        return FALSE;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(rules); i++) {
+        if (rules[i].bad) {
+            fprintf(stderr, "domcaps: %s\n", rules[i].why);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* GLib prints help (its [OPTION…]) and messages in the locale's charset:
+ * the user's locale, UTF-8 where it names none. */
+static void use_locale(void)
+{
+    setlocale(LC_ALL, "");
+    if (g_ascii_strcasecmp(nl_langinfo(CODESET), "UTF-8") != 0)
+        setlocale(LC_CTYPE, "C.UTF-8");
+}
+
 /* Subcommands other than domcapabilities live in tools/cmd-*.c, one file
  * each, and are listed in tools/commands.c. */
 int main(int argc, char **argv)
 {
     dc_cli_adopt_orphans();
+    use_locale();
     if (argc > 1 && argv[1][0] != '-') {
         const DcCommand *cmd = dc_command_find(argv[1]);
         if (cmd)
@@ -198,10 +254,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "domcaps: unexpected argument '%s'\n", argv[first]);
         return 1;
     }
-    if (opt_format && g_strcmp0(opt_format, "xml") != 0 && g_strcmp0(opt_format, "json") != 0) {
-        fprintf(stderr, "domcaps: unknown format '%s' (xml or json)\n", opt_format);
+    if (!check_option_combinations())
         return 1;
-    }
 
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     opts.emulator = opt_emulator;
@@ -212,7 +266,7 @@ int main(int argc, char **argv)
     opts.replay = opt_replay;
     opts.record = opt_record;
     opts.cpu_map_dir = opt_cpu_map;
-    opts.timeout_ms = opt_timeout_ms;
+    opts.timeout_ms = opt_timeout_ms > 0 ? opt_timeout_ms : 0;
     opts.cache_dir = opt_cache_dir;
     opts.cache = opt_no_cache ? DOMCAPS_CACHE_OFF : opt_refresh ? DOMCAPS_CACHE_REFRESH : DOMCAPS_CACHE_USE;
     /* DOMCAPS_SCHEMA pins the format for command lines that cannot be
@@ -228,14 +282,6 @@ int main(int argc, char **argv)
                  (opt_disable_deprecated ? DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES : 0);
 
     if (opt_all) {
-        if (opt_explain_firmware) {
-            fprintf(stderr, "domcaps: --explain-firmware explains one query, not --all\n");
-            return 1;
-        }
-        if (opt_emulator || opt_arch || opt_machine) {
-            fprintf(stderr, "domcaps: --all takes emulator paths as arguments, not --emulatorbin/--arch/--machine\n");
-            return 1;
-        }
         int rc = run_all(&opts, argv + first);
         if (opt_stats)
             print_stats(start);

@@ -210,8 +210,10 @@ static gboolean write_record(DcSession *s, GError **err)
     GError *inner = NULL;
     if (!s->record || g_file_set_contents(s->query->opts->record, s->record->str, s->record->len, &inner))
         return TRUE;
+    /* GLib's message names its temporary file; the reason is its end. */
+    const char *colon = strrchr(inner->message, ':');
     g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_IO, "cannot write transcript %s: %s", s->query->opts->record,
-                inner->message);
+                colon && colon[1] == ' ' ? colon + 2 : inner->message);
     g_error_free(inner);
     return FALSE;
 }

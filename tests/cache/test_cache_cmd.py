@@ -40,6 +40,13 @@ r1 = run("--all", "--cache-dir", image, X86, ARM)
 r2 = run("--all", "--cache-dir", image, "--virttype", "qemu", X86, ARM)
 check(r1.returncode == 0 and r2.returncode == 0, "domcaps --all --cache-dir DIR [--virttype qemu] builds a cache",
       r1.stderr + r2.stderr)
+# --all --virttype kvm: an emulator the host's KVM cannot run is skipped
+# with a note, as plain --all skips a target domcaps does not serve.
+kvm_only = run("--all", "--virttype", "kvm", "--cache-dir", os.path.join(tmp, "kvm-only"), X86, ARM)
+check(kvm_only.returncode == 0 and kvm_only.stdout.count("<domain>kvm</domain>") == 1 and
+      "<domainCapabilities>" in kvm_only.stdout and f"skipped {ARM}" in kvm_only.stderr,
+      "--all --virttype kvm: the KVM document of x86_64, aarch64 skipped with a note",
+      kvm_only.stdout[:200] + kvm_only.stderr)
 lst = run("cache", "list", "--cache-dir", image)
 check(lst.returncode == 0 and "2 entries, 2 valid, 0 invalid" in lst.stdout,
       "cache list: the two entries are valid", lst.stdout + lst.stderr)
