@@ -1186,3 +1186,27 @@ GPtrArray *dc_firmware_explain(const DcHost *host, const char *arch, const char 
     dc_os_caps_clear(&caps);
     return lines;
 }
+
+static void fw_found_free(gpointer p)
+{
+    DcFirmwareFound *f = p;
+    g_free(f->path);
+    dc_firmware_desc_free(f->desc);
+    g_free(f);
+}
+
+GPtrArray *dc_firmware_descriptors(const DcHost *host)
+{
+    g_autoptr(FwSet) set = fw_collect(host);
+    GPtrArray *out = g_ptr_array_new_with_free_func(fw_found_free);
+    for (guint i = 0; i < set->names->len; i++) {
+        FwName *n = set->names->pdata[i];
+        if (!n->desc)
+            continue;
+        DcFirmwareFound *f = g_new0(DcFirmwareFound, 1);
+        f->path = g_strdup(((const FwEntry *)n->copies->pdata[0])->path);
+        f->desc = g_steal_pointer(&n->desc);
+        g_ptr_array_add(out, f);
+    }
+    return out;
+}

@@ -94,6 +94,15 @@ const char *dc_firmware_desc_loader_path(const DcFirmwareDesc *desc);
 /* Whether a descriptor's targets cover this libvirt arch and machine. */
 gboolean dc_firmware_desc_matches(const DcFirmwareDesc *desc, const char *arch, const char *machine);
 
+/* Every usable descriptor, in the order libvirt's autoselection tries them:
+ * by file name across the directories, the highest-priority copy of each
+ * name, masked and broken ones left out. GPtrArray of DcFirmwareFound. */
+typedef struct {
+    char *path;
+    DcFirmwareDesc *desc;
+} DcFirmwareFound;
+GPtrArray *dc_firmware_descriptors(const DcHost *host);
+
 /* ---- the <os> section ------------------------------------------------------ */
 
 /* libvirt's compiled-in CODE:VARS list (Debian's build), consulted only when
