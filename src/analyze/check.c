@@ -1,17 +1,16 @@
 /* domcaps check: a domain definition against a capabilities document. */
 #include "analyze/check.h"
+#include "analyze/rules.h"
 #include "analyze/compare.h"
 #include <stdlib.h>
 
 typedef enum {
     CHECK_SUPPORTED,  /* the domain element needs the capability element to say supported='yes' */
     CHECK_ENUM,       /* the value is one of the capability element's <enum name=ARG> values */
-    CHECK_VALUES,     /* the value is one of the capability element's own <value>s (when it lists any) */
     CHECK_MAX,        /* a number no greater than the capability element's attribute ARG */
     CHECK_EQUAL,      /* the value is the capability element's text */
     CHECK_MACHINE,    /* like EQUAL, but a machine alias names its versioned type */
     CHECK_CPU_MODE,   /* the capability element has <mode name=VALUE supported='yes'> */
-    CHECK_CPU_MODEL,  /* a <model> of the capability element, not usable='no' */
 } DcCheckKind;
 
 /* One row: which domain element, which of its values, and the capability
@@ -45,13 +44,11 @@ static const DcCheckRule dc_check_rules[] = {
     /* firmware */
     { CHECK_ENUM,      "os",                                  "@firmware",     "os", "firmware" },
     { CHECK_SUPPORTED, "os/loader",                           NULL,            "os/loader", NULL },
-    { CHECK_VALUES,    "os/loader",                           "text()",        "os/loader", NULL },
     { CHECK_ENUM,      "os/loader",                           "@type",         "os/loader", "type" },
     { CHECK_ENUM,      "os/loader",                           "@readonly",     "os/loader", "readonly" },
     { CHECK_ENUM,      "os/loader",                           "@secure",       "os/loader", "secure" },
     /* CPU */
     { CHECK_CPU_MODE,  "cpu",                                 "@mode",         "cpu", NULL },
-    { CHECK_CPU_MODEL, "cpu[@mode=custom]/model",             "text()",        "cpu/mode[@name=custom]", NULL },
     { CHECK_ENUM,      "cpu[@mode=host-passthrough]",         "@migratable",   "cpu/mode[@name=host-passthrough]",
                                                                              "hostPassthroughMigratable" },
     { CHECK_ENUM,      "cpu[@mode=maximum]",                  "@migratable",   "cpu/mode[@name=maximum]",
@@ -103,7 +100,6 @@ static const DcCheckRule dc_check_rules[] = {
     { CHECK_SUPPORTED, "launchSecurity[@type=s390-pv]",       NULL,            "features/s390-pv", NULL },
     { CHECK_SUPPORTED, "devices/memory[@model=sgx-epc]",      NULL,            "features/sgx", NULL },
     { CHECK_SUPPORTED, "features/hyperv",                     NULL,            "features/hyperv", NULL },
-    { CHECK_ENUM,      "features/hyperv/*",                   "name()",        "features/hyperv", "features" },
     { CHECK_SUPPORTED, "features/async-teardown",             NULL,            "features/async-teardown", NULL },
 };
 
@@ -196,6 +192,9 @@ static void match_clear(Match *m)
     g_free(m->loc);
 }
 
+/* Matches of @steps[i..] under @node. An element's XPath position among its
+ * same-named siblings is shown when there are several: counted once per
+ * parent, so a domain of many devices costs linear time. */
 static void collect(const DcNode *parent, const DcNode *node, const char *loc, GArray *steps, guint i, GArray *out)
 {
     if (i == steps->len) {
@@ -204,21 +203,29 @@ static void collect(const DcNode *parent, const DcNode *node, const char *loc, G
         return;
     }
     const Step *s = &g_array_index(steps, Step, i);
+    g_autoptr(GHashTable) count = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint c = 0; c < node->children->len; c++) {
         const DcNode *child = node->children->pdata[c];
+        if (step_matches(s, node, child))
+            g_hash_table_insert(count, child->name, GUINT_TO_POINTER(1));
+    }
+    for (guint c = 0; c < node->children->len; c++) {
+        const DcNode *child = node->children->pdata[c];
+        if (g_hash_table_contains(count, child->name))
+            g_hash_table_insert(count, child->name,
+                                GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(count, child->name)) + 1));
+    }
+    for (guint c = 0; c < node->children->len; c++) {
+        const DcNode *child = node->children->pdata[c];
+        if (!g_hash_table_contains(count, child->name))
+            continue;
+        guint pos = GPOINTER_TO_UINT(g_hash_table_lookup(seen, child->name)) + 1;
+        g_hash_table_insert(seen, child->name, GUINT_TO_POINTER(pos));
         if (!step_matches(s, node, child))
             continue;
-        /* XPath position among same-named siblings, shown when there are several. */
-        guint pos = 0, count = 0;
-        for (guint k = 0; k < node->children->len; k++) {
-            const DcNode *sib = node->children->pdata[k];
-            if (strcmp(sib->name, child->name) == 0) {
-                count++;
-                if (k <= c)
-                    pos++;
-            }
-        }
-        g_autofree char *here = count > 1 ? g_strdup_printf("%s/%s[%u]", loc, child->name, pos)
+        guint total = GPOINTER_TO_UINT(g_hash_table_lookup(count, child->name)) - 1;
+        g_autofree char *here = total > 1 ? g_strdup_printf("%s/%s[%u]", loc, child->name, pos)
                                           : g_strdup_printf("%s/%s", loc, child->name);
         collect(node, child, here, steps, i + 1, out);
     }
@@ -264,26 +271,19 @@ static gboolean contains(GPtrArray *list, const char *v)
     return FALSE;
 }
 
-static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, const char *loc, const char *value,
-                        GPtrArray *allowed, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
-
 typedef struct {
     domcaps_problem pub;
-    guint order;  /* document position of the element, then table order */
+    guint order;  /* document position of the element, then report order */
     guint seq;
 } Problem;
 
-static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, const char *loc, const char *value,
-                        GPtrArray *allowed, const char *fmt, ...)
+void dc_check_report(DcCheckCtx *ctx, const DcNode *where, const char *loc, const char *value,
+                     const char *const *fits, gboolean enum_list, const char *fmt, ...)
 {
     Problem *p = g_new0(Problem, 1);
     p->pub.location = g_strdup(loc);
     p->pub.value = g_strdup(value);
-    GStrvBuilder *b = g_strv_builder_new();
-    for (guint i = 0; allowed && i < allowed->len; i++)
-        g_strv_builder_add(b, allowed->pdata[i]);
-    p->pub.allowed = g_strv_builder_end(b);
-    g_strv_builder_unref(b);
+    p->pub.allowed = fits ? g_strdupv((char **)fits) : g_new0(char *, 1);
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *reason = g_strdup_vprintf(fmt, ap);
@@ -293,16 +293,24 @@ static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, 
     dc_append_one_line(msg, loc);
     g_string_append(msg, ": ");
     dc_append_one_line(msg, reason);
-    if (allowed) {
+    if (fits) {
         g_autofree char *list = g_strjoinv(", ", p->pub.allowed);
-        g_string_append(msg, " (allowed: ");
-        dc_append_one_line(msg, allowed->len ? list : "nothing");
+        g_string_append(msg, enum_list ? " (allowed: " : " (would fit: ");
+        dc_append_one_line(msg, *fits ? list : "nothing");
         g_string_append_c(msg, ')');
     }
     p->pub.message = g_string_free(msg, FALSE);
-    p->order = GPOINTER_TO_UINT(g_hash_table_lookup(order, where));
-    p->seq = out->len;
-    g_ptr_array_add(out, p);
+    p->order = GPOINTER_TO_UINT(g_hash_table_lookup(ctx->order, where));
+    p->seq = ctx->out->len;
+    g_ptr_array_add(ctx->out, p);
+}
+
+/* A list of values as a NULL-terminated vector for dc_check_report(). */
+static const char *const *as_strv(GPtrArray *list)
+{
+    if (!list->len || list->pdata[list->len - 1] != NULL)
+        g_ptr_array_add(list, NULL);
+    return (const char *const *)list->pdata;
 }
 
 static void number_nodes(const DcNode *n, GHashTable *order)
@@ -379,9 +387,9 @@ gboolean dc_check_machine_matches(const char *asked, const char *offered)
     return strncmp(offered, base, n) == 0 && offered[n] == '-' && machine_version(offered + n + 1);
 }
 
-static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *domain, GHashTable *order,
-                       GPtrArray *out)
+static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
 {
+    const DcNode *caps = ctx->caps, *domain = ctx->domain;
     const DcNode *cap = caps_find(caps, r->caps);
     if (!cap)
         return; /* the document does not describe it */
@@ -395,8 +403,8 @@ static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *d
             continue;
         if (r->kind == CHECK_SUPPORTED) {
             if (!caps_supported(cap))
-                problem_add(out, order, m->node, m->loc, m->node->name, NULL, "not supported (%s supported='no')",
-                            r->caps);
+                dc_check_report(ctx, m->node, m->loc, m->node->name, NULL, FALSE,
+                                "not supported (%s supported='no')", r->caps);
             continue;
         }
         g_autofree char *loc = NULL;
@@ -413,13 +421,7 @@ static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *d
                 break;
             g_autoptr(GPtrArray) allowed = child_values(e, "value");
             if (!contains(allowed, v))
-                problem_add(out, order, m->node, loc, v, allowed, "'%s'%s is not supported", v, note);
-            break;
-        }
-        case CHECK_VALUES: {
-            g_autoptr(GPtrArray) allowed = child_values(cap, "value");
-            if (caps_supported(cap) && allowed->len && !contains(allowed, v))
-                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not a firmware image known here", v);
+                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s'%s is not supported", v, note);
             break;
         }
         case CHECK_MAX: {
@@ -432,9 +434,9 @@ static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *d
             g_autoptr(GPtrArray) allowed = g_ptr_array_new_with_free_func(g_free);
             g_ptr_array_add(allowed, g_strdup_printf("1-%s", max));
             if (!g_ascii_isdigit(*v) || *end)
-                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not a number", v);
+                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s' is not a number", v);
             else if (n > limit)
-                problem_add(out, order, m->node, loc, v, allowed, "'%s' is more than the maximum", v);
+                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s' is more than the maximum", v);
             break;
         }
         case CHECK_EQUAL:
@@ -446,7 +448,7 @@ static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *d
             g_autoptr(GPtrArray) allowed = g_ptr_array_new();
             g_ptr_array_add(allowed, cap->text);
             if (!ok)
-                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not what the capabilities describe", v);
+                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s' is not what the capabilities describe", v);
             break;
         }
         case CHECK_CPU_MODE: {
@@ -466,27 +468,7 @@ static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *d
                     mode = c;
             }
             if (!mode || !caps_supported(mode))
-                problem_add(out, order, m->node, loc, v, allowed, "'%s'%s is not supported", v, note);
-            break;
-        }
-        case CHECK_CPU_MODEL: {
-            if (!caps_supported(cap))
-                break; /* the mode itself was reported */
-            const DcNode *model = NULL;
-            g_autoptr(GPtrArray) usable = g_ptr_array_new();
-            for (guint k = 0; k < cap->children->len; k++) {
-                const DcNode *c = cap->children->pdata[k];
-                if (strcmp(c->name, "model") != 0 || !c->text)
-                    continue;
-                if (g_strcmp0(dc_node_get_attr(c, "usable"), "no") != 0)
-                    g_ptr_array_add(usable, c->text);
-                if (strcmp(c->text, v) == 0)
-                    model = c;
-            }
-            if (!model)
-                problem_add(out, order, m->node, loc, v, usable, "'%s' is not a CPU model of this emulator", v);
-            else if (g_strcmp0(dc_node_get_attr(model, "usable"), "no") == 0)
-                problem_add(out, order, m->node, loc, v, usable, "'%s' is not usable on this host", v);
+                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s'%s is not supported", v, note);
             break;
         }
         case CHECK_SUPPORTED:
@@ -503,15 +485,28 @@ static gint problem_cmp(gconstpointer a, gconstpointer b)
     return pa->seq < pb->seq ? -1 : pa->seq > pb->seq;
 }
 
-GPtrArray *dc_check(const DcNode *caps, const DcNode *domain)
+GPtrArray *dc_check_ctx(DcCheckCtx *ctx)
 {
     g_autoptr(GHashTable) order = g_hash_table_new(NULL, NULL);
-    number_nodes(domain, order);
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_problem_free);
+    number_nodes(ctx->domain, order);
+    ctx->order = order;
+    ctx->out = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_problem_free);
+    const DcNode *n;
+    ctx->arch = (n = dc_node_child(ctx->caps, "arch", NULL)) ? n->text : NULL;
+    ctx->machine = (n = dc_node_child(ctx->caps, "machine", NULL)) ? n->text : NULL;
+    ctx->virttype = (n = dc_node_child(ctx->caps, "domain", NULL)) ? n->text : NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(dc_check_rules); i++)
-        check_rule(&dc_check_rules[i], caps, domain, order, out);
-    g_ptr_array_sort(out, problem_cmp);
-    return out;
+        check_rule(&dc_check_rules[i], ctx);
+    dc_rules_run(ctx);
+    g_ptr_array_sort(ctx->out, problem_cmp);
+    ctx->order = NULL;
+    return g_steal_pointer(&ctx->out);
+}
+
+GPtrArray *dc_check(const DcNode *caps, const DcNode *domain)
+{
+    DcCheckCtx ctx = { .caps = caps, .domain = domain };
+    return dc_check_ctx(&ctx);
 }
 
 void dc_check_domain_query(const DcNode *domain, const char **virttype, const char **arch, const char **machine,
@@ -538,4 +533,31 @@ domcaps_problem *dc_problem_new(const char *location, const char *value, const c
     dc_append_one_line(msg, line);
     p->message = g_string_free(msg, FALSE);
     return p;
+}
+
+/* The element at @path under @n, made when missing. */
+static DcNode *dom_ensure(DcNode *n, const char *path)
+{
+    g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+    for (char **p = parts; *p; p++) {
+        DcNode *c = dc_node_child(n, *p, NULL);
+        n = c ? c : dc_node_add(n, *p);
+    }
+    return n;
+}
+
+void dc_check_domain_override(DcNode *domain, const char *virttype, const char *arch, const char *machine,
+                              const char *emulator)
+{
+    if (virttype)
+        dc_node_set_attr(domain, "type", virttype);
+    if (arch)
+        dc_node_set_attr(dom_ensure(domain, "os/type"), "arch", arch);
+    if (machine)
+        dc_node_set_attr(dom_ensure(domain, "os/type"), "machine", machine);
+    if (emulator) {
+        DcNode *e = dom_ensure(domain, "devices/emulator");
+        g_free(e->text);
+        e->text = g_strdup(emulator);
+    }
 }
