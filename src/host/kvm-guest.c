@@ -24,6 +24,7 @@ static const FixtureKey fixture_keys[] = {
     { "max-vcpus", G_STRUCT_OFFSET(DcKvmGuest, max_vcpus), FALSE },
     { "arch-capabilities-settable", G_STRUCT_OFFSET(DcKvmGuest, arch_caps_settable), TRUE },
     { "hyperv", G_STRUCT_OFFSET(DcKvmGuest, hyperv), TRUE },
+    { "pv-unhalt", G_STRUCT_OFFSET(DcKvmGuest, pv_unhalt), TRUE },
 };
 
 static void from_fixture(const DcHost *host, DcKvmGuest *out)
@@ -55,20 +56,33 @@ typedef struct {
     struct kvm_msr_entry entry;
 } OneMsr;
 
-/* Give the vCPU the CPUID KVM supports, as QEMU does before it writes
- * MSRs (KVM refuses ARCH_CAPABILITIES to a vCPU whose CPUID lacks it). */
-static void set_supported_cpuid(int kvm, int cpu)
+#define KVM_CPUID_FEATURES_LEAF 0x40000001
+#define KVM_FEATURE_PV_UNHALT_BIT 7
+
+/* The CPUID KVM supports for guests (NULL when it does not say). */
+static struct kvm_cpuid2 *supported_cpuid(int kvm)
 {
     const guint n = 256;
-    g_autofree struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));
+    struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));
     c->nent = n;
     if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) == 0)
-        (void)ioctl(cpu, KVM_SET_CPUID2, c);
+        return c;
+    g_free(c);
+    return NULL;
+}
+
+/* KVM's paravirtual spinlock support (KVM_FEATURE_PV_UNHALT). */
+static gboolean pv_unhalt(const struct kvm_cpuid2 *c)
+{
+    for (guint i = 0; c && i < c->nent; i++)
+        if (c->entries[i].function == KVM_CPUID_FEATURES_LEAF)
+            return (c->entries[i].eax >> KVM_FEATURE_PV_UNHALT_BIT) & 1;
+    return FALSE;
 }
 
 /* Does a vCPU take the ARCH_CAPABILITIES value KVM reports for the host?
  * (A host without the feature MSR has nothing to refuse.) */
-static gboolean arch_caps_settable(int kvm, int vm)
+static gboolean arch_caps_settable(int kvm, int vm, const struct kvm_cpuid2 *cpuid)
 {
     OneMsr m = { .head.nmsrs = 1, .entry.index = MSR_IA32_ARCH_CAPABILITIES };
     if (ioctl(kvm, KVM_GET_MSRS, &m) != 1 || m.entry.data == 0)
@@ -76,7 +90,10 @@ static gboolean arch_caps_settable(int kvm, int vm)
     int cpu = ioctl(vm, KVM_CREATE_VCPU, 0);
     if (cpu < 0)
         return TRUE;
-    set_supported_cpuid(kvm, cpu);
+    /* QEMU gives the vCPU its CPUID before it writes MSRs, and KVM refuses
+     * ARCH_CAPABILITIES to a vCPU whose CPUID lacks it */
+    if (cpuid)
+        (void)ioctl(cpu, KVM_SET_CPUID2, cpuid);
     gboolean ok = ioctl(cpu, KVM_SET_MSRS, &m) == 1;
     close(cpu);
     return ok;
@@ -97,7 +114,9 @@ static void from_kvm(const DcHost *host, DcKvmGuest *out)
         int max = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
         out->max_vcpus = max > 0 ? (guint)max : 0;
         out->hyperv = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV) > 0;
-        out->arch_caps_settable = arch_caps_settable(kvm, vm);
+        g_autofree struct kvm_cpuid2 *cpuid = supported_cpuid(kvm);
+        out->pv_unhalt = pv_unhalt(cpuid);
+        out->arch_caps_settable = arch_caps_settable(kvm, vm, cpuid);
         close(vm);
     }
     close(kvm);

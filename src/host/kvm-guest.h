@@ -3,7 +3,7 @@
  * IA32_ARCH_CAPABILITIES QEMU then fails to set. Asked of /dev/kvm with a
  * throw-away VM and vCPU (no guest runs), or read from a fixture root's
  * <root>/.domcaps/kvm-guest ("smm 0", "max-vcpus 1024",
- * "arch-capabilities-settable 0", "hyperv 0", one per line). */
+ * "arch-capabilities-settable 0", "hyperv 0", "pv-unhalt 1", one per line). */
 #pragma once
 #include <glib.h>
 #include "host/host.h"
@@ -14,6 +14,7 @@ typedef struct {
     guint max_vcpus;                /* KVM_CAP_MAX_VCPUS, 0 when unknown */
     gboolean arch_caps_settable;    /* a vCPU takes the IA32_ARCH_CAPABILITIES value KVM offers */
     gboolean hyperv;                /* KVM_CAP_HYPERV: KVM emulates Hyper-V's MSRs */
+    gboolean pv_unhalt;             /* KVM_FEATURE_PV_UNHALT: paravirtual spinlocks */
 } DcKvmGuest;
 
 /* Fill @out; out->known is FALSE when KVM cannot be asked (no /dev/kvm,
