@@ -145,7 +145,8 @@ static int query_error_slot(const GError *e)
     case DOMCAPS_ERROR_NO_EMULATOR:
         return strstr(e->message, "architecture") || strstr(e->message, "arch ") ? 1 : 3;
     case DOMCAPS_ERROR_NOT_EXECUTABLE:
-    case DOMCAPS_ERROR_NOT_QEMU: return 3;
+    case DOMCAPS_ERROR_NOT_QEMU:
+    case DOMCAPS_ERROR_PROBE_FAILED: return 3; /* the emulator named cannot serve this query */
     default: return -1;
     }
 }

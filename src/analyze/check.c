@@ -89,7 +89,6 @@ static const DcCheckRule dc_check_rules[] = {
     { CHECK_SUPPORTED, "devices/crypto",                      NULL,            "devices/crypto", NULL },
     { CHECK_ENUM,      "devices/crypto",                      "@model",        "devices/crypto", "model" },
     { CHECK_ENUM,      "devices/crypto",                      "@type",         "devices/crypto", "type" },
-    { CHECK_ENUM,      "devices/crypto/backend",              "@model",        "devices/crypto", "backendModel" },
     { CHECK_ENUM,      "devices/interface/backend",           "@type",         "devices/interface", "backendType" },
     /* features */
     { CHECK_SUPPORTED, "features/gic",                        NULL,            "features/gic", NULL },

@@ -108,8 +108,10 @@ void dc_mode_features(const DcX86Map *map, const DcNode *mode, GHashTable *set, 
         const X86Feature *known = name ? dc_x86_map_feature(map, name) : NULL;
         if (strcmp(f->name, "feature") != 0 || !known)
             continue;
-        if (g_strcmp0(dc_node_get_attr(f, "policy"), "disable") == 0)
-            g_hash_table_remove(set, known->name);
+        if (g_strcmp0(dc_node_get_attr(f, "policy"), "disable") == 0) {
+            if (with_model)
+                g_hash_table_remove(set, known->name);
+        }
         else
             g_hash_table_add(set, known->name);
     }

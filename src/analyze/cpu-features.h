@@ -17,9 +17,10 @@ gboolean dc_model_features(const DcX86Map *map, const char *model, GHashTable *s
  * fixture root. */
 void dc_host_cpuid_features(const DcX86Map *map, const DcHost *host, GHashTable *set);
 
-/* A CPU described as in domain capabilities' host-model <mode> (or a
- * definition's <cpu>): its model's features when @with_model, plus the
- * listed features, less those disabled. */
+/* A CPU described as in domain capabilities' host-model <mode>: with
+ * @with_model, its model's features plus the listed ones less those
+ * disabled; without, only the listed required features are added (what
+ * libvirt adds to the host's own CPUID). */
 void dc_mode_features(const DcX86Map *map, const DcNode *mode, GHashTable *set, gboolean with_model);
 
 /* "a, b, c": the members of @want not in @have, sorted; NULL when none. */

@@ -27,8 +27,11 @@ static const struct {
     { "maximum", "none" },
 };
 
-static const char *default_check(const char *mode)
+static const char *default_check(const char *mode, gboolean tcg)
 {
+    /* custom CPUs under TCG are not compared with the host by default */
+    if (tcg && strcmp(mode, "custom") == 0)
+        return "none";
     for (gsize i = 0; i < G_N_ELEMENTS(default_checks); i++)
         if (strcmp(default_checks[i].mode, mode) == 0)
             return default_checks[i].check;
@@ -52,8 +55,8 @@ static void feature_names(DcCheckCtx *ctx, const CpuAsk *a)
     }
 }
 
-/* The definition's features of @policy ("require" also takes force and,
- * when @host has it, optional). */
+/* The definition's features of @policy ("require" also takes optional
+ * ones the host has; forced features are given, never compared). */
 static void asked_features(const CpuAsk *a, const char *policy, GHashTable *host, GHashTable *set)
 {
     for (guint i = 0; i < a->cpu->children->len; i++) {
@@ -63,10 +66,8 @@ static void asked_features(const CpuAsk *a, const char *policy, GHashTable *host
         if (strcmp(f->name, "feature") != 0 || !known)
             continue;
         p = p ? p : "require";
-        gboolean take = strcmp(p, policy) == 0 ||
-                        (strcmp(policy, "require") == 0 && (strcmp(p, "force") == 0 ||
-                                                           (strcmp(p, "optional") == 0 && host &&
-                                                            g_hash_table_contains(host, known->name))));
+        gboolean take = strcmp(p, policy) == 0 || (strcmp(policy, "require") == 0 && strcmp(p, "optional") == 0 &&
+                                                   host && g_hash_table_contains(host, known->name));
         if (take)
             g_hash_table_add(set, known->name);
     }
@@ -232,6 +233,19 @@ static gboolean model_known(DcCheckCtx *ctx, const CpuAsk *a, GHashTable *want)
     return TRUE;
 }
 
+/* s390x QEMU refuses a model the host cannot run (it checks itself). */
+static void s390_usable(DcCheckCtx *ctx, const CpuAsk *a)
+{
+    const DcNode *m = doc_model(ctx, a->model, NULL);
+    if (!g_str_has_prefix(ctx->arch, "s390") || !m || g_strcmp0(dc_node_get_attr(m, "usable"), "no") != 0)
+        return;
+    g_autoptr(GPtrArray) usable = g_ptr_array_new();
+    doc_model(ctx, a->model, usable);
+    g_ptr_array_add(usable, NULL);
+    dc_check_report(ctx, a->cpu, "/domain/cpu/model", a->model, (const char *const *)usable->pdata, TRUE,
+                    "'%s' is not usable on this host", a->model);
+}
+
 static const DcX86Map *load_map(DcCheckCtx *ctx, DcCpuMap **owner)
 {
     *owner = NULL;
@@ -249,14 +263,14 @@ void dc_rule_cpu(DcCheckCtx *ctx)
     const char *mode = dc_node_get_attr(a.cpu, "mode");
     a.mode = mode ? mode : "custom";
     a.check = dc_node_get_attr(a.cpu, "check");
-    a.check = a.check ? a.check : default_check(a.mode);
+    a.check = a.check ? a.check : default_check(a.mode, !dc_ctx_is_kvm(ctx));
     g_autofree char *model = dc_dom_text(a.cpu, "model");
     a.model = strcmp(a.mode, "custom") == 0 ? model : NULL;
     g_autoptr(DcCpuMap) owner = NULL;
     a.map = load_map(ctx, &owner);
     if (!a.map) {
-        if (a.model && ctx->arch)
-            model_known(ctx, &a, NULL);
+        if (a.model && ctx->arch && model_known(ctx, &a, NULL))
+            s390_usable(ctx, &a);
         return;
     }
     feature_names(ctx, &a);

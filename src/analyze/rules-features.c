@@ -42,8 +42,36 @@ static Platforms platform_of(const DcCheckCtx *ctx)
     return p;
 }
 
+/* Launch security the document must offer (an older or other-arch
+ * document that leaves the element out offers none). */
+static void launch_security(DcCheckCtx *ctx)
+{
+    const DcNode *ls = dc_dom_find(ctx->domain, "launchSecurity");
+    const char *type = ls ? dc_node_get_attr(ls, "type") : NULL;
+    if (!type)
+        return;
+    const char *feature = strcmp(type, "s390-pv") == 0 ? "s390-pv" : type;
+    const DcNode *cap = dc_dom_find(dc_dom_find(ctx->caps, "features"), feature);
+    if (!cap || g_strcmp0(dc_node_get_attr(cap, "supported"), "yes") != 0)
+        dc_check_report(ctx, ls, "/domain/launchSecurity/@type", type, (const char *const[]){ "no launch security",
+                        NULL }, FALSE, "%s launch security is not offered for %s %s here", type, ctx->arch,
+                        ctx->virttype);
+}
+
+/* Transactional memory is a POWER hardware feature TCG does not emulate. */
+static void htm(DcCheckCtx *ctx)
+{
+    const DcNode *f = dc_dom_find(ctx->domain, "features/htm");
+    if (f && dc_switch_of(dc_node_get_attr(f, "state")) == DC_SWITCH_ON && !dc_ctx_is_kvm(ctx) &&
+        g_str_has_prefix(ctx->arch ? ctx->arch : "", "ppc64"))
+        dc_check_report(ctx, f, "/domain/features/htm/@state", "on", (const char *const[]){ "state='off'",
+                        "type='kvm' on POWER", NULL }, FALSE, "TCG has no transactional memory");
+}
+
 void dc_rule_features(DcCheckCtx *ctx)
 {
+    launch_security(ctx);
+    htm(ctx);
     const DcNode *features = dc_dom_find(ctx->domain, "features");
     Platforms here = platform_of(ctx);
     for (guint i = 0; features && i < features->children->len; i++) {

@@ -12,11 +12,15 @@ static const DcRuleFn dc_rules[] = {
     dc_rule_loader,
     dc_rule_vcpus,
     dc_rule_features,
+    dc_rule_hyperv,
+    dc_rule_platform,
+    dc_rule_qemu_devices,
     dc_rule_cpu,
     dc_rule_iommu,
     dc_rule_tpm,
     dc_rule_filesystems,
     dc_rule_graphics,
+    dc_rule_host,
 };
 
 void dc_rules_run(DcCheckCtx *ctx)

@@ -43,6 +43,10 @@ void dc_rule_tpm(DcCheckCtx *ctx);
 void dc_rule_filesystems(DcCheckCtx *ctx);
 void dc_rule_graphics(DcCheckCtx *ctx);
 void dc_rule_features(DcCheckCtx *ctx);
+void dc_rule_qemu_devices(DcCheckCtx *ctx);
+void dc_rule_platform(DcCheckCtx *ctx);
+void dc_rule_host(DcCheckCtx *ctx);
+void dc_rule_hyperv(DcCheckCtx *ctx);
 
 /* Run every rule. */
 void dc_rules_run(DcCheckCtx *ctx);
