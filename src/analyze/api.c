@@ -193,7 +193,9 @@ gboolean domcaps_check_domain_probe(const domcaps_options *opts, const char *dom
     domcaps_doc *doc = dc_api_get_with_facts(&o, &facts, &inner);
     if (!doc) {
         int which = query_error_slot(inner);
-        if (which < 0 || !*values[which]) {
+        const char *const given[] = { opts->virttype, opts->arch, opts->machine, opts->emulator };
+        /* what the options asked is the query's error, not the domain's problem */
+        if (which < 0 || !*values[which] || given[which]) {
             g_propagate_error(err, inner);
             g_clear_pointer(problems, g_ptr_array_unref);
             return FALSE;

@@ -84,11 +84,12 @@ static GHashTable *host_full(DcCheckCtx *ctx, const CpuAsk *a)
         if (g_strcmp0(dc_node_get_attr(m, "name"), "host-model") == 0)
             hm = m;
     }
-    gboolean kvm = dc_ctx_is_kvm(ctx) && ctx->host;
-    if (kvm)
+    /* a fixture host states no CPUID: its host-model stands for it */
+    gboolean cpuid = dc_ctx_is_kvm(ctx) && ctx->host && strcmp(ctx->host->root, "/") == 0;
+    if (cpuid)
         dc_host_cpuid_features(a->map, ctx->host, set);
     if (hm && strcmp(hm->name, "mode") == 0)
-        dc_mode_features(a->map, hm, set, !kvm);
+        dc_mode_features(a->map, hm, set, !cpuid);
     return set;
 }
 
@@ -233,17 +234,46 @@ static gboolean model_known(DcCheckCtx *ctx, const CpuAsk *a, GHashTable *want)
     return TRUE;
 }
 
-/* s390x QEMU refuses a model the host cannot run (it checks itself). */
-static void s390_usable(DcCheckCtx *ctx, const CpuAsk *a)
+/* A message stays readable: s390 models have a hundred blockers. */
+#define MAX_BLOCKERS_SHOWN 12
+
+/* The features <blockers model=M> lists for @model, "a, b" (NULL when none). */
+static char *doc_blockers(const DcCheckCtx *ctx, const char *model)
+{
+    const DcNode *custom = dc_node_child(dc_dom_find(ctx->caps, "cpu"), "mode", "custom");
+    g_autoptr(GString) out = g_string_new(NULL);
+    for (guint i = 0; custom && i < custom->children->len; i++) {
+        const DcNode *b = custom->children->pdata[i];
+        if (strcmp(b->name, "blockers") != 0 || g_strcmp0(dc_node_get_attr(b, "model"), model) != 0)
+            continue;
+        guint shown = 0;
+        for (guint k = 0; k < b->children->len; k++) {
+            const char *f = dc_node_get_attr(b->children->pdata[k], "name");
+            if (f && shown++ < MAX_BLOCKERS_SHOWN)
+                g_string_append_printf(out, "%s%s", out->len ? ", " : "", f);
+        }
+        if (shown > MAX_BLOCKERS_SHOWN)
+            g_string_append_printf(out, " and %u more", shown - MAX_BLOCKERS_SHOWN);
+    }
+    return out->len ? g_string_free(g_steal_pointer(&out), FALSE) : NULL;
+}
+
+/* Without the host's CPU (a saved document, or an arch without a CPU map)
+ * the document's usable='no' is the comparison: s390x QEMU refuses such a
+ * model itself, and x86 libvirt compares unless check='none'. */
+static void doc_usable(DcCheckCtx *ctx, const CpuAsk *a)
 {
     const DcNode *m = doc_model(ctx, a->model, NULL);
-    if (!g_str_has_prefix(ctx->arch, "s390") || !m || g_strcmp0(dc_node_get_attr(m, "usable"), "no") != 0)
+    gboolean checked = g_str_has_prefix(ctx->arch, "s390") || (dc_ctx_is_x86(ctx) && strcmp(a->check, "none") != 0);
+    if (!checked || !m || g_strcmp0(dc_node_get_attr(m, "usable"), "no") != 0)
         return;
     g_autoptr(GPtrArray) usable = g_ptr_array_new();
     doc_model(ctx, a->model, usable);
     g_ptr_array_add(usable, NULL);
+    g_autofree char *blockers = doc_blockers(ctx, a->model);
     dc_check_report(ctx, a->cpu, "/domain/cpu/model", a->model, (const char *const *)usable->pdata, TRUE,
-                    "'%s' is not usable on this host", a->model);
+                    "'%s' is not usable on this host%s%s%s", a->model, blockers ? " (blocked by " : "",
+                    blockers ? blockers : "", blockers ? ")" : "");
 }
 
 static const DcX86Map *load_map(DcCheckCtx *ctx, DcCpuMap **owner)
@@ -270,7 +300,7 @@ void dc_rule_cpu(DcCheckCtx *ctx)
     a.map = load_map(ctx, &owner);
     if (!a.map) {
         if (a.model && ctx->arch && model_known(ctx, &a, NULL))
-            s390_usable(ctx, &a);
+            doc_usable(ctx, &a);
         return;
     }
     feature_names(ctx, &a);

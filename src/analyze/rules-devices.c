@@ -55,8 +55,9 @@ void dc_rule_vcpus(DcCheckCtx *ctx)
                         "a domain needs at least one vCPU");
         return;
     }
-    if (!dc_ctx_is_x86(ctx) || n <= 255)
-        return;
+    const char *max = dc_dom_attr(ctx->caps, "vcpu", "max");
+    if (!dc_ctx_is_x86(ctx) || n <= 255 || (max && n > g_ascii_strtoull(max, NULL, 10)))
+        return; /* the machine's own maximum is reported from the document */
     if (!dc_ctx_is_q35(ctx)) {
         dc_check_report(ctx, vcpu, "/domain/vcpu", text, (const char *const[]){ "255 vCPUs or fewer",
                         "machine q35", NULL }, FALSE, "more than 255 vCPUs need a q35 machine, not %s", ctx->machine);
