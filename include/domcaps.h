@@ -206,6 +206,18 @@ gboolean domcaps_check_domain(const domcaps_doc *doc, const char *domain_xml, gs
                               GError **err);
 
 /**
+ * domcaps_check_domain_as:
+ * @doc: the capabilities (from any host)
+ * @opts: (nullable): where its virttype, arch, machine or emulator is set,
+ *   it stands for the domain's own (as the probe options do for a probe)
+ *
+ * domcaps_check_domain() of the domain as @opts makes it.
+ * Returns: FALSE with @err set when the definition cannot be read.
+ */
+gboolean domcaps_check_domain_as(const domcaps_doc *doc, const domcaps_options *opts, const char *domain_xml,
+                                 gssize len, GPtrArray **problems, GError **err);
+
+/**
  * domcaps_check_domain_probe:
  * @opts: the query; its NULL emulator, arch, machine and virttype are the domain's
  * @doc: (out) (optional): the capabilities checked against, or NULL when none could be had

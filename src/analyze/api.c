@@ -99,11 +99,19 @@ void domcaps_problem_free(domcaps_problem *problem)
 gboolean domcaps_check_domain(const domcaps_doc *doc, const char *domain_xml, gssize len, GPtrArray **problems,
                               GError **err)
 {
+    return domcaps_check_domain_as(doc, NULL, domain_xml, len, problems, err);
+}
+
+gboolean domcaps_check_domain_as(const domcaps_doc *doc, const domcaps_options *opts, const char *domain_xml,
+                                 gssize len, GPtrArray **problems, GError **err)
+{
     g_return_val_if_fail(doc && problems, FALSE);
     *problems = NULL;
     g_autoptr(DcNode) domain = read_domain(domain_xml, len, err);
     if (!domain)
         return FALSE;
+    if (opts)
+        dc_check_domain_override(domain, opts->virttype, opts->arch, opts->machine, opts->emulator);
     *problems = dc_check(dc_doc_root(doc), domain);
     return TRUE;
 }
