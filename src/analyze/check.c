@@ -177,55 +177,81 @@ static gboolean step_matches(const Step *s, const DcNode *parent, const DcNode *
     return (g_strcmp0(v, s->value) == 0) != s->negate;
 }
 
-/* A domain element matched by a rule, with its location. */
+/* A domain element matched by a rule; its location is written only when
+ * a problem is reported (check_loc). */
 typedef struct {
     const DcNode *parent;
     const DcNode *node;
-    char *loc;
 } Match;
 
-static void match_clear(Match *m)
+/* Every element's XPath position among its same-named siblings and their
+ * number (packed: position << 32 | count), counted once per check so that
+ * a domain of many devices costs linear time. */
+static void index_positions(const DcNode *n, GHashTable *positions, GHashTable *parents)
 {
-    g_free(m->loc);
+    guint len = n->children->len;
+    /* few children (the usual case) are counted in place, many through tables */
+    g_autoptr(GHashTable) count = len > 16 ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
+    g_autoptr(GHashTable) seen = len > 16 ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
+    for (guint c = 0; count && c < len; c++) {
+        const char *name = ((const DcNode *)n->children->pdata[c])->name;
+        g_hash_table_insert(count, (gpointer)name,
+                            GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(count, name)) + 1));
+    }
+    for (guint c = 0; c < len; c++) {
+        const DcNode *child = n->children->pdata[c];
+        guint pos = 0, total = 0;
+        if (count) {
+            pos = GPOINTER_TO_UINT(g_hash_table_lookup(seen, child->name)) + 1;
+            g_hash_table_insert(seen, child->name, GUINT_TO_POINTER(pos));
+            total = GPOINTER_TO_UINT(g_hash_table_lookup(count, child->name));
+        } else {
+            for (guint k = 0; k < len; k++) {
+                if (strcmp(((const DcNode *)n->children->pdata[k])->name, child->name) != 0)
+                    continue;
+                total++;
+                pos += k <= c;
+            }
+        }
+        g_hash_table_insert(positions, (gpointer)child, GSIZE_TO_POINTER(((guint64)pos << 32) | total));
+        g_hash_table_insert(parents, (gpointer)child, (gpointer)n);
+        if (child->children->len)
+            index_positions(child, positions, parents);
+    }
 }
 
-/* Matches of @steps[i..] under @node. An element's XPath position among its
- * same-named siblings is shown when there are several: counted once per
- * parent, so a domain of many devices costs linear time. */
-static void collect(const DcNode *parent, const DcNode *node, const char *loc, GArray *steps, guint i, GArray *out)
+/* Matches of @steps[i..] under @node. */
+static void collect(const DcNode *parent, const DcNode *node, GArray *steps, guint i, GArray *out)
 {
     if (i == steps->len) {
-        Match m = { parent, node, g_strdup(loc) };
+        Match m = { parent, node };
         g_array_append_val(out, m);
         return;
     }
     const Step *s = &g_array_index(steps, Step, i);
-    g_autoptr(GHashTable) count = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint c = 0; c < node->children->len; c++) {
         const DcNode *child = node->children->pdata[c];
         if (step_matches(s, node, child))
-            g_hash_table_insert(count, child->name, GUINT_TO_POINTER(1));
+            collect(node, child, steps, i + 1, out);
     }
-    for (guint c = 0; c < node->children->len; c++) {
-        const DcNode *child = node->children->pdata[c];
-        if (g_hash_table_contains(count, child->name))
-            g_hash_table_insert(count, child->name,
-                                GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(count, child->name)) + 1));
+}
+
+/* Where @node is, as XPath says it ("/domain/devices/disk[2]"; a position
+ * is shown when same-named siblings are several), then "/" @tail. */
+static char *check_loc(const DcCheckCtx *ctx, const DcNode *node, const char *tail)
+{
+    g_autoptr(GPtrArray) up = g_ptr_array_new_with_free_func(g_free);
+    for (const DcNode *n = node; n && n != ctx->domain; n = g_hash_table_lookup(ctx->parents, n)) {
+        guint64 packed = GPOINTER_TO_SIZE(g_hash_table_lookup(ctx->positions, n));
+        guint pos = (guint)(packed >> 32), total = (guint)(packed & 0xffffffffu);
+        g_ptr_array_add(up, total > 1 ? g_strdup_printf("/%s[%u]", n->name, pos) : g_strdup_printf("/%s", n->name));
     }
-    for (guint c = 0; c < node->children->len; c++) {
-        const DcNode *child = node->children->pdata[c];
-        if (!g_hash_table_contains(count, child->name))
-            continue;
-        guint pos = GPOINTER_TO_UINT(g_hash_table_lookup(seen, child->name)) + 1;
-        g_hash_table_insert(seen, child->name, GUINT_TO_POINTER(pos));
-        if (!step_matches(s, node, child))
-            continue;
-        guint total = GPOINTER_TO_UINT(g_hash_table_lookup(count, child->name)) - 1;
-        g_autofree char *here = total > 1 ? g_strdup_printf("%s/%s[%u]", loc, child->name, pos)
-                                          : g_strdup_printf("%s/%s", loc, child->name);
-        collect(node, child, here, steps, i + 1, out);
-    }
+    GString *loc = g_string_new("/domain");
+    for (guint i = up->len; i > 0; i--)
+        g_string_append(loc, up->pdata[i - 1]);
+    if (tail && *tail)
+        g_string_append_printf(loc, "/%s", tail);
+    return g_string_free(loc, FALSE);
 }
 
 static const DcNode *caps_find(const DcNode *caps, const char *path)
@@ -317,15 +343,15 @@ static void number_nodes(const DcNode *n, GHashTable *order)
         number_nodes(n->children->pdata[i], order);
 }
 
-/* The value a rule reads from a matched element, where it is, and
- * whether the domain leaves it out (*implied_out: the format's default). */
-static const char *rule_value(const DcCheckRule *r, const Match *m, char **value_loc, gboolean *implied_out)
+/* The value a rule reads from a matched element, and whether the domain
+ * leaves it out (*implied_out: the format's default). Its location is the
+ * element's, then the rule's value spec when that names an attribute. */
+static const char *rule_value(const DcCheckRule *r, const Match *m, gboolean *implied_out)
 {
     const char *spec = r->value;
     const char *slash = strchr(spec, '/');
     const DcNode *parent = m->parent, *src = m->node;
     g_autofree char *child = slash ? g_strndup(spec, slash - spec) : NULL;
-    g_autofree char *base = child ? g_strdup_printf("%s/%s", m->loc, child) : g_strdup(m->loc);
     *implied_out = FALSE;
     if (child) {
         parent = m->node;
@@ -333,7 +359,6 @@ static const char *rule_value(const DcCheckRule *r, const Match *m, char **value
         spec = slash + 1;
     }
     if (spec[0] == '@') {
-        *value_loc = g_strdup_printf("%s/%s", base, spec);
         const char *given = src ? dc_node_get_attr(src, spec + 1) : NULL;
         if (given)
             return given;
@@ -342,10 +367,15 @@ static const char *rule_value(const DcCheckRule *r, const Match *m, char **value
         *implied_out = v != NULL;
         return v;
     }
-    *value_loc = g_steal_pointer(&base);
     if (strcmp(spec, "text()") == 0)
         return src ? src->text : NULL;
     return m->node->name; /* name() */
+}
+
+/* The part of a rule's value spec a location names ("driver/@name", "@type"; not text() or name()). */
+static const char *value_tail(const DcCheckRule *r)
+{
+    return strchr(r->value, '@') ? r->value : NULL;
 }
 
 /* Element text as the domain means it: without the white space around it
@@ -384,6 +414,21 @@ gboolean dc_check_machine_matches(const char *asked, const char *offered)
     return strncmp(offered, base, n) == 0 && offered[n] == '-' && machine_version(offered + n + 1);
 }
 
+static void report_value(DcCheckCtx *ctx, const DcCheckRule *r, const Match *m, const char *v, GPtrArray *allowed,
+                         const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+
+/* A value a table row refuses, located where the row reads it. */
+static void report_value(DcCheckCtx *ctx, const DcCheckRule *r, const Match *m, const char *v, GPtrArray *allowed,
+                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *reason = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_autofree char *loc = check_loc(ctx, m->node, value_tail(r));
+    dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "%s", reason);
+}
+
 static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
 {
     const DcNode *caps = ctx->caps, *domain = ctx->domain;
@@ -392,21 +437,21 @@ static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
         return; /* the document does not describe it */
     g_autoptr(GArray) steps = parse_path(r->element);
     g_autoptr(GArray) matches = g_array_new(FALSE, TRUE, sizeof(Match));
-    g_array_set_clear_func(matches, (GDestroyNotify)match_clear);
-    collect(NULL, domain, "/domain", steps, 0, matches);
+    collect(NULL, domain, steps, 0, matches);
     for (guint i = 0; i < matches->len; i++) {
         const Match *m = &g_array_index(matches, Match, i);
         if (is_off(m->node))
             continue;
         if (r->kind == CHECK_SUPPORTED) {
-            if (!caps_supported(cap))
-                dc_check_report(ctx, m->node, m->loc, m->node->name, NULL, FALSE,
+            if (!caps_supported(cap)) {
+                g_autofree char *loc = check_loc(ctx, m->node, NULL);
+                dc_check_report(ctx, m->node, loc, m->node->name, NULL, FALSE,
                                 "not supported (%s supported='no')", r->caps);
+            }
             continue;
         }
-        g_autofree char *loc = NULL;
         gboolean implied = FALSE;
-        const char *raw = rule_value(r, m, &loc, &implied);
+        const char *raw = rule_value(r, m, &implied);
         g_autofree char *v = g_str_has_suffix(r->value, "text()") ? trimmed(raw) : g_strdup(raw);
         if (!v)
             continue;
@@ -418,7 +463,7 @@ static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
                 break;
             g_autoptr(GPtrArray) allowed = child_values(e, "value");
             if (!contains(allowed, v))
-                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s'%s is not supported", v, note);
+                report_value(ctx, r, m, v, allowed, "'%s'%s is not supported", v, note);
             break;
         }
         case CHECK_MAX: {
@@ -431,9 +476,9 @@ static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
             g_autoptr(GPtrArray) allowed = g_ptr_array_new_with_free_func(g_free);
             g_ptr_array_add(allowed, g_strdup_printf("1-%s", max));
             if (!g_ascii_isdigit(*v) || *end)
-                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s' is not a number", v);
+                report_value(ctx, r, m, v, allowed, "'%s' is not a number", v);
             else if (n > limit)
-                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s' is more than the maximum", v);
+                report_value(ctx, r, m, v, allowed, "'%s' is more than the maximum", v);
             break;
         }
         case CHECK_EQUAL:
@@ -445,7 +490,7 @@ static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
             g_autoptr(GPtrArray) allowed = g_ptr_array_new();
             g_ptr_array_add(allowed, cap->text);
             if (!ok)
-                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s' is not what the capabilities describe", v);
+                report_value(ctx, r, m, v, allowed, "'%s' is not what the capabilities describe", v);
             break;
         }
         case CHECK_CPU_MODE: {
@@ -465,7 +510,7 @@ static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
                     mode = c;
             }
             if (!mode || !caps_supported(mode))
-                dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "'%s'%s is not supported", v, note);
+                report_value(ctx, r, m, v, allowed, "'%s'%s is not supported", v, note);
             break;
         }
         case CHECK_SUPPORTED:
@@ -487,6 +532,11 @@ GPtrArray *dc_check_ctx(DcCheckCtx *ctx)
     g_autoptr(GHashTable) order = g_hash_table_new(NULL, NULL);
     number_nodes(ctx->domain, order);
     ctx->order = order;
+    g_autoptr(GHashTable) positions = g_hash_table_new(NULL, NULL);
+    g_autoptr(GHashTable) parents = g_hash_table_new(NULL, NULL);
+    index_positions(ctx->domain, positions, parents);
+    ctx->positions = positions;
+    ctx->parents = parents;
     ctx->out = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_problem_free);
     const DcNode *n;
     ctx->arch = (n = dc_node_child(ctx->caps, "arch", NULL)) ? n->text : NULL;
@@ -496,7 +546,7 @@ GPtrArray *dc_check_ctx(DcCheckCtx *ctx)
         check_rule(&dc_check_rules[i], ctx);
     dc_rules_run(ctx);
     g_ptr_array_sort(ctx->out, problem_cmp);
-    ctx->order = NULL;
+    ctx->order = ctx->positions = ctx->parents = NULL;
     return g_steal_pointer(&ctx->out);
 }
 

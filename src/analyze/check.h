@@ -30,6 +30,8 @@ typedef struct {
     const char *arch, *machine, *virttype; /* the document's */
     GPtrArray *out;              /* domcaps_problem */
     GHashTable *order;           /* domain node -> document position */
+    GHashTable *positions;       /* domain node -> position among same-named siblings (check.c) */
+    GHashTable *parents;         /* domain node -> its parent */
 } DcCheckCtx;
 
 /* The problems of @domain against the context's document and host, in
