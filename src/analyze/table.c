@@ -95,6 +95,7 @@ static void describe(DcFact *f)
         const char *s = steps->pdata[i];
         g_autofree char *piece = NULL;
         const char *named = strstr(s, "[@name='");
+        const char *modeled = strstr(s, "[@model='");
         const char *texted = strstr(s, "[.='");
         if (strcmp(s, "@supported") == 0)
             continue;
@@ -102,6 +103,8 @@ static void describe(DcFact *f)
             piece = g_strdup(s + 1);
         else if (named)
             piece = g_strndup(named + 8, without_close(named + 8));
+        else if (modeled)
+            piece = g_strdup_printf("%.*s %.*s", (int)(modeled - s), s, (int)without_close(modeled + 9), modeled + 9);
         else if (texted)
             piece = g_strdup_printf("%.*s %.*s", (int)(texted - s), s, (int)without_close(texted + 4), texted + 4);
         else
@@ -146,6 +149,23 @@ static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
            (strcmp(n->name, "model") == 0 && g_strcmp0(dc_node_get_attr(parent, "name"), "custom") == 0);
 }
 
+/* <blockers model='M'><feature name='F'/>...: keyed by the model, its
+ * features the members (documents list them in any order of models). */
+static gboolean is_blockers(const DcNode *n)
+{
+    return strcmp(n->name, "blockers") == 0 && dc_node_get_attr(n, "model");
+}
+
+static void add_blockers(GPtrArray *out, GHashTable *seen, const char *path, const DcNode *b)
+{
+    g_autofree char *bpath = g_strdup_printf("%s/blockers[@model='%s']", path, dc_node_get_attr(b, "model"));
+    for (guint i = 0; i < b->children->len; i++) {
+        const char *feature = dc_node_get_attr(b->children->pdata[i], "name");
+        if (feature)
+            add_fact(out, seen, bpath, feature, NULL);
+    }
+}
+
 static void walk(const DcNode *n, const char *path, GPtrArray *out, GHashTable *seen)
 {
     g_autoptr(GHashTable) step_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -158,6 +178,10 @@ static void walk(const DcNode *n, const char *path, GPtrArray *out, GHashTable *
                                                      (const char *)c->attr_names->pdata[a]);
                 add_fact(out, seen, p, NULL, c->attr_values->pdata[a]);
             }
+            continue;
+        }
+        if (is_blockers(c)) {
+            add_blockers(out, seen, path, c);
             continue;
         }
         const char *name_attr = dc_node_get_attr(c, "name");

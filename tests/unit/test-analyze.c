@@ -534,6 +534,32 @@ static void test_diff(void)
     g_assert_nonnull(strstr(back, "+ devices/disk/enum[@name='bus']: ide\n"));
 }
 
+/* Blockers are keyed by their model: the order documents list them in
+ * does not matter, and each blocking feature is a member. */
+static void test_diff_blockers(void)
+{
+    const char *head = "<domainCapabilities><path>/q</path><domain>kvm</domain><arch>x86_64</arch>"
+                       "<cpu><mode name='custom' supported='yes'>"
+                       "<model usable='no'>Conroe</model><model usable='no'>Cooperlake</model>";
+    g_autofree char *a_xml = g_strconcat(head, "<blockers model='Conroe'><feature name='pni'/></blockers>"
+        "<blockers model='Cooperlake'><feature name='avx512f'/><feature name='hle'/></blockers>"
+        "</mode></cpu></domainCapabilities>", NULL);
+    g_autofree char *b_xml = g_strconcat(head, "<blockers model='Cooperlake'><feature name='avx512f'/></blockers>"
+        "<blockers model='Conroe'><feature name='pni'/><feature name='ssse3'/></blockers>"
+        "</mode></cpu></domainCapabilities>", NULL);
+    GError *err = NULL;
+    g_autoptr(domcaps_doc) a = domcaps_doc_new_from_xml(a_xml, -1, &err);
+    g_assert_no_error(err);
+    g_autoptr(domcaps_doc) b = domcaps_doc_new_from_xml(b_xml, -1, &err);
+    g_assert_no_error(err);
+    guint n = 0;
+    g_autofree char *d = domcaps_diff(a, b, &n);
+    g_assert_cmpstr(d, ==,
+        "+ cpu/mode[@name='custom']/blockers[@model='Conroe']: ssse3\n"
+        "- cpu/mode[@name='custom']/blockers[@model='Cooperlake']: hle\n");
+    g_assert_cmpuint(n, ==, 2);
+}
+
 static void test_table(void)
 {
     g_autoptr(domcaps_doc) pc = load_doc("analyze/caps/x86_64-tcg-pc.xml");
@@ -578,6 +604,7 @@ int main(int argc, char **argv)
     g_test_add_func("/analyze/intersect/pc-q35", test_intersect_pc_q35);
     g_test_add_func("/analyze/intersect/rules", test_intersect_rules);
     g_test_add_func("/analyze/diff", test_diff);
+    g_test_add_func("/analyze/diff/blockers", test_diff_blockers);
     g_test_add_func("/analyze/table", test_table);
     return g_test_run();
 }
