@@ -26,7 +26,7 @@ static GOptionEntry entries[] = {
 };
 
 typedef struct {
-    char *emulator;
+    char *emulator;          /* NULL: the one for --arch */
     domcaps_doc *doc;
     GError *err;
 } Job;
@@ -37,7 +37,8 @@ static void run_job(gpointer data, gpointer user_data)
 {
     Job *job = data;
     domcaps_options o = base;
-    o.emulator = job->emulator;
+    if (job->emulator)
+        o.emulator = job->emulator;
     job->doc = domcaps_get(&o, &job->err);
 }
 
@@ -59,13 +60,33 @@ static int probe_all(GPtrArray *emulators, GPtrArray *docs)
         }
         /* Not a target libvirt (so domcaps) serves: left out, not a failure. */
         gboolean skip = jobs[i].err->code == DOMCAPS_ERROR_NOT_QEMU || jobs[i].err->code == DOMCAPS_ERROR_INVALID_ARG;
-        fprintf(stderr, "domcaps: %s %s: %s\n", skip ? "skipped" : "failed", jobs[i].emulator, jobs[i].err->message);
+        fprintf(stderr, "domcaps: %s %s: %s\n", skip ? "skipped" : "failed",
+                jobs[i].emulator ? jobs[i].emulator : base.arch, jobs[i].err->message);
         if (!skip)
             rc = 1;
         g_error_free(jobs[i].err);
     }
     g_free(jobs);
     return rc;
+}
+
+/* The emulators to probe: the arguments and --emulatorbin, the one for
+ * --arch (NULL, resolved by the probe), or every installed one when
+ * neither these nor --caps name any. */
+static GPtrArray *columns_to_probe(const domcaps_options *opts, int argc, char **argv)
+{
+    GPtrArray *emulators = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 1; i < argc; i++)
+        g_ptr_array_add(emulators, g_strdup(argv[i]));
+    if (opts->emulator)
+        g_ptr_array_add(emulators, g_strdup(opts->emulator));
+    if (!emulators->len && opts->arch)
+        g_ptr_array_add(emulators, NULL);
+    if (!emulators->len && !opt_caps) {
+        g_ptr_array_unref(emulators);
+        return dc_installed_emulators();
+    }
+    return emulators;
 }
 
 int dc_cmd_matrix(int argc, char **argv)
@@ -77,8 +98,10 @@ int dc_cmd_matrix(int argc, char **argv)
         "(or of the EMULATORs given, or of --caps documents): a row per feature,\n"
         "enum value and CPU model, a column per target, each with its default\n"
         "machine and kvm where usable (--virttype qemu for TCG everywhere).\n"
-        "Documents of chosen machines (domcaps --machine virt ... > FILE) can be\n"
-        "given with --caps.\n\n"
+        "The probe options apply to every column: --machine probes that machine\n"
+        "(or alias) of each emulator, --emulatorbin adds a column, --arch the\n"
+        "emulator for that arch, --replay answers the one column from a\n"
+        "transcript. Saved documents can be given with --caps.\n\n"
         "Exit status: 0 printed, 1 error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_add_group(ctx, dc_cli_probe_group());
@@ -86,11 +109,6 @@ int dc_cmd_matrix(int argc, char **argv)
         return 1;
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     dc_cli_probe_options(&opts);
-    if (opts.emulator || opts.replay || opts.arch || opts.machine) {
-        fprintf(stderr, "domcaps: matrix takes emulator paths as arguments, not --emulatorbin/--arch/--machine/"
-                        "--replay\n");
-        return 1;
-    }
     g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
     int rc = 0;
     if (opt_caps) {
@@ -100,15 +118,12 @@ int dc_cmd_matrix(int argc, char **argv)
         while (read->len)
             g_ptr_array_add(docs, g_ptr_array_steal_index(read, 0));
     }
-    if (argc > 1 || !opt_caps) {
-        g_autoptr(GPtrArray) emulators = NULL;
-        if (argc > 1) {
-            emulators = g_ptr_array_new_with_free_func(g_free);
-            for (int i = 1; i < argc; i++)
-                g_ptr_array_add(emulators, g_strdup(argv[i]));
-        } else {
-            emulators = dc_installed_emulators();
-        }
+    g_autoptr(GPtrArray) emulators = columns_to_probe(&opts, argc, argv);
+    if (opts.replay && emulators->len != 1) {
+        fprintf(stderr, "domcaps: --replay answers one column: give one emulator (or --arch)\n");
+        return 1;
+    }
+    if (emulators->len) {
         base = opts;
         rc = probe_all(emulators, docs);
     }
