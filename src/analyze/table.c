@@ -437,6 +437,10 @@ static const char html_head[] =
     "thead th { position: sticky; top: 0; background: #f6f8fa; vertical-align: bottom; }\n"
     "thead th small { display: block; font-weight: normal; color: #57606a; }\n"
     "tbody th { text-align: left; font-weight: normal; white-space: nowrap; }\n"
+    /* the capability column stays in view when a wide table scrolls sideways */
+    "thead th:first-child, tbody th[scope=row] { position: sticky; left: 0; z-index: 1; }\n"
+    "thead th:first-child { z-index: 2; }\n"
+    "tbody th[scope=row] { background: #fff; }\n"
     "tr.section th { background: #ddf4ff; font-weight: bold; }\n"
     "td { text-align: center; white-space: nowrap; }\n"
     "td.yes { background: #dafbe1; color: #116329; }\n"
@@ -504,10 +508,12 @@ static void render_html(GString *out, const DcNode *const *docs, char **cols, gu
         html_escaped(out, doc_text(docs[i], "path"));
         g_string_append(out, "\">");
         html_escaped(out, cols[i]);
-        /* the machine and domain type, unless the heading says them already */
+        /* the machine and domain type, unless the heading says them already
+         * (as a word: "microvm" is not said by "x86_64-microvm") */
+        g_auto(GStrv) words = g_strsplit(cols[i], " ", -1);
         const char *more[] = { doc_text(docs[i], "machine"), doc_text(docs[i], "domain") };
         for (gsize k = 0; k < G_N_ELEMENTS(more); k++) {
-            if (!*more[k] || strstr(cols[i], more[k]))
+            if (!*more[k] || g_strv_contains((const char *const *)words, more[k]))
                 continue;
             g_string_append(out, "<small>");
             html_escaped(out, more[k]);
