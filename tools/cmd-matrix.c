@@ -12,7 +12,7 @@
 
 int dc_cmd_matrix(int argc, char **argv);
 
-static char *opt_html;
+static char *opt_html, *opt_format;
 static char **opt_caps;
 static gboolean opt_differences;
 
@@ -22,6 +22,7 @@ static GOptionEntry entries[] = {
     { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a column from this domainCapabilities XML instead "
       "of a probe (repeatable)", "FILE" },
     { "differences", 0, 0, G_OPTION_ARG_NONE, &opt_differences, "only the rows that are not the same for all", NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output: text (default) or json", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -107,6 +108,13 @@ int dc_cmd_matrix(int argc, char **argv)
     g_option_context_add_group(ctx, dc_cli_probe_group());
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
+    gboolean json = FALSE;
+    if (!dc_cli_json_format(opt_format, &json))
+        return 1;
+    if (json && opt_html) {
+        fprintf(stderr, "domcaps: --html and --format json are two outputs: choose one\n");
+        return 1;
+    }
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     dc_cli_probe_options(&opts);
     g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
@@ -131,7 +139,7 @@ int dc_cmd_matrix(int argc, char **argv)
         fprintf(stderr, "domcaps: no emulator to show\n");
         return 1;
     }
-    guint flags = (opt_html ? DOMCAPS_TABLE_HTML : DOMCAPS_TABLE_TEXT) |
+    guint flags = (opt_html ? DOMCAPS_TABLE_HTML : json ? DOMCAPS_TABLE_JSON : DOMCAPS_TABLE_TEXT) |
                   (opt_differences ? DOMCAPS_TABLE_DIFFERENCES : 0);
     g_autofree char *out = domcaps_table((const domcaps_doc *const *)docs->pdata, NULL, docs->len, flags, NULL);
     if (!dc_cli_write(opt_html ? opt_html : "-", out))

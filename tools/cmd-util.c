@@ -145,3 +145,13 @@ void dc_cli_json_string(GString *out, const char *s)
     }
     g_string_append_c(out, '"');
 }
+
+gboolean dc_cli_json_format(const char *format, gboolean *json)
+{
+    *json = g_strcmp0(format, "json") == 0;
+    if (format && !*json && strcmp(format, "text") != 0) {
+        fprintf(stderr, "domcaps: unknown format '%s' (text or json)\n", format);
+        return FALSE;
+    }
+    return TRUE;
+}

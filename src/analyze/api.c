@@ -130,6 +130,11 @@ char *domcaps_diff(const domcaps_doc *a, const domcaps_doc *b, guint *n_changes)
     return dc_diff(dc_doc_root(a), dc_doc_root(b), n_changes);
 }
 
+char *domcaps_diff_json(const domcaps_doc *a, const domcaps_doc *b, guint *n_changes)
+{
+    return dc_diff_format(dc_doc_root(a), dc_doc_root(b), TRUE, n_changes);
+}
+
 char *domcaps_table(const domcaps_doc *const *docs, const char *const *labels, guint n,
                     domcaps_table_flags flags, guint *n_rows)
 {
@@ -137,7 +142,8 @@ char *domcaps_table(const domcaps_doc *const *docs, const char *const *labels, g
     for (guint i = 0; i < n; i++)
         roots[i] = dc_doc_root(docs[i]);
     DcTableFlags f = ((flags & DOMCAPS_TABLE_HTML) ? DC_TABLE_HTML : 0) |
-                     ((flags & DOMCAPS_TABLE_DIFFERENCES) ? DC_TABLE_DIFFERENCES : 0);
+                     ((flags & DOMCAPS_TABLE_DIFFERENCES) ? DC_TABLE_DIFFERENCES : 0) |
+                     ((flags & DOMCAPS_TABLE_JSON) ? DC_TABLE_JSON : 0);
     return dc_table(roots, labels, n, f, n_rows);
 }
 

@@ -3,6 +3,7 @@
 #include "analyze/compare.h"
 #include "config.h"
 #include "domcaps.h"
+#include <json-c/json.h>
 
 void dc_append_one_line(GString *out, const char *s)
 {
@@ -257,33 +258,86 @@ static void fact_line(GString *out, char sign, const DcFact *f, const char *new_
     g_string_append_c(out, '\n');
 }
 
-char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
+/* One change of a diff: the fact in A (NULL: added), in B (NULL: removed). */
+typedef struct {
+    const DcFact *a, *b;
+} Change;
+
+/* The changes from @fa to @fb, in the merged document order. */
+static GArray *changes_of(GPtrArray *fa, GPtrArray *fb)
 {
-    g_autoptr(GPtrArray) fa = dc_facts_of(a);
-    g_autoptr(GPtrArray) fb = dc_facts_of(b);
     g_autoptr(GHashTable) ha = index_facts(fa);
     g_autoptr(GHashTable) hb = index_facts(fb);
     g_autoptr(GPtrArray) order = g_ptr_array_new();
     g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
     merge_order(order, present, fa);
     merge_order(order, present, fb);
-    GString *out = g_string_new(NULL);
-    guint n = 0;
+    GArray *changes = g_array_new(FALSE, FALSE, sizeof(Change));
     for (guint i = 0; i < order->len; i++) {
-        const DcFact *x = g_hash_table_lookup(ha, order->pdata[i]);
-        const DcFact *y = g_hash_table_lookup(hb, order->pdata[i]);
-        if (x && y) {
-            if (g_strcmp0(x->value, y->value) == 0)
-                continue;
-            fact_line(out, '~', x, y->value);
-        } else {
-            fact_line(out, x ? '-' : '+', x ? x : y, NULL);
-        }
-        n++;
+        Change c = { g_hash_table_lookup(ha, order->pdata[i]), g_hash_table_lookup(hb, order->pdata[i]) };
+        if (!(c.a && c.b && g_strcmp0(c.a->value, c.b->value) == 0))
+            g_array_append_val(changes, c);
     }
+    return changes;
+}
+
+static void diff_text(GString *out, const Change *c)
+{
+    if (c->a && c->b)
+        fact_line(out, '~', c->a, c->b->value);
+    else
+        fact_line(out, c->a ? '-' : '+', c->a ? c->a : c->b, NULL);
+}
+
+/* {"change": "removed"|"added"|"changed", "path", "member" or "value"/"old"/"new", "section", "label"} */
+static json_object *diff_json(const Change *c)
+{
+    const DcFact *f = c->a ? c->a : c->b;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "change", json_object_new_string(c->a && c->b ? "changed" : c->a ? "removed"
+                                                                                                : "added"));
+    json_object_object_add(o, "path", json_object_new_string(f->path));
+    if (f->member)
+        json_object_object_add(o, "member", json_object_new_string(f->member));
+    else if (c->a && c->b) {
+        json_object_object_add(o, "old", json_object_new_string(c->a->value ? c->a->value : ""));
+        json_object_object_add(o, "new", json_object_new_string(c->b->value ? c->b->value : ""));
+    } else {
+        json_object_object_add(o, "value", json_object_new_string(f->value ? f->value : ""));
+    }
+    json_object_object_add(o, "section", json_object_new_string(f->section));
+    json_object_object_add(o, "label", json_object_new_string(f->label));
+    return o;
+}
+
+char *dc_diff_format(const DcNode *a, const DcNode *b, gboolean json, guint *n_changes)
+{
+    g_autoptr(GPtrArray) fa = dc_facts_of(a);
+    g_autoptr(GPtrArray) fb = dc_facts_of(b);
+    g_autoptr(GArray) changes = changes_of(fa, fb);
     if (n_changes)
-        *n_changes = n;
+        *n_changes = changes->len;
+    if (json) {
+        json_object *list = json_object_new_array();
+        for (guint i = 0; i < changes->len; i++)
+            json_object_array_add(list, diff_json(&g_array_index(changes, Change, i)));
+        json_object *root = json_object_new_object();
+        json_object_object_add(root, "changes", list);
+        json_object_object_add(root, "count", json_object_new_int((int)changes->len));
+        char *text = g_strdup_printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(root);
+        return text;
+    }
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < changes->len; i++)
+        diff_text(out, &g_array_index(changes, Change, i));
     return g_string_free(out, FALSE);
+}
+
+char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
+{
+    return dc_diff_format(a, b, FALSE, n_changes);
 }
 
 /* ---- the table ---- */
@@ -557,6 +611,41 @@ static void render_html(GString *out, const DcNode *const *docs, char **cols, gu
     g_string_append(out, "</body>\n</html>\n");
 }
 
+/* {"columns": [{"label", "path", "arch", "machine", "domain"}],
+ *  "rows": [{"section", "label", "path", "member"?, "differs", "cells": [value or null per column]}]} */
+static void render_json(GString *out, const DcNode *const *docs, char **cols, guint n, GPtrArray *rows)
+{
+    json_object *root = json_object_new_object(), *columns = json_object_new_array(), *list = json_object_new_array();
+    static const char *const identity_keys[] = { "path", "arch", "machine", "domain" };
+    for (guint i = 0; i < n; i++) {
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "label", json_object_new_string(cols[i]));
+        for (gsize k = 0; k < G_N_ELEMENTS(identity_keys); k++)
+            json_object_object_add(c, identity_keys[k], json_object_new_string(doc_text(docs[i], identity_keys[k])));
+        json_object_array_add(columns, c);
+    }
+    for (guint r = 0; r < rows->len; r++) {
+        const Row *row = rows->pdata[r];
+        json_object *o = json_object_new_object(), *cells = json_object_new_array();
+        json_object_object_add(o, "section", json_object_new_string(row->fact->section));
+        json_object_object_add(o, "label", json_object_new_string(row->fact->label));
+        json_object_object_add(o, "path", json_object_new_string(row->fact->path));
+        if (row->fact->member)
+            json_object_object_add(o, "member", json_object_new_string(row->fact->member));
+        json_object_object_add(o, "differs", json_object_new_boolean(row->differs));
+        for (guint i = 0; i < n; i++)
+            json_object_array_add(cells, row->cells[i] ? json_object_new_string(row->cells[i]) : NULL);
+        json_object_object_add(o, "cells", cells);
+        json_object_array_add(list, o);
+    }
+    json_object_object_add(root, "columns", columns);
+    json_object_object_add(root, "rows", list);
+    g_string_append(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    g_string_append_c(out, '\n');
+    json_object_put(root);
+}
+
 static void row_free(Row *r)
 {
     g_free(r->cells);
@@ -610,6 +699,8 @@ char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, Dc
     GString *out = g_string_new(NULL);
     if (flags & DC_TABLE_HTML)
         render_html(out, docs, cols, n, grouped);
+    else if (flags & DC_TABLE_JSON)
+        render_json(out, docs, cols, n, grouped);
     else
         render_text(out, docs, cols, n, grouped);
     if (n_rows)

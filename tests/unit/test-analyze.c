@@ -532,6 +532,12 @@ static void test_diff(void)
     g_autofree char *back = domcaps_diff(q35, pc, &n);
     g_assert_cmpuint(n, ==, 6);
     g_assert_nonnull(strstr(back, "+ devices/disk/enum[@name='bus']: ide\n"));
+    /* the same changes as data */
+    g_autofree char *json = domcaps_diff_json(pc, q35, &n);
+    g_assert_cmpuint(n, ==, 6);
+    g_assert_nonnull(strstr(json, "\"count\":6"));
+    g_assert_nonnull(strstr(json, "\"change\":\"removed\",\n      \"path\":\"devices/disk/enum[@name='bus']\",\n"
+                                  "      \"member\":\"ide\""));
 }
 
 /* Blockers are keyed by their model: the order documents list them in
