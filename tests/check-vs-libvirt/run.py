@@ -103,11 +103,19 @@ class Libvirt:
     def lost(self, err):
         return any(s in (err.get_error_message() or "") for s in self.LOST)
 
+    # Failures of the machinery, not of the domain (another test's daemon or
+    # chroot moving cgroups under us): the domain is tried again.
+    TRANSIENT = ("/cgroup", "monitor socket did not show up", "Timed out during operation")
+
     def verdict(self, name, xml):
         for _ in range(5):
             conn = self.conn
             try:
-                return self.attempt(conn, name, xml)
+                ok, why = self.attempt(conn, name, xml)
+                if not ok and any(t in why for t in self.TRANSIENT):
+                    time.sleep(1)
+                    continue
+                return ok, why
             except self.lv.libvirtError as e:
                 if not self.lost(e):
                     raise
