@@ -6,12 +6,9 @@
 #include "analyze/cpu-features.h"
 #include "cpu/x86map.h"
 #include <string.h>
-#include <fcntl.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
+#include "host/kvm-guest.h"
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
-#include <linux/kvm.h>
 #define DC_HAVE_X86 1
 #endif
 
@@ -52,20 +49,12 @@ static gboolean host_item(const DcHost *host, const X86Item *want, X86Item *got)
         memcpy(got->r, r, sizeof(r));
         return TRUE;
     }
-    g_autofree char *dev = dc_host_path(host, "/dev/kvm");
-    int fd = open(dev, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return FALSE;
-    struct {
-        struct kvm_msrs head;
-        struct kvm_msr_entry entry;
-    } m = { .head.nmsrs = 1, .entry.index = want->in };
-    int n = ioctl(fd, KVM_GET_MSRS, &m);
-    close(fd);
-    got->r[EAX] = (guint32)m.entry.data;
-    got->r[EDX] = (guint32)(m.entry.data >> 32);
+    guint64 v = 0;
+    gboolean ok = dc_kvm_feature_msr(host, want->in, &v);
+    got->r[EAX] = (guint32)v;
+    got->r[EDX] = (guint32)(v >> 32);
     got->r[EBX] = got->r[ECX] = 0;
-    return n == 1;
+    return ok;
 }
 
 static gboolean host_has(const DcHost *host, const GArray *data)
@@ -108,12 +97,11 @@ void dc_mode_features(const DcX86Map *map, const DcNode *mode, GHashTable *set, 
         const X86Feature *known = name ? dc_x86_map_feature(map, name) : NULL;
         if (strcmp(f->name, "feature") != 0 || !known)
             continue;
-        if (g_strcmp0(dc_node_get_attr(f, "policy"), "disable") == 0) {
-            if (with_model)
-                g_hash_table_remove(set, known->name);
-        }
-        else
+        gboolean disabled = g_strcmp0(dc_node_get_attr(f, "policy"), "disable") == 0;
+        if (!disabled)
             g_hash_table_add(set, known->name);
+        else if (with_model)
+            g_hash_table_remove(set, known->name);
     }
 }
 

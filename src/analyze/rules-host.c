@@ -103,21 +103,17 @@ static const struct {
     { "dbus", "ui-dbus.so" },
 };
 
-static const char *const module_dirs[] = {
-    "/usr/lib/x86_64-linux-gnu/qemu", "/usr/lib/aarch64-linux-gnu/qemu", "/usr/lib64/qemu", "/usr/lib/qemu", NULL,
-};
-
 static void display_module(DcCheckCtx *ctx, const DcNode *g)
 {
     const char *type = dc_node_get_attr(g, "type");
     gboolean modular = FALSE;
-    for (const char *const *d = module_dirs; *d; d++)
+    for (const char *const *d = dc_qemu_module_dirs; *d; d++)
         modular |= dc_host_exists(ctx->host, *d);
     for (gsize i = 0; modular && type && i < G_N_ELEMENTS(display_modules); i++) {
         if (strcmp(type, display_modules[i].type) != 0)
             continue;
         gboolean found = FALSE;
-        for (const char *const *d = module_dirs; *d && !found; d++) {
+        for (const char *const *d = dc_qemu_module_dirs; *d && !found; d++) {
             g_autofree char *p = g_strdup_printf("%s/%s", *d, display_modules[i].module);
             found = dc_host_exists(ctx->host, p);
         }

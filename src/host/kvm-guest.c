@@ -129,6 +129,26 @@ static void from_kvm(const DcHost *host, DcKvmGuest *out)
 }
 #endif
 
+gboolean dc_kvm_feature_msr(const DcHost *host, guint32 index, guint64 *value)
+{
+#ifdef DC_HAVE_KVM_X86
+    g_autofree char *dev = dc_host_path(host, "/dev/kvm");
+    int fd = open(dev, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return FALSE;
+    OneMsr m = { .head.nmsrs = 1, .entry.index = index };
+    int n = ioctl(fd, KVM_GET_MSRS, &m);
+    close(fd);
+    *value = m.entry.data;
+    return n == 1;
+#else
+    (void)host;
+    (void)index;
+    (void)value;
+    return FALSE;
+#endif
+}
+
 void dc_kvm_guest_caps(const DcHost *host, DcKvmGuest *out)
 {
     static GMutex lock;

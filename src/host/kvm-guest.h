@@ -20,3 +20,7 @@ typedef struct {
 /* Fill @out; out->known is FALSE when KVM cannot be asked (no /dev/kvm,
  * not x86). Asked once per process and root. */
 void dc_kvm_guest_caps(const DcHost *host, DcKvmGuest *out);
+
+/* A feature MSR as KVM offers it to guests (KVM_GET_MSRS on /dev/kvm:
+ * IA32_ARCH_CAPABILITIES...). FALSE when KVM cannot say. */
+gboolean dc_kvm_feature_msr(const DcHost *host, guint32 index, guint64 *value);
