@@ -110,18 +110,29 @@ static int name_cmp(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-char *dc_feature_set_missing(GHashTable *want, GHashTable *have)
+/* The members of @want that are (@in_have) or are not in @have, sorted, joined. */
+static char *join_members(GHashTable *want, GHashTable *have, gboolean in_have)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new();
     GHashTableIter it;
     gpointer k;
     g_hash_table_iter_init(&it, want);
     while (g_hash_table_iter_next(&it, &k, NULL))
-        if (!g_hash_table_contains(have, k))
+        if (g_hash_table_contains(have, k) == in_have)
             g_ptr_array_add(names, k);
     if (!names->len)
         return NULL;
     g_ptr_array_sort(names, name_cmp);
     g_ptr_array_add(names, NULL);
     return g_strjoinv(", ", (char **)names->pdata);
+}
+
+char *dc_feature_set_missing(GHashTable *want, GHashTable *have)
+{
+    return join_members(want, have, FALSE);
+}
+
+char *dc_feature_set_common(GHashTable *want, GHashTable *have)
+{
+    return join_members(want, have, TRUE);
 }

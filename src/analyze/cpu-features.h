@@ -25,3 +25,5 @@ void dc_mode_features(const DcX86Map *map, const DcNode *mode, GHashTable *set, 
 
 /* "a, b, c": the members of @want not in @have, sorted; NULL when none. */
 char *dc_feature_set_missing(GHashTable *want, GHashTable *have);
+/* The same of the members of @want in @have. */
+char *dc_feature_set_common(GHashTable *want, GHashTable *have);

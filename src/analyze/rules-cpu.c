@@ -118,20 +118,17 @@ static void compare(DcCheckCtx *ctx, const CpuAsk *a, GHashTable *host, GHashTab
     if (strcmp(a->check, "none") != 0) {
         g_autoptr(GHashTable) forbidden = dc_feature_set_new();
         asked_features(a, "forbid", NULL, forbidden);
-        g_autoptr(GHashTable) lacking = dc_feature_set_new();
-        g_autofree char *allowed = dc_feature_set_missing(forbidden, host);
-        g_autofree char *present = dc_feature_set_missing(forbidden, lacking);
-        if (present && g_strcmp0(present, allowed) != 0)
+        g_autofree char *present = dc_feature_set_common(forbidden, host);
+        if (present)
             dc_check_report(ctx, a->cpu, "/domain/cpu/feature/@policy", "forbid", (const char *const[]){
                             "policy='disable'", "check='none'", NULL }, FALSE,
-                            "the host CPU has forbidden features (forbidden: %s)", present);
+                            "the host CPU has the forbidden features %s", present);
     }
     if (strcmp(a->mode, "custom") != 0 || !a->model || strcmp(a->check, "none") == 0)
         return;
     g_autofree char *missing = dc_feature_set_missing(want, host);
     if (missing) {
-        g_autofree char *loc = g_strdup("/domain/cpu/model");
-        dc_check_report(ctx, a->cpu, loc, a->model, (const char *const[]){ "check='none' (QEMU drops them)",
+        dc_check_report(ctx, a->cpu, "/domain/cpu/model", a->model, (const char *const[]){ "check='none' (QEMU drops them)",
                         "a model the host runs", NULL }, FALSE,
                         "'%s' with check='%s': the host CPU lacks %s", a->model, a->check, missing);
         return;
