@@ -429,6 +429,73 @@ static void report_value(DcCheckCtx *ctx, const DcCheckRule *r, const Match *m, 
     dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "%s", reason);
 }
 
+/* One value a table row reads (@v, from the matched element @m) against
+ * the capability element @cap. */
+static void check_value(DcCheckCtx *ctx, const DcCheckRule *r, const DcNode *cap, const Match *m, const char *v,
+                        const char *note)
+{
+    switch (r->kind) {
+    case CHECK_ENUM: {
+        const DcNode *e = caps_supported(cap) ? dc_node_child(cap, "enum", r->arg) : NULL;
+        if (!e)
+            break;
+        g_autoptr(GPtrArray) allowed = child_values(e, "value");
+        if (!contains(allowed, v))
+            report_value(ctx, r, m, v, allowed, "'%s'%s is not supported", v, note);
+        break;
+    }
+    case CHECK_MAX: {
+        const char *max = dc_node_get_attr(cap, r->arg);
+        if (!max)
+            break;
+        char *end = NULL;
+        guint64 n = g_ascii_strtoull(v, &end, 10);
+        guint64 limit = g_ascii_strtoull(max, NULL, 10);
+        g_autoptr(GPtrArray) allowed = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(allowed, g_strdup_printf("1-%s", max));
+        if (!g_ascii_isdigit(*v) || *end)
+            report_value(ctx, r, m, v, allowed, "'%s' is not a number", v);
+        else if (n > limit)
+            report_value(ctx, r, m, v, allowed, "'%s' is more than the maximum", v);
+        break;
+    }
+    case CHECK_EQUAL:
+    case CHECK_MACHINE: {
+        if (!cap->text)
+            break;
+        gboolean ok = r->kind == CHECK_EQUAL ? strcmp(v, cap->text) == 0
+                                             : dc_check_machine_matches(v, cap->text);
+        g_autoptr(GPtrArray) allowed = g_ptr_array_new();
+        g_ptr_array_add(allowed, cap->text);
+        if (!ok)
+            report_value(ctx, r, m, v, allowed, "'%s' is not what the capabilities describe", v);
+        break;
+    }
+    case CHECK_CPU_MODE: {
+        /* custom mode without a model asks for no CPU in particular */
+        if (strcmp(v, "custom") == 0 && !dc_node_child(m->node, "model", NULL))
+            break;
+        const DcNode *mode = NULL;
+        g_autoptr(GPtrArray) allowed = g_ptr_array_new();
+        for (guint k = 0; k < cap->children->len; k++) {
+            const DcNode *c = cap->children->pdata[k];
+            const char *name = dc_node_get_attr(c, "name");
+            if (strcmp(c->name, "mode") != 0 || !name)
+                continue;
+            if (caps_supported(c))
+                g_ptr_array_add(allowed, (gpointer)name);
+            if (strcmp(name, v) == 0)
+                mode = c;
+        }
+        if (!mode || !caps_supported(mode))
+            report_value(ctx, r, m, v, allowed, "'%s'%s is not supported", v, note);
+        break;
+    }
+    case CHECK_SUPPORTED:
+        break;
+    }
+}
+
 static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
 {
     const DcNode *caps = ctx->caps, *domain = ctx->domain;
@@ -456,66 +523,7 @@ static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
         if (!v)
             continue;
         const char *note = implied ? " (the default)" : "";
-        switch (r->kind) {
-        case CHECK_ENUM: {
-            const DcNode *e = caps_supported(cap) ? dc_node_child(cap, "enum", r->arg) : NULL;
-            if (!e)
-                break;
-            g_autoptr(GPtrArray) allowed = child_values(e, "value");
-            if (!contains(allowed, v))
-                report_value(ctx, r, m, v, allowed, "'%s'%s is not supported", v, note);
-            break;
-        }
-        case CHECK_MAX: {
-            const char *max = dc_node_get_attr(cap, r->arg);
-            if (!max)
-                break;
-            char *end = NULL;
-            guint64 n = g_ascii_strtoull(v, &end, 10);
-            guint64 limit = g_ascii_strtoull(max, NULL, 10);
-            g_autoptr(GPtrArray) allowed = g_ptr_array_new_with_free_func(g_free);
-            g_ptr_array_add(allowed, g_strdup_printf("1-%s", max));
-            if (!g_ascii_isdigit(*v) || *end)
-                report_value(ctx, r, m, v, allowed, "'%s' is not a number", v);
-            else if (n > limit)
-                report_value(ctx, r, m, v, allowed, "'%s' is more than the maximum", v);
-            break;
-        }
-        case CHECK_EQUAL:
-        case CHECK_MACHINE: {
-            if (!cap->text)
-                break;
-            gboolean ok = r->kind == CHECK_EQUAL ? strcmp(v, cap->text) == 0
-                                                 : dc_check_machine_matches(v, cap->text);
-            g_autoptr(GPtrArray) allowed = g_ptr_array_new();
-            g_ptr_array_add(allowed, cap->text);
-            if (!ok)
-                report_value(ctx, r, m, v, allowed, "'%s' is not what the capabilities describe", v);
-            break;
-        }
-        case CHECK_CPU_MODE: {
-            /* custom mode without a model asks for no CPU in particular */
-            if (strcmp(v, "custom") == 0 && !dc_node_child(m->node, "model", NULL))
-                break;
-            const DcNode *mode = NULL;
-            g_autoptr(GPtrArray) allowed = g_ptr_array_new();
-            for (guint k = 0; k < cap->children->len; k++) {
-                const DcNode *c = cap->children->pdata[k];
-                const char *name = dc_node_get_attr(c, "name");
-                if (strcmp(c->name, "mode") != 0 || !name)
-                    continue;
-                if (caps_supported(c))
-                    g_ptr_array_add(allowed, (gpointer)name);
-                if (strcmp(name, v) == 0)
-                    mode = c;
-            }
-            if (!mode || !caps_supported(mode))
-                report_value(ctx, r, m, v, allowed, "'%s'%s is not supported", v, note);
-            break;
-        }
-        case CHECK_SUPPORTED:
-            break;
-        }
+        check_value(ctx, r, cap, m, v, note);
     }
 }
 
