@@ -153,7 +153,11 @@ class Libvirt:
                 dom = self.conn.lookupByName(name)
             except lv.libvirtError:
                 dom = None
-        if dom is not None:
+        # destroy and undefine, again while the domain is still there (a
+        # daemon busy with others' tests may refuse once)
+        for attempt in range(3):
+            if dom is None:
+                break
             try:
                 if dom.isActive():
                     dom.destroy()
@@ -165,6 +169,11 @@ class Libvirt:
                                   lv.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)
             except lv.libvirtError:
                 pass
+            try:
+                dom = self.conn.lookupByName(name)
+                time.sleep(0.5 * (attempt + 1))
+            except lv.libvirtError:
+                dom = None
         for pattern in (f"/var/log/libvirt/qemu/{name}.log*", f"/var/log/swtpm/libvirt/qemu/{name}-swtpm.log*",
                         f"/var/lib/libvirt/qemu/nvram/{name}_VARS.fd", f"/var/lib/libvirt/qemu/channel/target/*{name}*"):
             for path in glob.glob(pattern):
