@@ -47,6 +47,33 @@ static void device_paths(DcCheckCtx *ctx, const DcNode *dev)
                         "libvirt opens /dev/vhost-vsock, which this host lacks");
 }
 
+/* Where an interface's traffic goes must be there when libvirt starts the
+ * domain: an active libvirt network (its status file), a host bridge or a
+ * host interface. */
+static void interface_source(DcCheckCtx *ctx, const DcNode *dev)
+{
+    if (strcmp(dev->name, "interface") != 0)
+        return;
+    const char *type = dc_node_get_attr(dev, "type");
+    const char *network = dc_dom_attr(dev, "source", "network");
+    const char *bridge = dc_dom_attr(dev, "source", "bridge");
+    const char *direct = dc_dom_attr(dev, "source", "dev");
+    g_autofree char *status = network ? g_strdup_printf("/run/libvirt/network/%s.xml", network) : NULL;
+    g_autofree char *br = bridge ? g_strdup_printf("/sys/class/net/%s", bridge) : NULL;
+    g_autofree char *nic = direct ? g_strdup_printf("/sys/class/net/%s", direct) : NULL;
+    if (g_strcmp0(type, "network") == 0 && network && !dc_ctx_host_has(ctx, status))
+        dc_check_report(ctx, dev, "/domain/devices/interface/source/@network", network, (const char *const[]){
+                        "an active libvirt network (virsh net-start)", "type='user'", NULL }, FALSE,
+                        "libvirt network '%s' is not active here", network);
+    else if (g_strcmp0(type, "bridge") == 0 && bridge && !dc_ctx_host_has(ctx, br))
+        dc_check_report(ctx, dev, "/domain/devices/interface/source/@bridge", bridge, (const char *const[]){
+                        "a bridge of this host", "type='user'", NULL }, FALSE, "this host has no bridge '%s'",
+                        bridge);
+    else if (g_strcmp0(type, "direct") == 0 && direct && !dc_ctx_host_has(ctx, nic))
+        dc_check_report(ctx, dev, "/domain/devices/interface/source/@dev", direct, (const char *const[]){
+                        "an interface of this host", NULL }, FALSE, "this host has no interface '%s'", direct);
+}
+
 /* A USB device passed through by vendor and product: the host's USB devices. */
 static void usb_hostdev(DcCheckCtx *ctx, const DcNode *dev)
 {
@@ -133,6 +160,7 @@ void dc_rule_host(DcCheckCtx *ctx)
     for (guint i = 0; devices && i < devices->children->len; i++) {
         const DcNode *dev = devices->children->pdata[i];
         device_paths(ctx, dev);
+        interface_source(ctx, dev);
         usb_hostdev(ctx, dev);
         if (strcmp(dev->name, "graphics") == 0)
             display_module(ctx, dev);

@@ -245,6 +245,11 @@ def devices(add):
             add("graphics", x86(virt=virt, devices=f"    {g}\n"))
         for model in ("virtio", "e1000", "e1000e", "rtl8139", "vmxnet3", "ne2k_pci", "no-such-nic"):
             add("interface", x86(virt=virt, devices=f"    <interface type='user'><model type='{model}'/></interface>\n"))
+        for source in ("<interface type='network'><source network='default'/>",
+                       "<interface type='network'><source network='no-such-net'/>",
+                       "<interface type='bridge'><source bridge='no-such-br0'/>",
+                       "<interface type='direct'><source dev='no-such-nic0' mode='bridge'/>"):
+            add("interface", x86(virt=virt, devices=f"    {source}<model type='virtio'/></interface>\n"))
         for sound in ("ich6", "ich9", "ac97", "es1370", "sb16", "usb"):
             add("sound", x86(virt=virt, devices=f"    <sound model='{sound}'/>\n"))
         for ctl in ("<controller type='usb' model='qemu-xhci'/>", "<controller type='usb' model='nec-xhci'/>",
