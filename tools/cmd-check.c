@@ -175,11 +175,8 @@ static gboolean parse_args(int *argc, char ***argv, gboolean *json)
         fprintf(stderr, "domcaps: check takes one domain XML file (see domcaps check --help)\n");
         return FALSE;
     }
-    *json = g_strcmp0(opt_format, "json") == 0;
-    if (opt_format && !*json && strcmp(opt_format, "text") != 0) {
-        fprintf(stderr, "domcaps: unknown format '%s' (text or json)\n", opt_format);
+    if (!dc_cli_json_format(opt_format, NULL, json))
         return FALSE;
-    }
     if (strcmp((*argv)[1], "-") == 0 && opt_caps && g_strv_contains((const char *const *)opt_caps, "-")) {
         fprintf(stderr, "domcaps: the domain and a --caps document cannot both be standard input\n");
         return FALSE;

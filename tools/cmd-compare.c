@@ -58,12 +58,8 @@ int dc_cmd_compare(int argc, char **argv)
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
     gboolean json = FALSE;
-    if (!dc_cli_json_format(opt_format, &json))
+    if (!dc_cli_json_format(opt_format, opt_html, &json))
         return 1;
-    if (json && opt_html) {
-        fprintf(stderr, "domcaps: --html and --format json are two outputs: choose one\n");
-        return 1;
-    }
     if (argc < 3) {
         fprintf(stderr, "domcaps: compare needs at least two capabilities XML files\n");
         return 1;

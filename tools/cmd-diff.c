@@ -35,7 +35,7 @@ int dc_cmd_diff(int argc, char **argv)
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
     gboolean json = FALSE;
-    if (!dc_cli_json_format(opt_format, &json))
+    if (!dc_cli_json_format(opt_format, NULL, &json))
         return 1;
     if (argc != 3) {
         fprintf(stderr, "domcaps: diff takes two capabilities XML files\n");

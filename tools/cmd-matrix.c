@@ -109,12 +109,8 @@ int dc_cmd_matrix(int argc, char **argv)
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
     gboolean json = FALSE;
-    if (!dc_cli_json_format(opt_format, &json))
+    if (!dc_cli_json_format(opt_format, opt_html, &json))
         return 1;
-    if (json && opt_html) {
-        fprintf(stderr, "domcaps: --html and --format json are two outputs: choose one\n");
-        return 1;
-    }
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     dc_cli_probe_options(&opts);
     g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);

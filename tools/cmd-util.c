@@ -146,11 +146,15 @@ void dc_cli_json_string(GString *out, const char *s)
     g_string_append_c(out, '"');
 }
 
-gboolean dc_cli_json_format(const char *format, gboolean *json)
+gboolean dc_cli_json_format(const char *format, const char *html, gboolean *json)
 {
     *json = g_strcmp0(format, "json") == 0;
     if (format && !*json && strcmp(format, "text") != 0) {
         fprintf(stderr, "domcaps: unknown format '%s' (text or json)\n", format);
+        return FALSE;
+    }
+    if (*json && html) {
+        fprintf(stderr, "domcaps: --html and --format json are two outputs: choose one\n");
         return FALSE;
     }
     return TRUE;
