@@ -12,11 +12,11 @@ it; at the end no domain of the run is left.
 Runs under Debian's python3 (its libvirt binding). Prints TAP, one line per
 domain, then the agreement per class.
 
-    run.py DOMCAPS [--jobs N] [--only CLASS[,CLASS]] [--save FILE] [--replay FILE] [--keep-going]
+    run.py DOMCAPS [--jobs N] [--only CLASS[,CLASS]] [--save FILE] [--replay FILE] [--progress FILE]
 
 --save writes libvirt's verdicts (and errors) to FILE; --replay takes them
 from FILE instead of asking libvirt (for working on the rules: it is not a
-test of anything new).
+test of anything new); --progress appends each verdict to FILE as it comes.
 """
 import argparse
 import collections
@@ -208,6 +208,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("domcaps")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--progress", help="append each verdict to this file as it comes (a long run's state)")
     ap.add_argument("--only")
     ap.add_argument("--save")
     ap.add_argument("--replay")
@@ -243,6 +244,9 @@ def main():
                 if theirs != "unknown":
                     saved[d.key] = [theirs, why]
                 same = mine == theirs
+                if args.progress:
+                    with open(args.progress, "a") as p:
+                        p.write(f"{'ok' if same else 'not ok'} {d.key}\n")
                 per_class[d.cls][0] += same
                 per_class[d.cls][1] += 1
                 word = {True: "fits", False: "does not fit", None: "error", "unknown": "unknown"}
