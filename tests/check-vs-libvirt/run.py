@@ -105,12 +105,16 @@ class Libvirt:
 
     # Failures of the machinery, not of the domain (another test's daemon or
     # chroot moving cgroups under us): the domain is tried again.
-    TRANSIENT = ("/cgroup", "monitor socket did not show up", "Timed out during operation")
+    TRANSIENT = ("/cgroup", "monitor socket did not show up", "Timed out during operation",
+                 "already exists with uuid")
 
     def verdict(self, name, xml):
         for _ in range(5):
             conn = self.conn
             try:
+                # what an attempt cut short by a lost connection left
+                # defined is the run's own: removed before trying again
+                self.remove(name, None)
                 ok, why = self.attempt(conn, name, xml)
                 if not ok and any(t in why for t in self.TRANSIENT):
                     time.sleep(1)
