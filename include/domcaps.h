@@ -214,6 +214,18 @@ gboolean domcaps_check_domain(const domcaps_doc *doc, const char *domain_xml, gs
                               GError **err);
 
 /**
+ * domcaps_check_domain_as:
+ * @doc: the capabilities (from any host)
+ * @opts: (nullable): where its virttype, arch, machine or emulator is set,
+ *   it stands for the domain's own (as the probe options do for a probe)
+ *
+ * domcaps_check_domain() of the domain as @opts makes it.
+ * Returns: FALSE with @err set when the definition cannot be read.
+ */
+gboolean domcaps_check_domain_as(const domcaps_doc *doc, const domcaps_options *opts, const char *domain_xml,
+                                 gssize len, GPtrArray **problems, GError **err);
+
+/**
  * domcaps_check_domain_probe:
  * @opts: the query; its NULL emulator, arch, machine and virttype are the domain's
  * @doc: (out) (optional): the capabilities checked against, or NULL when none could be had
@@ -244,10 +256,18 @@ domcaps_doc *domcaps_intersect(const domcaps_doc *const *docs, guint n, GError *
  * <domainCapabilities>), "" when nothing; *n_changes (may be NULL) counts them. */
 char *domcaps_diff(const domcaps_doc *a, const domcaps_doc *b, guint *n_changes);
 
+/* The same changes as JSON: {"changes": [{"change": "removed"|"added"|"changed",
+ * "path", then "member" (a list member) or "value" (removed/added) or
+ * "old" and "new", "section", "label"}], "count": N}. */
+char *domcaps_diff_json(const domcaps_doc *a, const domcaps_doc *b, guint *n_changes);
+
 typedef enum {
     DOMCAPS_TABLE_TEXT = 0,              /* aligned columns for a terminal */
     DOMCAPS_TABLE_HTML = 1 << 0,         /* a self-contained HTML page */
     DOMCAPS_TABLE_DIFFERENCES = 1 << 1,  /* only the rows that are not the same everywhere */
+    DOMCAPS_TABLE_JSON = 1 << 2,         /* JSON: {"columns": [{"label", "path", "arch", "machine",
+                                            "domain"}], "rows": [{"section", "label", "path", "member"?,
+                                            "differs", "cells": [value, "yes" or null per column]}]} */
 } domcaps_table_flags;
 
 /* One row per capability (feature, enum value, CPU model...), one column

@@ -7,13 +7,14 @@
 
 int dc_cmd_compare(int argc, char **argv);
 
-static char *opt_html;
+static char *opt_html, *opt_format;
 static gboolean opt_all_rows;
 
 static GOptionEntry entries[] = {
     { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html, "write the table as a self-contained HTML page to FILE "
       "(- for standard output)", "FILE" },
     { "all-rows", 0, 0, G_OPTION_ARG_NONE, &opt_all_rows, "show the capabilities all documents share too", NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output: text (default) or json", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -56,6 +57,9 @@ int dc_cmd_compare(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
+    gboolean json = FALSE;
+    if (!dc_cli_json_format(opt_format, opt_html, &json))
+        return 1;
     if (argc < 3) {
         fprintf(stderr, "domcaps: compare needs at least two capabilities XML files\n");
         return 1;
@@ -63,7 +67,7 @@ int dc_cmd_compare(int argc, char **argv)
     g_autoptr(GPtrArray) docs = dc_cli_load_docs(argv + 1, argc - 1);
     if (!docs)
         return 1;
-    guint flags = opt_html ? DOMCAPS_TABLE_HTML : DOMCAPS_TABLE_TEXT;
+    guint flags = opt_html ? DOMCAPS_TABLE_HTML : json ? DOMCAPS_TABLE_JSON : DOMCAPS_TABLE_TEXT;
     guint n_rows = 0, n_differ = 0;
     g_autofree char *ignored = domcaps_table((const domcaps_doc *const *)docs->pdata, NULL, docs->len,
                                              DOMCAPS_TABLE_DIFFERENCES, &n_differ);
@@ -74,7 +78,7 @@ int dc_cmd_compare(int argc, char **argv)
                                          docs->len, flags, &n_rows);
     if (!dc_cli_write(opt_html ? opt_html : "-", out))
         return 1;
-    if (!opt_html && n_differ == 0)
+    if (!opt_html && !json && n_differ == 0)
         printf("the %u documents agree\n", docs->len);
     return n_differ ? 2 : 0;
 }

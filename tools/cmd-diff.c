@@ -11,9 +11,11 @@
 int dc_cmd_diff(int argc, char **argv);
 
 static gboolean opt_quiet;
+static char *opt_format;
 
 static GOptionEntry entries[] = {
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "print nothing, only set the exit status", NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output: text (default) or json", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -26,10 +28,14 @@ int dc_cmd_diff(int argc, char **argv)
         "  - PATH: VALUE          only in OLD\n"
         "  + PATH: VALUE          only in NEW\n"
         "  ~ PATH: OLD -> NEW     changed\n"
-        "PATH is XPath-like, relative to <domainCapabilities>.\n\n"
+        "PATH is XPath-like, relative to <domainCapabilities>. --format json gives\n"
+        "the same changes as data.\n\n"
         "Exit status: 0 no differences, 2 differences, 1 error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!dc_cli_parse(ctx, &argc, &argv))
+        return 1;
+    gboolean json = FALSE;
+    if (!dc_cli_json_format(opt_format, NULL, &json))
         return 1;
     if (argc != 3) {
         fprintf(stderr, "domcaps: diff takes two capabilities XML files\n");
@@ -39,7 +45,8 @@ int dc_cmd_diff(int argc, char **argv)
     if (!docs)
         return 1;
     guint n = 0;
-    g_autofree char *out = domcaps_diff(docs->pdata[0], docs->pdata[1], &n);
+    g_autofree char *out = json ? domcaps_diff_json(docs->pdata[0], docs->pdata[1], &n)
+                                : domcaps_diff(docs->pdata[0], docs->pdata[1], &n);
     if (!opt_quiet && !dc_cli_write("-", out))
         return 1;
     return n ? 2 : 0;

@@ -12,7 +12,7 @@
 
 int dc_cmd_matrix(int argc, char **argv);
 
-static char *opt_html;
+static char *opt_html, *opt_format;
 static char **opt_caps;
 static gboolean opt_differences;
 
@@ -22,11 +22,12 @@ static GOptionEntry entries[] = {
     { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a column from this domainCapabilities XML instead "
       "of a probe, named NAME when given as NAME=FILE (repeatable)", "[NAME=]FILE" },
     { "differences", 0, 0, G_OPTION_ARG_NONE, &opt_differences, "only the rows that are not the same for all", NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output: text (default) or json", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
 typedef struct {
-    char *emulator;
+    char *emulator;          /* NULL: the one for --arch */
     domcaps_doc *doc;
     GError *err;
 } Job;
@@ -37,7 +38,8 @@ static void run_job(gpointer data, gpointer user_data)
 {
     Job *job = data;
     domcaps_options o = base;
-    o.emulator = job->emulator;
+    if (job->emulator)
+        o.emulator = job->emulator;
     job->doc = domcaps_get(&o, &job->err);
 }
 
@@ -59,7 +61,8 @@ static int probe_all(GPtrArray *emulators, GPtrArray *docs)
         }
         /* Not a target libvirt (so domcaps) serves: left out, not a failure. */
         gboolean skip = jobs[i].err->code == DOMCAPS_ERROR_NOT_QEMU || jobs[i].err->code == DOMCAPS_ERROR_INVALID_ARG;
-        fprintf(stderr, "domcaps: %s %s: %s\n", skip ? "skipped" : "failed", jobs[i].emulator, jobs[i].err->message);
+        fprintf(stderr, "domcaps: %s %s: %s\n", skip ? "skipped" : "failed",
+                jobs[i].emulator ? jobs[i].emulator : base.arch, jobs[i].err->message);
         if (!skip)
             rc = 1;
         g_error_free(jobs[i].err);
@@ -90,6 +93,25 @@ static gboolean add_caps(domcaps_fleet *fleet, char **caps)
     return TRUE;
 }
 
+/* The emulators to probe: the arguments and --emulatorbin, the one for
+ * --arch (NULL, resolved by the probe), or every installed one when
+ * neither these nor --caps name any. */
+static GPtrArray *columns_to_probe(const domcaps_options *opts, int argc, char **argv)
+{
+    GPtrArray *emulators = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 1; i < argc; i++)
+        g_ptr_array_add(emulators, g_strdup(argv[i]));
+    if (opts->emulator)
+        g_ptr_array_add(emulators, g_strdup(opts->emulator));
+    if (!emulators->len && opts->arch)
+        g_ptr_array_add(emulators, NULL);
+    if (!emulators->len && !opt_caps) {
+        g_ptr_array_unref(emulators);
+        return dc_installed_emulators(opts->root);
+    }
+    return emulators;
+}
+
 int dc_cmd_matrix(int argc, char **argv)
 {
     g_set_prgname("domcaps matrix");
@@ -99,34 +121,31 @@ int dc_cmd_matrix(int argc, char **argv)
         "(or of the EMULATORs given, or of --caps documents): a row per feature,\n"
         "enum value and CPU model, a column per target, each with its default\n"
         "machine and kvm where usable (--virttype qemu for TCG everywhere).\n"
-        "Documents of chosen machines (domcaps --machine virt ... > FILE) can be\n"
-        "given with --caps.\n\n"
+        "The probe options apply to every column: --machine probes that machine\n"
+        "(or alias) of each emulator, --emulatorbin adds a column, --arch the\n"
+        "emulator for that arch, --replay answers the one column from a\n"
+        "transcript. Saved documents can be given with --caps.\n\n"
         "Exit status: 0 printed, 1 error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_add_group(ctx, dc_cli_probe_group());
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
+    gboolean json = FALSE;
+    if (!dc_cli_json_format(opt_format, opt_html, &json))
+        return 1;
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     dc_cli_probe_options(&opts);
-    if (opts.emulator || opts.replay || opts.arch || opts.machine) {
-        fprintf(stderr, "domcaps: matrix takes emulator paths as arguments, not --emulatorbin/--arch/--machine/"
-                        "--replay\n");
-        return 1;
-    }
     g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
     g_autoptr(domcaps_fleet) columns = domcaps_fleet_new(NULL, DOMCAPS_FLEET_TABLE);
     int rc = 0;
     if (opt_caps && !add_caps(columns, opt_caps))
         return 1;
-    if (argc > 1 || !opt_caps) {
-        g_autoptr(GPtrArray) emulators = NULL;
-        if (argc > 1) {
-            emulators = g_ptr_array_new_with_free_func(g_free);
-            for (int i = 1; i < argc; i++)
-                g_ptr_array_add(emulators, g_strdup(argv[i]));
-        } else {
-            emulators = dc_installed_emulators(opts.root);
-        }
+    g_autoptr(GPtrArray) emulators = columns_to_probe(&opts, argc, argv);
+    if (opts.replay && emulators->len != 1) {
+        fprintf(stderr, "domcaps: --replay answers one column: give one emulator (or --arch)\n");
+        return 1;
+    }
+    if (emulators->len) {
         base = opts;
         rc = probe_all(emulators, docs);
     }
@@ -136,7 +155,7 @@ int dc_cmd_matrix(int argc, char **argv)
         fprintf(stderr, "domcaps: no emulator to show\n");
         return 1;
     }
-    guint flags = (opt_html ? DOMCAPS_TABLE_HTML : DOMCAPS_TABLE_TEXT) |
+    guint flags = (opt_html ? DOMCAPS_TABLE_HTML : json ? DOMCAPS_TABLE_JSON : DOMCAPS_TABLE_TEXT) |
                   (opt_differences ? DOMCAPS_TABLE_DIFFERENCES : 0);
     g_autofree char *out = domcaps_fleet_table(columns, flags, NULL);
     if (!dc_cli_write(opt_html ? opt_html : "-", out))

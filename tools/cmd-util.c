@@ -59,7 +59,19 @@ GPtrArray *dc_cli_load_docs(char **files, int n)
     GPtrArray *docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
     for (int i = 0; i < n; i++) {
         GError *err = NULL;
-        domcaps_doc *doc = domcaps_doc_new_from_file(files[i], &err);
+        domcaps_doc *doc = NULL;
+        if (strcmp(files[i], "-") == 0) {
+            g_autoptr(GBytes) in = dc_cli_read("-");
+            gsize len = 0;
+            const char *data = in ? g_bytes_get_data(in, &len) : NULL;
+            if (!in) {
+                g_ptr_array_unref(docs);
+                return NULL;
+            }
+            doc = domcaps_doc_new_from_xml(data ? data : "", (gssize)len, &err);
+        } else {
+            doc = domcaps_doc_new_from_file(files[i], &err);
+        }
         if (!doc) {
             fprintf(stderr, "domcaps: %s\n", err->message);
             g_error_free(err);
@@ -132,4 +144,18 @@ void dc_cli_json_string(GString *out, const char *s)
         }
     }
     g_string_append_c(out, '"');
+}
+
+gboolean dc_cli_json_format(const char *format, const char *html, gboolean *json)
+{
+    *json = g_strcmp0(format, "json") == 0;
+    if (format && !*json && strcmp(format, "text") != 0) {
+        fprintf(stderr, "domcaps: unknown format '%s' (text or json)\n", format);
+        return FALSE;
+    }
+    if (*json && html) {
+        fprintf(stderr, "domcaps: --html and --format json are two outputs: choose one\n");
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -16,6 +16,9 @@ gboolean dc_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 
 /* Read capability documents from files; on an error prints it and returns NULL. */
 GPtrArray *dc_cli_load_docs(char **files, int n);
+/* --format: NULL or "text" (*json FALSE), "json" (TRUE); else, or json
+ * with an --html page (@html, may be NULL), an error printed, FALSE. */
+gboolean dc_cli_json_format(const char *format, const char *html, gboolean *json);
 
 /* The contents of a file ("-": standard input), at most one byte more than
  * the library accepts (so that it can tell what is too large); NULL and a

@@ -94,9 +94,7 @@ char *domcaps_fleet_table(domcaps_fleet *f, domcaps_table_flags flags, guint *n_
             *n_rows = 0;
         return g_strdup("");
     }
-    DcTableFlags tf = ((flags & DOMCAPS_TABLE_HTML) ? DC_TABLE_HTML : 0) |
-                      ((flags & DOMCAPS_TABLE_DIFFERENCES) ? DC_TABLE_DIFFERENCES : 0);
-    return dc_table_render(t, tf, n_rows);
+    return dc_table_render(t, dc_table_flags_of(flags), n_rows);
 }
 
 domcaps_doc *domcaps_intersect(const domcaps_doc *const *docs, guint n, GError **err)

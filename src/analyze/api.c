@@ -6,6 +6,10 @@
 #include "util/xmlread.h"
 #include "format/format.h"
 #include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <unistd.h>
+#include "probe/facts.h"
+#include "host/host.h"
 
 static gsize input_len(const char *data, gssize len)
 {
@@ -120,11 +124,19 @@ void domcaps_problem_free(domcaps_problem *problem)
 gboolean domcaps_check_domain(const domcaps_doc *doc, const char *domain_xml, gssize len, GPtrArray **problems,
                               GError **err)
 {
+    return domcaps_check_domain_as(doc, NULL, domain_xml, len, problems, err);
+}
+
+gboolean domcaps_check_domain_as(const domcaps_doc *doc, const domcaps_options *opts, const char *domain_xml,
+                                 gssize len, GPtrArray **problems, GError **err)
+{
     g_return_val_if_fail(doc && problems, FALSE);
     *problems = NULL;
     g_autoptr(DcNode) domain = read_domain(domain_xml, len, err);
     if (!domain)
         return FALSE;
+    if (opts)
+        dc_check_domain_override(domain, opts->virttype, opts->arch, opts->machine, opts->emulator);
     *problems = dc_check(dc_doc_root(doc), domain);
     return TRUE;
 }
@@ -134,15 +146,49 @@ char *domcaps_diff(const domcaps_doc *a, const domcaps_doc *b, guint *n_changes)
     return dc_diff(dc_doc_root(a), dc_doc_root(b), n_changes);
 }
 
+char *domcaps_diff_json(const domcaps_doc *a, const domcaps_doc *b, guint *n_changes)
+{
+    return dc_diff_format(dc_doc_root(a), dc_doc_root(b), TRUE, n_changes);
+}
+
 char *domcaps_table(const domcaps_doc *const *docs, const char *const *labels, guint n,
                     domcaps_table_flags flags, guint *n_rows)
 {
     g_autofree const DcNode **roots = g_new0(const DcNode *, n + 1);
     for (guint i = 0; i < n; i++)
         roots[i] = dc_doc_root(docs[i]);
-    DcTableFlags f = ((flags & DOMCAPS_TABLE_HTML) ? DC_TABLE_HTML : 0) |
-                     ((flags & DOMCAPS_TABLE_DIFFERENCES) ? DC_TABLE_DIFFERENCES : 0);
-    return dc_table(roots, labels, n, f, n_rows);
+    return dc_table(roots, labels, n, dc_table_flags_of(flags), n_rows);
+}
+
+/* Which query value a probe error is about: 0 type, 1 arch, 2 machine, 3 emulator, -1 none. */
+static int query_error_slot(const GError *e)
+{
+    switch (e->code) {
+    case DOMCAPS_ERROR_NO_KVM: return 0;
+    case DOMCAPS_ERROR_INVALID_ARG:
+        return strstr(e->message, "virttype") ? 0 : strstr(e->message, "machine") ? 2 : 1;
+    case DOMCAPS_ERROR_ARCH_MISMATCH: return 1;
+    case DOMCAPS_ERROR_UNKNOWN_MACHINE: return 2;
+    case DOMCAPS_ERROR_NO_EMULATOR:
+        return strstr(e->message, "architecture") || strstr(e->message, "arch ") ? 1 : 3;
+    case DOMCAPS_ERROR_NOT_EXECUTABLE:
+    case DOMCAPS_ERROR_NOT_QEMU:
+    case DOMCAPS_ERROR_PROBE_FAILED: return 3; /* the emulator named cannot serve this query */
+    default: return -1;
+    }
+}
+
+/* The check of @domain against @doc with everything the host can tell:
+ * its firmware files, KVM, the CPU map, the probe's facts. */
+static GPtrArray *check_on_host(const domcaps_options *o, const domcaps_doc *doc, json_object *facts,
+                                const DcNode *domain)
+{
+    g_autoptr(DcHost) host = dc_host_new(o->root, geteuid() == 0, g_get_user_config_dir());
+    g_autofree char *map = dc_host_path(host, o->cpu_map_dir ? o->cpu_map_dir : "/usr/share/libvirt/cpu_map");
+    g_autoptr(DcFacts) f = facts ? dc_facts_new_from_json(facts) : NULL;
+    DcCheckCtx ctx = { .caps = dc_doc_root(doc), .domain = domain, .facts = f, .host = host,
+                       .cpu_map_dir = map, .opts = o };
+    return dc_check_ctx(&ctx);
 }
 
 gboolean domcaps_check_domain_probe(const domcaps_options *opts, const char *domain_xml, gssize len,
@@ -155,58 +201,40 @@ gboolean domcaps_check_domain_probe(const domcaps_options *opts, const char *dom
     g_autoptr(DcNode) domain = read_domain(domain_xml, len, err);
     if (!domain)
         return FALSE;
+    /* the probe options speak for the domain where given */
+    dc_check_domain_override(domain, opts->virttype, opts->arch, opts->machine, opts->emulator);
     const char *virttype, *arch, *machine, *emulator;
     dc_check_domain_query(domain, &virttype, &arch, &machine, &emulator);
     domcaps_options o = *opts;
-    /* Where each query value comes from, and where a refusal of it points. */
-    struct {
-        const char **slot;
-        const char *domain_value;
-        const char *location;
-        gboolean from_domain;
-    } q[] = {
-        { &o.virttype, virttype, "/domain/@type", FALSE },
-        { &o.arch, arch, "/domain/os/type/@arch", FALSE },
-        { &o.machine, machine, "/domain/os/type/@machine", FALSE },
-        { &o.emulator, emulator, "/domain/devices/emulator", FALSE },
-    };
-    for (gsize i = 0; i < G_N_ELEMENTS(q); i++) {
-        if (!*q[i].slot && q[i].domain_value) {
-            *q[i].slot = q[i].domain_value;
-            q[i].from_domain = TRUE;
-        }
-    }
+    o.virttype = virttype, o.arch = arch, o.machine = machine, o.emulator = emulator;
+    static const char *const where[] = { "/domain/@type", "/domain/os/type/@arch", "/domain/os/type/@machine",
+                                         "/domain/devices/emulator" };
+    const char *const *values[] = { &o.virttype, &o.arch, &o.machine, &o.emulator };
     *problems = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_problem_free);
-    if (q[0].from_domain && strcmp(virttype, "kvm") != 0 && strcmp(virttype, "qemu") != 0) {
-        g_ptr_array_add(*problems, dc_problem_new(q[0].location, virttype, "domcaps knows kvm and qemu"));
+    if (virttype && strcmp(virttype, "kvm") != 0 && strcmp(virttype, "qemu") != 0) {
+        g_ptr_array_add(*problems, dc_problem_new(where[0], virttype, "libvirt's QEMU driver runs kvm and qemu"));
         return TRUE;
     }
     GError *inner = NULL;
-    domcaps_doc *doc = domcaps_get(&o, &inner);
+    json_object *facts = NULL;
+    domcaps_doc *doc = dc_api_get_with_facts(&o, &facts, &inner);
     if (!doc) {
-        int which = -1;
-        switch (inner->code) {
-        case DOMCAPS_ERROR_NO_KVM: which = 0; break;
-        case DOMCAPS_ERROR_INVALID_ARG: /* the one invalid value a domain can bring is its arch */
-            which = q[1].from_domain && strstr(inner->message, "architecture") ? 1 : -1;
-            break;
-        case DOMCAPS_ERROR_ARCH_MISMATCH: which = 1; break;
-        case DOMCAPS_ERROR_UNKNOWN_MACHINE: which = 2; break;
-        case DOMCAPS_ERROR_NO_EMULATOR:
-        case DOMCAPS_ERROR_NOT_EXECUTABLE: which = 3; break;
-        default: break;
-        }
-        if (which < 0 || !q[which].from_domain) {
+        int which = query_error_slot(inner);
+        const char *const given[] = { opts->virttype, opts->arch, opts->machine, opts->emulator };
+        /* what the options asked is the query's error, not the domain's problem */
+        if (which < 0 || !*values[which] || given[which]) {
             g_propagate_error(err, inner);
             g_clear_pointer(problems, g_ptr_array_unref);
             return FALSE;
         }
-        g_ptr_array_add(*problems, dc_problem_new(q[which].location, *q[which].slot, inner->message));
+        g_ptr_array_add(*problems, dc_problem_new(where[which], *values[which], inner->message));
         g_error_free(inner);
         return TRUE;
     }
     g_ptr_array_unref(*problems);
-    *problems = dc_check(dc_doc_root(doc), domain);
+    *problems = check_on_host(&o, doc, facts, domain);
+    if (facts)
+        json_object_put(facts);
     if (doc_out)
         *doc_out = doc;
     else

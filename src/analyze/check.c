@@ -1,17 +1,16 @@
 /* domcaps check: a domain definition against a capabilities document. */
 #include "analyze/check.h"
+#include "analyze/rules.h"
 #include "analyze/compare.h"
 #include <stdlib.h>
 
 typedef enum {
     CHECK_SUPPORTED,  /* the domain element needs the capability element to say supported='yes' */
     CHECK_ENUM,       /* the value is one of the capability element's <enum name=ARG> values */
-    CHECK_VALUES,     /* the value is one of the capability element's own <value>s (when it lists any) */
     CHECK_MAX,        /* a number no greater than the capability element's attribute ARG */
     CHECK_EQUAL,      /* the value is the capability element's text */
     CHECK_MACHINE,    /* like EQUAL, but a machine alias names its versioned type */
     CHECK_CPU_MODE,   /* the capability element has <mode name=VALUE supported='yes'> */
-    CHECK_CPU_MODEL,  /* a <model> of the capability element, not usable='no' */
 } DcCheckKind;
 
 /* One row: which domain element, which of its values, and the capability
@@ -32,79 +31,73 @@ typedef struct {
     const char *value;
     const char *caps;
     const char *arg;
+    gboolean saved_only;  /* only against a saved document: on the host a rule of rules-*.c decides */
 } DcCheckRule;
 
 static const DcCheckRule dc_check_rules[] = {
     /* what the capabilities were asked for */
-    { CHECK_EQUAL,     ".",                                   "@type",         "domain", NULL },
-    { CHECK_EQUAL,     "os/type",                             "@arch",         "arch", NULL },
-    { CHECK_MACHINE,   "os/type",                             "@machine",      "machine", NULL },
-    { CHECK_EQUAL,     "devices/emulator",                    "text()",        "path", NULL },
-    { CHECK_MAX,       "vcpu",                                "text()",        "vcpu", "max" },
-    { CHECK_SUPPORTED, "iothreads",                           NULL,            "iothreads", NULL },
+    { CHECK_EQUAL,     ".",                                   "@type",         "domain", NULL, FALSE },
+    { CHECK_EQUAL,     "os/type",                             "@arch",         "arch", NULL, FALSE },
+    { CHECK_MACHINE,   "os/type",                             "@machine",      "machine", NULL, FALSE },
+    { CHECK_EQUAL,     "devices/emulator",                    "text()",        "path", NULL, FALSE },
+    { CHECK_MAX,       "vcpu",                                "text()",        "vcpu", "max", FALSE },
+    { CHECK_SUPPORTED, "iothreads",                           NULL,            "iothreads", NULL, FALSE },
     /* firmware */
-    { CHECK_ENUM,      "os",                                  "@firmware",     "os", "firmware" },
-    { CHECK_SUPPORTED, "os/loader",                           NULL,            "os/loader", NULL },
-    { CHECK_VALUES,    "os/loader",                           "text()",        "os/loader", NULL },
-    { CHECK_ENUM,      "os/loader",                           "@type",         "os/loader", "type" },
-    { CHECK_ENUM,      "os/loader",                           "@readonly",     "os/loader", "readonly" },
-    { CHECK_ENUM,      "os/loader",                           "@secure",       "os/loader", "secure" },
+    { CHECK_ENUM,      "os",                                  "@firmware",     "os", "firmware", TRUE },
+    { CHECK_SUPPORTED, "os/loader",                           NULL,            "os/loader", NULL, FALSE },
+    { CHECK_ENUM,      "os/loader",                           "@type",         "os/loader", "type", FALSE },
+    { CHECK_ENUM,      "os/loader",                           "@readonly",     "os/loader", "readonly", FALSE },
     /* CPU */
-    { CHECK_CPU_MODE,  "cpu",                                 "@mode",         "cpu", NULL },
-    { CHECK_CPU_MODEL, "cpu[@mode=custom]/model",             "text()",        "cpu/mode[@name=custom]", NULL },
+    { CHECK_CPU_MODE,  "cpu",                                 "@mode",         "cpu", NULL, FALSE },
     { CHECK_ENUM,      "cpu[@mode=host-passthrough]",         "@migratable",   "cpu/mode[@name=host-passthrough]",
-                                                                             "hostPassthroughMigratable" },
+                                                                             "hostPassthroughMigratable", FALSE },
     { CHECK_ENUM,      "cpu[@mode=maximum]",                  "@migratable",   "cpu/mode[@name=maximum]",
-                                                                             "maximumMigratable" },
+                                                                             "maximumMigratable", FALSE },
     /* memory */
-    { CHECK_SUPPORTED, "memoryBacking/source",                NULL,            "memoryBacking", NULL },
-    { CHECK_ENUM,      "memoryBacking/source",                "@type",         "memoryBacking", "sourceType" },
+    { CHECK_SUPPORTED, "memoryBacking/source",                NULL,            "memoryBacking", NULL, FALSE },
+    { CHECK_ENUM,      "memoryBacking/source",                "@type",         "memoryBacking", "sourceType", FALSE },
     /* devices */
-    { CHECK_SUPPORTED, "devices/disk",                        NULL,            "devices/disk", NULL },
-    { CHECK_ENUM,      "devices/disk",                        "@device",       "devices/disk", "diskDevice" },
-    { CHECK_ENUM,      "devices/disk/target",                 "@bus",          "devices/disk", "bus" },
-    { CHECK_ENUM,      "devices/disk",                        "@model",        "devices/disk", "model" },
-    { CHECK_SUPPORTED, "devices/graphics",                    NULL,            "devices/graphics", NULL },
-    { CHECK_ENUM,      "devices/graphics",                    "@type",         "devices/graphics", "type" },
-    { CHECK_SUPPORTED, "devices/video",                       NULL,            "devices/video", NULL },
-    { CHECK_ENUM,      "devices/video/model",                 "@type",         "devices/video", "modelType" },
-    { CHECK_SUPPORTED, "devices/hostdev",                     NULL,            "devices/hostdev", NULL },
-    { CHECK_ENUM,      "devices/hostdev",                     "@mode",         "devices/hostdev", "mode" },
-    { CHECK_ENUM,      "devices/hostdev/source",              "@startupPolicy", "devices/hostdev", "startupPolicy" },
-    { CHECK_ENUM,      "devices/hostdev[@mode=subsystem]",    "@type",         "devices/hostdev", "subsysType" },
-    { CHECK_ENUM,      "devices/hostdev[@mode=capabilities]", "@type",         "devices/hostdev", "capsType" },
-    { CHECK_ENUM,      "devices/hostdev[@type=pci]",          "driver/@name",  "devices/hostdev", "pciBackend" },
-    { CHECK_SUPPORTED, "devices/rng",                         NULL,            "devices/rng", NULL },
-    { CHECK_ENUM,      "devices/rng",                         "@model",        "devices/rng", "model" },
-    { CHECK_ENUM,      "devices/rng/backend",                 "@model",        "devices/rng", "backendModel" },
-    { CHECK_SUPPORTED, "devices/filesystem",                  NULL,            "devices/filesystem", NULL },
-    { CHECK_ENUM,      "devices/filesystem/driver",           "@type",         "devices/filesystem", "driverType" },
-    { CHECK_SUPPORTED, "devices/tpm",                         NULL,            "devices/tpm", NULL },
-    { CHECK_ENUM,      "devices/tpm",                         "@model",        "devices/tpm", "model" },
-    { CHECK_ENUM,      "devices/tpm/backend",                 "@type",         "devices/tpm", "backendModel" },
-    { CHECK_ENUM,      "devices/tpm/backend",                 "@version",      "devices/tpm", "backendVersion" },
-    { CHECK_SUPPORTED, "devices/redirdev",                    NULL,            "devices/redirdev", NULL },
-    { CHECK_ENUM,      "devices/redirdev",                    "@bus",          "devices/redirdev", "bus" },
-    { CHECK_SUPPORTED, "devices/channel",                     NULL,            "devices/channel", NULL },
-    { CHECK_ENUM,      "devices/channel",                     "@type",         "devices/channel", "type" },
-    { CHECK_SUPPORTED, "devices/console",                     NULL,            "devices/console", NULL },
-    { CHECK_ENUM,      "devices/console",                     "@type",         "devices/console", "type" },
-    { CHECK_SUPPORTED, "devices/crypto",                      NULL,            "devices/crypto", NULL },
-    { CHECK_ENUM,      "devices/crypto",                      "@model",        "devices/crypto", "model" },
-    { CHECK_ENUM,      "devices/crypto",                      "@type",         "devices/crypto", "type" },
-    { CHECK_ENUM,      "devices/crypto/backend",              "@model",        "devices/crypto", "backendModel" },
-    { CHECK_ENUM,      "devices/interface/backend",           "@type",         "devices/interface", "backendType" },
+    { CHECK_SUPPORTED, "devices/disk",                        NULL,            "devices/disk", NULL, FALSE },
+    { CHECK_ENUM,      "devices/disk",                        "@device",       "devices/disk", "diskDevice", FALSE },
+    { CHECK_ENUM,      "devices/disk/target",                 "@bus",          "devices/disk", "bus", FALSE },
+    { CHECK_ENUM,      "devices/disk",                        "@model",        "devices/disk", "model", FALSE },
+    { CHECK_SUPPORTED, "devices/graphics",                    NULL,            "devices/graphics", NULL, FALSE },
+    { CHECK_ENUM,      "devices/graphics",                    "@type",         "devices/graphics", "type", FALSE },
+    { CHECK_SUPPORTED, "devices/video",                       NULL,            "devices/video", NULL, FALSE },
+    { CHECK_ENUM,      "devices/video/model",                 "@type",         "devices/video", "modelType", FALSE },
+    { CHECK_SUPPORTED, "devices/hostdev",                     NULL,            "devices/hostdev", NULL, FALSE },
+    { CHECK_ENUM,      "devices/hostdev",                     "@mode",         "devices/hostdev", "mode", FALSE },
+    { CHECK_ENUM,      "devices/hostdev/source",              "@startupPolicy", "devices/hostdev", "startupPolicy", FALSE },
+    { CHECK_ENUM,      "devices/hostdev[@mode=subsystem]",    "@type",         "devices/hostdev", "subsysType", FALSE },
+    { CHECK_ENUM,      "devices/hostdev[@mode=capabilities]", "@type",         "devices/hostdev", "capsType", FALSE },
+    { CHECK_ENUM,      "devices/hostdev[@type=pci]",          "driver/@name",  "devices/hostdev", "pciBackend", FALSE },
+    { CHECK_SUPPORTED, "devices/rng",                         NULL,            "devices/rng", NULL, FALSE },
+    { CHECK_ENUM,      "devices/rng",                         "@model",        "devices/rng", "model", FALSE },
+    { CHECK_ENUM,      "devices/rng/backend",                 "@model",        "devices/rng", "backendModel", FALSE },
+    { CHECK_SUPPORTED, "devices/filesystem",                  NULL,            "devices/filesystem", NULL, FALSE },
+    { CHECK_ENUM,      "devices/filesystem/driver",           "@type",         "devices/filesystem", "driverType", FALSE },
+    { CHECK_SUPPORTED, "devices/tpm",                         NULL,            "devices/tpm", NULL, FALSE },
+    { CHECK_ENUM,      "devices/tpm",                         "@model",        "devices/tpm", "model", FALSE },
+    { CHECK_ENUM,      "devices/tpm/backend",                 "@type",         "devices/tpm", "backendModel", FALSE },
+    { CHECK_ENUM,      "devices/tpm/backend",                 "@version",      "devices/tpm", "backendVersion", FALSE },
+    { CHECK_SUPPORTED, "devices/redirdev",                    NULL,            "devices/redirdev", NULL, FALSE },
+    { CHECK_ENUM,      "devices/redirdev",                    "@bus",          "devices/redirdev", "bus", FALSE },
+    { CHECK_SUPPORTED, "devices/channel",                     NULL,            "devices/channel", NULL, FALSE },
+    { CHECK_ENUM,      "devices/channel",                     "@type",         "devices/channel", "type", FALSE },
+    { CHECK_SUPPORTED, "devices/console",                     NULL,            "devices/console", NULL, FALSE },
+    { CHECK_ENUM,      "devices/console",                     "@type",         "devices/console", "type", FALSE },
+    { CHECK_SUPPORTED, "devices/crypto",                      NULL,            "devices/crypto", NULL, FALSE },
+    { CHECK_ENUM,      "devices/crypto",                      "@model",        "devices/crypto", "model", FALSE },
+    { CHECK_ENUM,      "devices/crypto",                      "@type",         "devices/crypto", "type", FALSE },
+    { CHECK_ENUM,      "devices/interface/backend",           "@type",         "devices/interface", "backendType", FALSE },
     /* features */
-    { CHECK_SUPPORTED, "features/gic",                        NULL,            "features/gic", NULL },
-    { CHECK_ENUM,      "features/gic",                        "@version",      "features/gic", "version" },
-    { CHECK_SUPPORTED, "features/vmcoreinfo",                 NULL,            "features/vmcoreinfo", NULL },
-    { CHECK_SUPPORTED, "genid",                               NULL,            "features/genid", NULL },
-    { CHECK_SUPPORTED, "launchSecurity[@type=sev]",           NULL,            "features/sev", NULL },
-    { CHECK_SUPPORTED, "launchSecurity[@type=s390-pv]",       NULL,            "features/s390-pv", NULL },
-    { CHECK_SUPPORTED, "devices/memory[@model=sgx-epc]",      NULL,            "features/sgx", NULL },
-    { CHECK_SUPPORTED, "features/hyperv",                     NULL,            "features/hyperv", NULL },
-    { CHECK_ENUM,      "features/hyperv/*",                   "name()",        "features/hyperv", "features" },
-    { CHECK_SUPPORTED, "features/async-teardown",             NULL,            "features/async-teardown", NULL },
+    { CHECK_SUPPORTED, "features/gic",                        NULL,            "features/gic", NULL, FALSE },
+    { CHECK_ENUM,      "features/gic",                        "@version",      "features/gic", "version", FALSE },
+    { CHECK_SUPPORTED, "features/vmcoreinfo",                 NULL,            "features/vmcoreinfo", NULL, FALSE },
+    { CHECK_SUPPORTED, "genid",                               NULL,            "features/genid", NULL, FALSE },
+    { CHECK_SUPPORTED, "devices/memory[@model=sgx-epc]",      NULL,            "features/sgx", NULL, FALSE },
+    { CHECK_SUPPORTED, "features/hyperv",                     NULL,            "features/hyperv", NULL, FALSE },
+    { CHECK_SUPPORTED, "features/async-teardown",             NULL,            "features/async-teardown", NULL, FALSE },
 };
 
 /* Values the domain format implies when an element (of that parent, when
@@ -184,44 +177,81 @@ static gboolean step_matches(const Step *s, const DcNode *parent, const DcNode *
     return (g_strcmp0(v, s->value) == 0) != s->negate;
 }
 
-/* A domain element matched by a rule, with its location. */
+/* A domain element matched by a rule; its location is written only when
+ * a problem is reported (check_loc). */
 typedef struct {
     const DcNode *parent;
     const DcNode *node;
-    char *loc;
 } Match;
 
-static void match_clear(Match *m)
+/* Every element's XPath position among its same-named siblings and their
+ * number (packed: position << 32 | count), counted once per check so that
+ * a domain of many devices costs linear time. */
+static void index_positions(const DcNode *n, GHashTable *positions, GHashTable *parents)
 {
-    g_free(m->loc);
+    guint len = n->children->len;
+    /* few children (the usual case) are counted in place, many through tables */
+    g_autoptr(GHashTable) count = len > 16 ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
+    g_autoptr(GHashTable) seen = len > 16 ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
+    for (guint c = 0; count && c < len; c++) {
+        const char *name = ((const DcNode *)n->children->pdata[c])->name;
+        g_hash_table_insert(count, (gpointer)name,
+                            GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(count, name)) + 1));
+    }
+    for (guint c = 0; c < len; c++) {
+        const DcNode *child = n->children->pdata[c];
+        guint pos = 0, total = 0;
+        if (count) {
+            pos = GPOINTER_TO_UINT(g_hash_table_lookup(seen, child->name)) + 1;
+            g_hash_table_insert(seen, child->name, GUINT_TO_POINTER(pos));
+            total = GPOINTER_TO_UINT(g_hash_table_lookup(count, child->name));
+        } else {
+            for (guint k = 0; k < len; k++) {
+                if (strcmp(((const DcNode *)n->children->pdata[k])->name, child->name) != 0)
+                    continue;
+                total++;
+                pos += k <= c;
+            }
+        }
+        g_hash_table_insert(positions, (gpointer)child, GSIZE_TO_POINTER(((guint64)pos << 32) | total));
+        g_hash_table_insert(parents, (gpointer)child, (gpointer)n);
+        if (child->children->len)
+            index_positions(child, positions, parents);
+    }
 }
 
-static void collect(const DcNode *parent, const DcNode *node, const char *loc, GArray *steps, guint i, GArray *out)
+/* Matches of @steps[i..] under @node. */
+static void collect(const DcNode *parent, const DcNode *node, GArray *steps, guint i, GArray *out)
 {
     if (i == steps->len) {
-        Match m = { parent, node, g_strdup(loc) };
+        Match m = { parent, node };
         g_array_append_val(out, m);
         return;
     }
     const Step *s = &g_array_index(steps, Step, i);
     for (guint c = 0; c < node->children->len; c++) {
         const DcNode *child = node->children->pdata[c];
-        if (!step_matches(s, node, child))
-            continue;
-        /* XPath position among same-named siblings, shown when there are several. */
-        guint pos = 0, count = 0;
-        for (guint k = 0; k < node->children->len; k++) {
-            const DcNode *sib = node->children->pdata[k];
-            if (strcmp(sib->name, child->name) == 0) {
-                count++;
-                if (k <= c)
-                    pos++;
-            }
-        }
-        g_autofree char *here = count > 1 ? g_strdup_printf("%s/%s[%u]", loc, child->name, pos)
-                                          : g_strdup_printf("%s/%s", loc, child->name);
-        collect(node, child, here, steps, i + 1, out);
+        if (step_matches(s, node, child))
+            collect(node, child, steps, i + 1, out);
     }
+}
+
+/* Where @node is, as XPath says it ("/domain/devices/disk[2]"; a position
+ * is shown when same-named siblings are several), then "/" @tail. */
+static char *check_loc(const DcCheckCtx *ctx, const DcNode *node, const char *tail)
+{
+    g_autoptr(GPtrArray) up = g_ptr_array_new_with_free_func(g_free);
+    for (const DcNode *n = node; n && n != ctx->domain; n = g_hash_table_lookup(ctx->parents, n)) {
+        guint64 packed = GPOINTER_TO_SIZE(g_hash_table_lookup(ctx->positions, n));
+        guint pos = (guint)(packed >> 32), total = (guint)(packed & 0xffffffffu);
+        g_ptr_array_add(up, total > 1 ? g_strdup_printf("/%s[%u]", n->name, pos) : g_strdup_printf("/%s", n->name));
+    }
+    GString *loc = g_string_new("/domain");
+    for (guint i = up->len; i > 0; i--)
+        g_string_append(loc, up->pdata[i - 1]);
+    if (tail && *tail)
+        g_string_append_printf(loc, "/%s", tail);
+    return g_string_free(loc, FALSE);
 }
 
 static const DcNode *caps_find(const DcNode *caps, const char *path)
@@ -264,26 +294,19 @@ static gboolean contains(GPtrArray *list, const char *v)
     return FALSE;
 }
 
-static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, const char *loc, const char *value,
-                        GPtrArray *allowed, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
-
 typedef struct {
     domcaps_problem pub;
-    guint order;  /* document position of the element, then table order */
+    guint order;  /* document position of the element, then report order */
     guint seq;
 } Problem;
 
-static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, const char *loc, const char *value,
-                        GPtrArray *allowed, const char *fmt, ...)
+void dc_check_report(DcCheckCtx *ctx, const DcNode *where, const char *loc, const char *value,
+                     const char *const *fits, gboolean enum_list, const char *fmt, ...)
 {
     Problem *p = g_new0(Problem, 1);
     p->pub.location = g_strdup(loc);
     p->pub.value = g_strdup(value);
-    GStrvBuilder *b = g_strv_builder_new();
-    for (guint i = 0; allowed && i < allowed->len; i++)
-        g_strv_builder_add(b, allowed->pdata[i]);
-    p->pub.allowed = g_strv_builder_end(b);
-    g_strv_builder_unref(b);
+    p->pub.allowed = fits ? g_strdupv((char **)fits) : g_new0(char *, 1);
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *reason = g_strdup_vprintf(fmt, ap);
@@ -293,16 +316,24 @@ static void problem_add(GPtrArray *out, GHashTable *order, const DcNode *where, 
     dc_append_one_line(msg, loc);
     g_string_append(msg, ": ");
     dc_append_one_line(msg, reason);
-    if (allowed) {
+    if (fits) {
         g_autofree char *list = g_strjoinv(", ", p->pub.allowed);
-        g_string_append(msg, " (allowed: ");
-        dc_append_one_line(msg, allowed->len ? list : "nothing");
+        g_string_append(msg, enum_list ? " (allowed: " : " (would fit: ");
+        dc_append_one_line(msg, *fits ? list : "nothing");
         g_string_append_c(msg, ')');
     }
     p->pub.message = g_string_free(msg, FALSE);
-    p->order = GPOINTER_TO_UINT(g_hash_table_lookup(order, where));
-    p->seq = out->len;
-    g_ptr_array_add(out, p);
+    p->order = GPOINTER_TO_UINT(g_hash_table_lookup(ctx->order, where));
+    p->seq = ctx->out->len;
+    g_ptr_array_add(ctx->out, p);
+}
+
+/* A list of values as a NULL-terminated vector for dc_check_report(). */
+static const char *const *as_strv(GPtrArray *list)
+{
+    if (!list->len || list->pdata[list->len - 1] != NULL)
+        g_ptr_array_add(list, NULL);
+    return (const char *const *)list->pdata;
 }
 
 static void number_nodes(const DcNode *n, GHashTable *order)
@@ -312,15 +343,15 @@ static void number_nodes(const DcNode *n, GHashTable *order)
         number_nodes(n->children->pdata[i], order);
 }
 
-/* The value a rule reads from a matched element, where it is, and
- * whether the domain leaves it out (*implied_out: the format's default). */
-static const char *rule_value(const DcCheckRule *r, const Match *m, char **value_loc, gboolean *implied_out)
+/* The value a rule reads from a matched element, and whether the domain
+ * leaves it out (*implied_out: the format's default). Its location is the
+ * element's, then the rule's value spec when that names an attribute. */
+static const char *rule_value(const DcCheckRule *r, const Match *m, gboolean *implied_out)
 {
     const char *spec = r->value;
     const char *slash = strchr(spec, '/');
     const DcNode *parent = m->parent, *src = m->node;
     g_autofree char *child = slash ? g_strndup(spec, slash - spec) : NULL;
-    g_autofree char *base = child ? g_strdup_printf("%s/%s", m->loc, child) : g_strdup(m->loc);
     *implied_out = FALSE;
     if (child) {
         parent = m->node;
@@ -328,7 +359,6 @@ static const char *rule_value(const DcCheckRule *r, const Match *m, char **value
         spec = slash + 1;
     }
     if (spec[0] == '@') {
-        *value_loc = g_strdup_printf("%s/%s", base, spec);
         const char *given = src ? dc_node_get_attr(src, spec + 1) : NULL;
         if (given)
             return given;
@@ -337,10 +367,15 @@ static const char *rule_value(const DcCheckRule *r, const Match *m, char **value
         *implied_out = v != NULL;
         return v;
     }
-    *value_loc = g_steal_pointer(&base);
     if (strcmp(spec, "text()") == 0)
         return src ? src->text : NULL;
     return m->node->name; /* name() */
+}
+
+/* The part of a rule's value spec a location names ("driver/@name", "@type"; not text() or name()). */
+static const char *value_tail(const DcCheckRule *r)
+{
+    return strchr(r->value, '@') ? r->value : NULL;
 }
 
 /* Element text as the domain means it: without the white space around it
@@ -379,119 +414,116 @@ gboolean dc_check_machine_matches(const char *asked, const char *offered)
     return strncmp(offered, base, n) == 0 && offered[n] == '-' && machine_version(offered + n + 1);
 }
 
-static void check_rule(const DcCheckRule *r, const DcNode *caps, const DcNode *domain, GHashTable *order,
-                       GPtrArray *out)
+static void report_value(DcCheckCtx *ctx, const DcCheckRule *r, const Match *m, const char *v, GPtrArray *allowed,
+                         const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+
+/* A value a table row refuses, located where the row reads it. */
+static void report_value(DcCheckCtx *ctx, const DcCheckRule *r, const Match *m, const char *v, GPtrArray *allowed,
+                         const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *reason = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_autofree char *loc = check_loc(ctx, m->node, value_tail(r));
+    dc_check_report(ctx, m->node, loc, v, as_strv(allowed), TRUE, "%s", reason);
+}
+
+/* One value a table row reads (@v, from the matched element @m) against
+ * the capability element @cap. */
+static void check_value(DcCheckCtx *ctx, const DcCheckRule *r, const DcNode *cap, const Match *m, const char *v,
+                        const char *note)
+{
+    switch (r->kind) {
+    case CHECK_ENUM: {
+        const DcNode *e = caps_supported(cap) ? dc_node_child(cap, "enum", r->arg) : NULL;
+        if (!e)
+            break;
+        g_autoptr(GPtrArray) allowed = child_values(e, "value");
+        if (!contains(allowed, v))
+            report_value(ctx, r, m, v, allowed, "'%s'%s is not supported", v, note);
+        break;
+    }
+    case CHECK_MAX: {
+        const char *max = dc_node_get_attr(cap, r->arg);
+        if (!max)
+            break;
+        char *end = NULL;
+        guint64 n = g_ascii_strtoull(v, &end, 10);
+        guint64 limit = g_ascii_strtoull(max, NULL, 10);
+        g_autoptr(GPtrArray) allowed = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(allowed, g_strdup_printf("1-%s", max));
+        if (!g_ascii_isdigit(*v) || *end)
+            report_value(ctx, r, m, v, allowed, "'%s' is not a number", v);
+        else if (n > limit)
+            report_value(ctx, r, m, v, allowed, "'%s' is more than the maximum", v);
+        break;
+    }
+    case CHECK_EQUAL:
+    case CHECK_MACHINE: {
+        if (!cap->text)
+            break;
+        gboolean ok = r->kind == CHECK_EQUAL ? strcmp(v, cap->text) == 0
+                                             : dc_check_machine_matches(v, cap->text);
+        g_autoptr(GPtrArray) allowed = g_ptr_array_new();
+        g_ptr_array_add(allowed, cap->text);
+        if (!ok)
+            report_value(ctx, r, m, v, allowed, "'%s' is not what the capabilities describe", v);
+        break;
+    }
+    case CHECK_CPU_MODE: {
+        /* custom mode without a model asks for no CPU in particular */
+        if (strcmp(v, "custom") == 0 && !dc_node_child(m->node, "model", NULL))
+            break;
+        const DcNode *mode = NULL;
+        g_autoptr(GPtrArray) allowed = g_ptr_array_new();
+        for (guint k = 0; k < cap->children->len; k++) {
+            const DcNode *c = cap->children->pdata[k];
+            const char *name = dc_node_get_attr(c, "name");
+            if (strcmp(c->name, "mode") != 0 || !name)
+                continue;
+            if (caps_supported(c))
+                g_ptr_array_add(allowed, (gpointer)name);
+            if (strcmp(name, v) == 0)
+                mode = c;
+        }
+        if (!mode || !caps_supported(mode))
+            report_value(ctx, r, m, v, allowed, "'%s'%s is not supported", v, note);
+        break;
+    }
+    case CHECK_SUPPORTED:
+        break;
+    }
+}
+
+static void check_rule(const DcCheckRule *r, DcCheckCtx *ctx)
+{
+    const DcNode *caps = ctx->caps, *domain = ctx->domain;
     const DcNode *cap = caps_find(caps, r->caps);
-    if (!cap)
+    if (!cap || (r->saved_only && ctx->host))
         return; /* the document does not describe it */
     g_autoptr(GArray) steps = parse_path(r->element);
     g_autoptr(GArray) matches = g_array_new(FALSE, TRUE, sizeof(Match));
-    g_array_set_clear_func(matches, (GDestroyNotify)match_clear);
-    collect(NULL, domain, "/domain", steps, 0, matches);
+    collect(NULL, domain, steps, 0, matches);
     for (guint i = 0; i < matches->len; i++) {
         const Match *m = &g_array_index(matches, Match, i);
         if (is_off(m->node))
             continue;
         if (r->kind == CHECK_SUPPORTED) {
-            if (!caps_supported(cap))
-                problem_add(out, order, m->node, m->loc, m->node->name, NULL, "not supported (%s supported='no')",
-                            r->caps);
+            if (!caps_supported(cap)) {
+                g_autofree char *loc = check_loc(ctx, m->node, NULL);
+                dc_check_report(ctx, m->node, loc, m->node->name, NULL, FALSE,
+                                "not supported (%s supported='no')", r->caps);
+            }
             continue;
         }
-        g_autofree char *loc = NULL;
         gboolean implied = FALSE;
-        const char *raw = rule_value(r, m, &loc, &implied);
+        const char *raw = rule_value(r, m, &implied);
         g_autofree char *v = g_str_has_suffix(r->value, "text()") ? trimmed(raw) : g_strdup(raw);
         if (!v)
             continue;
         const char *note = implied ? " (the default)" : "";
-        switch (r->kind) {
-        case CHECK_ENUM: {
-            const DcNode *e = caps_supported(cap) ? dc_node_child(cap, "enum", r->arg) : NULL;
-            if (!e)
-                break;
-            g_autoptr(GPtrArray) allowed = child_values(e, "value");
-            if (!contains(allowed, v))
-                problem_add(out, order, m->node, loc, v, allowed, "'%s'%s is not supported", v, note);
-            break;
-        }
-        case CHECK_VALUES: {
-            g_autoptr(GPtrArray) allowed = child_values(cap, "value");
-            if (caps_supported(cap) && allowed->len && !contains(allowed, v))
-                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not a firmware image known here", v);
-            break;
-        }
-        case CHECK_MAX: {
-            const char *max = dc_node_get_attr(cap, r->arg);
-            if (!max)
-                break;
-            char *end = NULL;
-            guint64 n = g_ascii_strtoull(v, &end, 10);
-            guint64 limit = g_ascii_strtoull(max, NULL, 10);
-            g_autoptr(GPtrArray) allowed = g_ptr_array_new_with_free_func(g_free);
-            g_ptr_array_add(allowed, g_strdup_printf("1-%s", max));
-            if (!g_ascii_isdigit(*v) || *end)
-                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not a number", v);
-            else if (n > limit)
-                problem_add(out, order, m->node, loc, v, allowed, "'%s' is more than the maximum", v);
-            break;
-        }
-        case CHECK_EQUAL:
-        case CHECK_MACHINE: {
-            if (!cap->text)
-                break;
-            gboolean ok = r->kind == CHECK_EQUAL ? strcmp(v, cap->text) == 0
-                                                 : dc_check_machine_matches(v, cap->text);
-            g_autoptr(GPtrArray) allowed = g_ptr_array_new();
-            g_ptr_array_add(allowed, cap->text);
-            if (!ok)
-                problem_add(out, order, m->node, loc, v, allowed, "'%s' is not what the capabilities describe", v);
-            break;
-        }
-        case CHECK_CPU_MODE: {
-            /* custom mode without a model asks for no CPU in particular */
-            if (strcmp(v, "custom") == 0 && !dc_node_child(m->node, "model", NULL))
-                break;
-            const DcNode *mode = NULL;
-            g_autoptr(GPtrArray) allowed = g_ptr_array_new();
-            for (guint k = 0; k < cap->children->len; k++) {
-                const DcNode *c = cap->children->pdata[k];
-                const char *name = dc_node_get_attr(c, "name");
-                if (strcmp(c->name, "mode") != 0 || !name)
-                    continue;
-                if (caps_supported(c))
-                    g_ptr_array_add(allowed, (gpointer)name);
-                if (strcmp(name, v) == 0)
-                    mode = c;
-            }
-            if (!mode || !caps_supported(mode))
-                problem_add(out, order, m->node, loc, v, allowed, "'%s'%s is not supported", v, note);
-            break;
-        }
-        case CHECK_CPU_MODEL: {
-            if (!caps_supported(cap))
-                break; /* the mode itself was reported */
-            const DcNode *model = NULL;
-            g_autoptr(GPtrArray) usable = g_ptr_array_new();
-            for (guint k = 0; k < cap->children->len; k++) {
-                const DcNode *c = cap->children->pdata[k];
-                if (strcmp(c->name, "model") != 0 || !c->text)
-                    continue;
-                if (g_strcmp0(dc_node_get_attr(c, "usable"), "no") != 0)
-                    g_ptr_array_add(usable, c->text);
-                if (strcmp(c->text, v) == 0)
-                    model = c;
-            }
-            if (!model)
-                problem_add(out, order, m->node, loc, v, usable, "'%s' is not a CPU model of this emulator", v);
-            else if (g_strcmp0(dc_node_get_attr(model, "usable"), "no") == 0)
-                problem_add(out, order, m->node, loc, v, usable, "'%s' is not usable on this host", v);
-            break;
-        }
-        case CHECK_SUPPORTED:
-            break;
-        }
+        check_value(ctx, r, cap, m, v, note);
     }
 }
 
@@ -503,15 +535,33 @@ static gint problem_cmp(gconstpointer a, gconstpointer b)
     return pa->seq < pb->seq ? -1 : pa->seq > pb->seq;
 }
 
-GPtrArray *dc_check(const DcNode *caps, const DcNode *domain)
+GPtrArray *dc_check_ctx(DcCheckCtx *ctx)
 {
     g_autoptr(GHashTable) order = g_hash_table_new(NULL, NULL);
-    number_nodes(domain, order);
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_problem_free);
+    number_nodes(ctx->domain, order);
+    ctx->order = order;
+    g_autoptr(GHashTable) positions = g_hash_table_new(NULL, NULL);
+    g_autoptr(GHashTable) parents = g_hash_table_new(NULL, NULL);
+    index_positions(ctx->domain, positions, parents);
+    ctx->positions = positions;
+    ctx->parents = parents;
+    ctx->out = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_problem_free);
+    const DcNode *n;
+    ctx->arch = (n = dc_node_child(ctx->caps, "arch", NULL)) ? n->text : NULL;
+    ctx->machine = (n = dc_node_child(ctx->caps, "machine", NULL)) ? n->text : NULL;
+    ctx->virttype = (n = dc_node_child(ctx->caps, "domain", NULL)) ? n->text : NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(dc_check_rules); i++)
-        check_rule(&dc_check_rules[i], caps, domain, order, out);
-    g_ptr_array_sort(out, problem_cmp);
-    return out;
+        check_rule(&dc_check_rules[i], ctx);
+    dc_rules_run(ctx);
+    g_ptr_array_sort(ctx->out, problem_cmp);
+    ctx->order = ctx->positions = ctx->parents = NULL;
+    return g_steal_pointer(&ctx->out);
+}
+
+GPtrArray *dc_check(const DcNode *caps, const DcNode *domain)
+{
+    DcCheckCtx ctx = { .caps = caps, .domain = domain };
+    return dc_check_ctx(&ctx);
 }
 
 void dc_check_domain_query(const DcNode *domain, const char **virttype, const char **arch, const char **machine,
@@ -538,4 +588,31 @@ domcaps_problem *dc_problem_new(const char *location, const char *value, const c
     dc_append_one_line(msg, line);
     p->message = g_string_free(msg, FALSE);
     return p;
+}
+
+/* The element at @path under @n, made when missing. */
+static DcNode *dom_ensure(DcNode *n, const char *path)
+{
+    g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+    for (char **p = parts; *p; p++) {
+        DcNode *c = dc_node_child(n, *p, NULL);
+        n = c ? c : dc_node_add(n, *p);
+    }
+    return n;
+}
+
+void dc_check_domain_override(DcNode *domain, const char *virttype, const char *arch, const char *machine,
+                              const char *emulator)
+{
+    if (virttype)
+        dc_node_set_attr(domain, "type", virttype);
+    if (arch)
+        dc_node_set_attr(dom_ensure(domain, "os/type"), "arch", arch);
+    if (machine)
+        dc_node_set_attr(dom_ensure(domain, "os/type"), "machine", machine);
+    if (emulator) {
+        DcNode *e = dom_ensure(domain, "devices/emulator");
+        g_free(e->text);
+        e->text = g_strdup(emulator);
+    }
 }

@@ -37,12 +37,18 @@ GPtrArray *dc_facts_of(const DcNode *doc);
 /* Differences from @a to @b, one line each ("- PATH: VALUE", "+ PATH:
  * VALUE", "~ PATH: OLD -> NEW"), in document order; *n_changes counts them. */
 char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes);
+/* The same, or as JSON ({"changes": [...], "count": N}) when @json. */
+char *dc_diff_format(const DcNode *a, const DcNode *b, gboolean json, guint *n_changes);
 
 typedef enum {
     DC_TABLE_TEXT = 0,
     DC_TABLE_HTML = 1 << 0,
     DC_TABLE_DIFFERENCES = 1 << 1,  /* only rows that are not the same everywhere */
+    DC_TABLE_JSON = 1 << 2,         /* the rows as data */
 } DcTableFlags;
+
+/* The table flags of the public API's domcaps_table_flags. */
+DcTableFlags dc_table_flags_of(guint public_flags);
 
 /* One row per fact, one column per document; @labels names the columns
  * (NULL: the arch, and the machine and domain type when needed to tell

@@ -45,24 +45,55 @@ static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
            (strcmp(n->name, "model") == 0 && g_strcmp0(dc_node_get_attr(parent, "name"), "custom") == 0);
 }
 
-static gboolean same_key(const DcNode *parent, const DcNode *a, const DcNode *b)
+/* What identifies an element among its siblings, as a string: a <value>
+ * or custom <model> by its text, others by name, @name and @model. */
+static char *key_of(const DcNode *parent, const DcNode *n)
 {
-    if (strcmp(a->name, b->name) != 0)
-        return FALSE;
-    if (keyed_by_text(parent, a))
-        return g_strcmp0(a->text, b->text) == 0;
-    /* <blockers model='M'> (libvirt >= 10.9) are named by their model */
-    return g_strcmp0(dc_node_get_attr(a, "name"), dc_node_get_attr(b, "name")) == 0 &&
-           g_strcmp0(dc_node_get_attr(a, "model"), dc_node_get_attr(b, "model")) == 0;
+    if (keyed_by_text(parent, n))
+        return g_strdup_printf("%s\x1ft\x1f%s", n->name, n->text ? n->text : "");
+    const char *name = dc_node_get_attr(n, "name"), *model = dc_node_get_attr(n, "model");
+    return g_strdup_printf("%s\x1f%s%s\x1f%s%s", n->name, name ? "+" : "-", name ? name : "", model ? "+" : "-",
+                           model ? model : "");
 }
 
-static const DcNode *find_match(const DcNode *parent, const DcNode *want)
+/* @parent's children by key, the first of equal keys kept (as a search
+ * from the start would find); documents list thousands of CPU models, so
+ * matching them one by one would be quadratic. */
+static GHashTable *index_children(const DcNode *parent)
 {
-    for (guint i = 0; parent && i < parent->children->len; i++)
-        if (same_key(parent, want, parent->children->pdata[i]))
-            return parent->children->pdata[i];
+    GHashTable *by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; parent && i < parent->children->len; i++) {
+        char *key = key_of(parent, parent->children->pdata[i]);
+        if (g_hash_table_contains(by_key, key))
+            g_free(key);
+        else
+            g_hash_table_insert(by_key, key, parent->children->pdata[i]);
+    }
+    return by_key;
+}
+
+static void index_free(gpointer index)
+{
+    if (index)
+        g_hash_table_unref(index);
+}
+
+/* The child of @in keyed as @want is (a child of @parent), through @index
+ * when @in has one (many children), else by search. */
+static const DcNode *find_match(const DcNode *parent, const DcNode *in, GHashTable *index, const DcNode *want)
+{
+    g_autofree char *key = key_of(parent, want);
+    if (index)
+        return g_hash_table_lookup(index, key);
+    for (guint i = 0; in && i < in->children->len; i++) {
+        g_autofree char *other = key_of(in, in->children->pdata[i]);
+        if (strcmp(key, other) == 0)
+            return in->children->pdata[i];
+    }
     return NULL;
 }
+
+#define INDEX_FROM 32 /* children: fewer are searched, more indexed */
 
 static DcNode *unsupported_copy(const DcNode *n)
 {
@@ -117,12 +148,15 @@ static DcNode *merge(const char *parent_name, const DcNode *const *nodes, guint 
     if (!supported)
         return g_steal_pointer(&out); /* an unsupported section lists nothing */
     g_autofree const DcNode **matched = g_new0(const DcNode *, n);
+    g_autoptr(GPtrArray) indexes = g_ptr_array_new_with_free_func(index_free);
+    for (guint i = 0; i < n; i++)
+        g_ptr_array_add(indexes, i && nodes[i]->children->len >= INDEX_FROM ? index_children(nodes[i]) : NULL);
     for (guint c = 0; c < first->children->len; c++) {
         const DcNode *child = first->children->pdata[c];
         gboolean everywhere = TRUE;
         matched[0] = child;
         for (guint i = 1; i < n; i++)
-            everywhere &= (matched[i] = find_match(nodes[i], child)) != NULL;
+            everywhere &= (matched[i] = find_match(first, nodes[i], indexes->pdata[i], child)) != NULL;
         DcNode *m = NULL;
         if (everywhere)
             m = merge(first->name, matched, n);

@@ -3,6 +3,7 @@
 #include "analyze/compare.h"
 #include "config.h"
 #include "domcaps.h"
+#include <json-c/json.h>
 
 void dc_append_one_line(GString *out, const char *s)
 {
@@ -95,6 +96,7 @@ static void describe(DcFact *f)
         const char *s = steps->pdata[i];
         g_autofree char *piece = NULL;
         const char *named = strstr(s, "[@name='");
+        const char *modeled = strstr(s, "[@model='");
         const char *texted = strstr(s, "[.='");
         if (strcmp(s, "@supported") == 0)
             continue;
@@ -102,6 +104,8 @@ static void describe(DcFact *f)
             piece = g_strdup(s + 1);
         else if (named)
             piece = g_strndup(named + 8, without_close(named + 8));
+        else if (modeled)
+            piece = g_strdup_printf("%.*s %.*s", (int)(modeled - s), s, (int)without_close(modeled + 9), modeled + 9);
         else if (texted)
             piece = g_strdup_printf("%.*s %.*s", (int)(texted - s), s, (int)without_close(texted + 4), texted + 4);
         else
@@ -161,6 +165,23 @@ static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
            (strcmp(n->name, "model") == 0 && g_strcmp0(dc_node_get_attr(parent, "name"), "custom") == 0);
 }
 
+/* <blockers model='M'><feature name='F'/>...: keyed by the model, its
+ * features the members (documents list them in any order of models). */
+static gboolean is_blockers(const DcNode *n)
+{
+    return strcmp(n->name, "blockers") == 0 && dc_node_get_attr(n, "model");
+}
+
+static void add_blockers(FactSink *sink, const char *path, const DcNode *b)
+{
+    g_autofree char *bpath = g_strdup_printf("%s/blockers[@model='%s']", path, dc_node_get_attr(b, "model"));
+    for (guint i = 0; i < b->children->len; i++) {
+        const char *feature = dc_node_get_attr(b->children->pdata[i], "name");
+        if (feature)
+            sink->add(sink, bpath, feature, NULL);
+    }
+}
+
 static void walk(const DcNode *n, const char *path, FactSink *sink)
 {
     g_autoptr(GHashTable) step_seen = NULL;   /* made for the first child that is a step */
@@ -173,6 +194,10 @@ static void walk(const DcNode *n, const char *path, FactSink *sink)
                                                  (const char *)c->attr_names->pdata[a], NULL);
                 sink->add(sink, p, NULL, c->attr_values->pdata[a]);
             }
+            continue;
+        }
+        if (is_blockers(c)) {
+            add_blockers(sink, path, c);
             continue;
         }
         const char *name_attr = dc_node_get_attr(c, "name");
@@ -265,33 +290,86 @@ static void fact_line(GString *out, char sign, const DcFact *f, const char *new_
     g_string_append_c(out, '\n');
 }
 
-char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
+/* One change of a diff: the fact in A (NULL: added), in B (NULL: removed). */
+typedef struct {
+    const DcFact *a, *b;
+} Change;
+
+/* The changes from @fa to @fb, in the merged document order. */
+static GArray *changes_of(GPtrArray *fa, GPtrArray *fb)
 {
-    g_autoptr(GPtrArray) fa = dc_facts_of(a);
-    g_autoptr(GPtrArray) fb = dc_facts_of(b);
     g_autoptr(GHashTable) ha = index_facts(fa);
     g_autoptr(GHashTable) hb = index_facts(fb);
     g_autoptr(GPtrArray) order = g_ptr_array_new();
     g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
     merge_order(order, present, fa);
     merge_order(order, present, fb);
-    GString *out = g_string_new(NULL);
-    guint n = 0;
+    GArray *changes = g_array_new(FALSE, FALSE, sizeof(Change));
     for (guint i = 0; i < order->len; i++) {
-        const DcFact *x = g_hash_table_lookup(ha, order->pdata[i]);
-        const DcFact *y = g_hash_table_lookup(hb, order->pdata[i]);
-        if (x && y) {
-            if (g_strcmp0(x->value, y->value) == 0)
-                continue;
-            fact_line(out, '~', x, y->value);
-        } else {
-            fact_line(out, x ? '-' : '+', x ? x : y, NULL);
-        }
-        n++;
+        Change c = { g_hash_table_lookup(ha, order->pdata[i]), g_hash_table_lookup(hb, order->pdata[i]) };
+        if (!(c.a && c.b && g_strcmp0(c.a->value, c.b->value) == 0))
+            g_array_append_val(changes, c);
     }
+    return changes;
+}
+
+static void diff_text(GString *out, const Change *c)
+{
+    if (c->a && c->b)
+        fact_line(out, '~', c->a, c->b->value);
+    else
+        fact_line(out, c->a ? '-' : '+', c->a ? c->a : c->b, NULL);
+}
+
+/* {"change": "removed"|"added"|"changed", "path", "member" or "value"/"old"/"new", "section", "label"} */
+static json_object *diff_json(const Change *c)
+{
+    const DcFact *f = c->a ? c->a : c->b;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "change", json_object_new_string(c->a && c->b ? "changed" : c->a ? "removed"
+                                                                                                : "added"));
+    json_object_object_add(o, "path", json_object_new_string(f->path));
+    if (f->member)
+        json_object_object_add(o, "member", json_object_new_string(f->member));
+    else if (c->a && c->b) {
+        json_object_object_add(o, "old", json_object_new_string(c->a->value ? c->a->value : ""));
+        json_object_object_add(o, "new", json_object_new_string(c->b->value ? c->b->value : ""));
+    } else {
+        json_object_object_add(o, "value", json_object_new_string(f->value ? f->value : ""));
+    }
+    json_object_object_add(o, "section", json_object_new_string(f->section));
+    json_object_object_add(o, "label", json_object_new_string(f->label));
+    return o;
+}
+
+char *dc_diff_format(const DcNode *a, const DcNode *b, gboolean json, guint *n_changes)
+{
+    g_autoptr(GPtrArray) fa = dc_facts_of(a);
+    g_autoptr(GPtrArray) fb = dc_facts_of(b);
+    g_autoptr(GArray) changes = changes_of(fa, fb);
     if (n_changes)
-        *n_changes = n;
+        *n_changes = changes->len;
+    if (json) {
+        json_object *list = json_object_new_array();
+        for (guint i = 0; i < changes->len; i++)
+            json_object_array_add(list, diff_json(&g_array_index(changes, Change, i)));
+        json_object *root = json_object_new_object();
+        json_object_object_add(root, "changes", list);
+        json_object_object_add(root, "count", json_object_new_int((int)changes->len));
+        char *text = g_strdup_printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(root);
+        return text;
+    }
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < changes->len; i++)
+        diff_text(out, &g_array_index(changes, Change, i));
     return g_string_free(out, FALSE);
+}
+
+char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
+{
+    return dc_diff_format(a, b, FALSE, n_changes);
 }
 
 /* ---- the table ---- */
@@ -450,6 +528,10 @@ static const char html_head[] =
     "thead th { position: sticky; top: 0; background: #f6f8fa; vertical-align: bottom; }\n"
     "thead th small { display: block; font-weight: normal; color: #57606a; }\n"
     "tbody th { text-align: left; font-weight: normal; white-space: nowrap; }\n"
+    /* the capability column stays in view when a wide table scrolls sideways */
+    "thead th:first-child, tbody th[scope=row] { position: sticky; left: 0; z-index: 1; }\n"
+    "thead th:first-child { z-index: 2; }\n"
+    "tbody th[scope=row] { background: #fff; }\n"
     "tr.section th { background: #ddf4ff; font-weight: bold; }\n"
     "td { text-align: center; white-space: nowrap; }\n"
     "td.yes { background: #dafbe1; color: #116329; }\n"
@@ -517,10 +599,12 @@ static void render_html(GString *out, const DcNode *const *docs, char **cols, gu
         html_escaped(out, doc_text(docs[i], "path"));
         g_string_append(out, "\">");
         html_escaped(out, cols[i]);
-        /* the machine and domain type, unless the heading says them already */
+        /* the machine and domain type, unless the heading says them already
+         * (as a word: "microvm" is not said by "x86_64-microvm") */
+        g_auto(GStrv) words = g_strsplit(cols[i], " ", -1);
         const char *more[] = { doc_text(docs[i], "machine"), doc_text(docs[i], "domain") };
         for (gsize k = 0; k < G_N_ELEMENTS(more); k++) {
-            if (!*more[k] || strstr(cols[i], more[k]))
+            if (!*more[k] || g_strv_contains((const char *const *)words, more[k]))
                 continue;
             g_string_append(out, "<small>");
             html_escaped(out, more[k]);
@@ -563,6 +647,42 @@ static void render_html(GString *out, const DcNode *const *docs, char **cols, gu
     g_string_append(out, html_script);
     g_string_append(out, "</body>\n</html>\n");
 }
+
+/* {"columns": [{"label", "path", "arch", "machine", "domain"}],
+ *  "rows": [{"section", "label", "path", "member"?, "differs", "cells": [value or null per column]}]} */
+static void render_json(GString *out, const DcNode *const *docs, char **cols, guint n, GPtrArray *rows)
+{
+    json_object *root = json_object_new_object(), *columns = json_object_new_array(), *list = json_object_new_array();
+    static const char *const identity_keys[] = { "path", "arch", "machine", "domain" };
+    for (guint i = 0; i < n; i++) {
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "label", json_object_new_string(cols[i]));
+        for (gsize k = 0; k < G_N_ELEMENTS(identity_keys); k++)
+            json_object_object_add(c, identity_keys[k], json_object_new_string(doc_text(docs[i], identity_keys[k])));
+        json_object_array_add(columns, c);
+    }
+    for (guint r = 0; r < rows->len; r++) {
+        const Row *row = rows->pdata[r];
+        json_object *o = json_object_new_object(), *cells = json_object_new_array();
+        json_object_object_add(o, "section", json_object_new_string(row->fact->section));
+        json_object_object_add(o, "label", json_object_new_string(row->fact->label));
+        json_object_object_add(o, "path", json_object_new_string(row->fact->path));
+        if (row->fact->member)
+            json_object_object_add(o, "member", json_object_new_string(row->fact->member));
+        json_object_object_add(o, "differs", json_object_new_boolean(row->differs));
+        for (guint i = 0; i < n; i++)
+            json_object_array_add(cells, row->cells[i] ? json_object_new_string(row->cells[i]) : NULL);
+        json_object_object_add(o, "cells", cells);
+        json_object_array_add(list, o);
+    }
+    json_object_object_add(root, "columns", columns);
+    json_object_object_add(root, "rows", list);
+    g_string_append(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    g_string_append_c(out, '\n');
+    json_object_put(root);
+}
+
 
 /* A row of the table being built: the first document's fact with its key
  * (owned, described), a cell per column so far (interned values), and the
@@ -729,11 +849,27 @@ char *dc_table_render(DcTable *t, DcTableFlags flags, guint *n_rows)
     GString *out = g_string_new(NULL);
     if (flags & DC_TABLE_HTML)
         render_html(out, docs, cols, n, grouped);
+    else if (flags & DC_TABLE_JSON)
+        render_json(out, docs, cols, n, grouped);
     else
         render_text(out, docs, cols, n, grouped);
     if (n_rows)
         *n_rows = grouped->len;
     return g_string_free(out, FALSE);
+}
+
+DcTableFlags dc_table_flags_of(guint public_flags)
+{
+    static const struct { guint public_flag; DcTableFlags flag; } map[] = {
+        { DOMCAPS_TABLE_HTML, DC_TABLE_HTML },
+        { DOMCAPS_TABLE_DIFFERENCES, DC_TABLE_DIFFERENCES },
+        { DOMCAPS_TABLE_JSON, DC_TABLE_JSON },
+    };
+    guint flags = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(map); i++)
+        if (public_flags & map[i].public_flag)
+            flags |= map[i].flag;
+    return (DcTableFlags)flags;
 }
 
 char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, DcTableFlags flags, guint *n_rows)

@@ -10,12 +10,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-/* Where distributions install QEMU's loadable modules (qxl, usb-redir...):
- * installing one changes what QEMU reports without touching the binary. */
-static const char *const module_dirs[] = {
-    "/usr/lib/x86_64-linux-gnu/qemu", "/usr/lib/aarch64-linux-gnu/qemu", "/usr/lib/powerpc64le-linux-gnu/qemu",
-    "/usr/lib/s390x-linux-gnu/qemu", "/usr/lib/riscv64-linux-gnu/qemu", "/usr/lib64/qemu", "/usr/lib/qemu", NULL,
-};
 
 /* Largest entry accepted; real ones are a few hundred KiB. */
 #define DC_CACHE_MAX_ENTRY (16 * 1024 * 1024)
@@ -150,7 +144,7 @@ json_object *dc_cache_key_new(const DcHost *host, const char *emulator, const ch
     json_object_object_add(key, "binary", file_identity(&st));
 
     json_object *mods = json_object_new_object();
-    for (const char *const *d = module_dirs; *d; d++) {
+    for (const char *const *d = dc_qemu_module_dirs; *d; d++) {
         g_autofree char *p = dc_host_path(host, *d);
         struct stat ms;
         if (stat(p, &ms) == 0)

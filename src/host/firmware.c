@@ -180,3 +180,32 @@ DcFirmwareVerdicts *dc_firmware_verdicts(const DcHost *host, const char *arch, c
     all->fatal = fatal_problem(all);
     return all;
 }
+
+static void fw_found_free(gpointer p)
+{
+    DcFirmwareFound *f = p;
+    g_free(f->path);
+    dc_firmware_desc_free(f->desc);
+    g_free(f);
+}
+
+GPtrArray *dc_firmware_descriptors(const DcHost *host, guint release)
+{
+    g_autoptr(DcFirmwareFiles) files = dc_firmware_scan(host);
+    GPtrArray *out = g_ptr_array_new_with_free_func(fw_found_free);
+    for (guint i = 0; i < files->names->len; i++) {
+        const DcFirmwareName *n = files->names->pdata[i];
+        const DcFirmwareFile *winner = n->copies->pdata[0];
+        g_autofree char *data = NULL;
+        gsize len = 0;
+        DcFirmwareDesc *desc = NULL;
+        if (winner->size == 0 || !dc_firmware_read_file(host, winner->path, &data, &len, NULL) ||
+            !(desc = dc_firmware_desc_parse(data, len, release, NULL)))
+            continue;  /* masking, unreadable or broken: never chosen */
+        DcFirmwareFound *f = g_new0(DcFirmwareFound, 1);
+        f->path = g_strdup(winner->path);
+        f->desc = desc;
+        g_ptr_array_add(out, f);
+    }
+    return out;
+}

@@ -179,6 +179,16 @@ DcFirmwareVerdicts *dc_firmware_verdicts(const DcHost *host, const char *arch, c
 void dc_firmware_verdicts_free(DcFirmwareVerdicts *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcFirmwareVerdicts, dc_firmware_verdicts_free)
 
+/* Every usable descriptor, in the order libvirt's autoselection tries them:
+ * by file name across the directories, the highest-priority copy of each
+ * name, masked and broken ones left out, read as libvirt @release reads
+ * them. GPtrArray of DcFirmwareFound. */
+typedef struct {
+    char *path;
+    DcFirmwareDesc *desc;
+} DcFirmwareFound;
+GPtrArray *dc_firmware_descriptors(const DcHost *host, guint release);
+
 /* libvirt's compiled-in CODE:VARS list (Debian's build), consulted only when
  * no taken descriptor offers a loader image. */
 typedef struct {

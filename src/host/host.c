@@ -21,6 +21,11 @@ struct DcHostLazy {
 
 static char *read_arch(const DcHost *host);
 
+const char *const dc_qemu_module_dirs[] = {
+    "/usr/lib/x86_64-linux-gnu/qemu", "/usr/lib/aarch64-linux-gnu/qemu", "/usr/lib/powerpc64le-linux-gnu/qemu",
+    "/usr/lib/s390x-linux-gnu/qemu", "/usr/lib/riscv64-linux-gnu/qemu", "/usr/lib64/qemu", "/usr/lib/qemu", NULL,
+};
+
 DcHost *dc_host_new(const char *root, gboolean privileged, const char *xdg_config_home)
 {
     DcHost *host = g_new0(DcHost, 1);

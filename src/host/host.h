@@ -35,6 +35,11 @@ char *dc_host_path(const DcHost *host, const char *abs_path);
  * <root>/proc/sys/kernel/arch when readable (so fixture trees can say), else uname. */
 const char *dc_host_arch(const DcHost *host);
 
+/* Where distributions install QEMU's loadable modules (qxl, usb-redir,
+ * ui-sdl...), NULL-terminated: installing one changes what QEMU reports
+ * and runs without touching the binary. */
+extern const char *const dc_qemu_module_dirs[];
+
 /* Small helpers that all go through dc_host_path(). */
 gboolean dc_host_exists(const DcHost *host, const char *abs_path);
 gboolean dc_host_read_file(const DcHost *host, const char *abs_path, char **contents, gsize *len, GError **err);

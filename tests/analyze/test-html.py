@@ -214,6 +214,43 @@ def main():
         ok("disk bus: ide" in shown and "disk bus: virtio" not in shown,
            f"rows filtered by 'disk', only those that differ: {shown}")
 
+        # a column whose machine is part of its target's name keeps the machine
+        microvm = os.path.join(out, "x86_64-microvm.xml")
+        q35 = open(os.path.join(CAPS, "x86_64-tcg-q35.xml"), encoding="utf-8").read()
+        open(microvm, "w", encoding="utf-8").write(
+            q35.replace("/usr/bin/qemu-system-x86_64<", "/usr/bin/qemu-system-x86_64-microvm<")
+               .replace("<machine>pc-q35-7.2</machine>", "<machine>microvm</machine>"))
+        page2 = os.path.join(out, "microvm.html")
+        proc = subprocess.run([domcaps, "matrix", "--html", page2, "--caps", microvm, "--caps",
+                               os.path.join(CAPS, "x86_64-tcg-q35.xml")], capture_output=True, text=True, timeout=60)
+        heads = parse(open(page2, encoding="utf-8").read()).heads
+        ok(proc.returncode == 0 and heads and heads[0] == "x86_64-microvmmicrovmqemu",
+           f"the microvm column shows its machine: {heads}")
+
+        # scrolled sideways, the capability column stays at the left edge
+        wide = os.path.join(out, "wide.html")
+        args = [domcaps, "matrix", "--html", wide]
+        for _ in range(4):
+            for t in TARGETS:
+                args += ["--caps", os.path.join(CAPS, t + ".xml")]
+        subprocess.run(args, capture_output=True, text=True, timeout=60)
+        probe = ("<script>window.scrollTo(100000, 0);"
+                 "var th = document.querySelectorAll('#matrix tbody th[scope=row]')[3];"
+                 "var td = th.nextElementSibling;"
+                 "document.body.setAttribute('data-scrolled', window.scrollX);"
+                 "document.body.setAttribute('data-label-left', Math.round(th.getBoundingClientRect().left));"
+                 "document.body.setAttribute('data-cell-left', Math.round(td.getBoundingClientRect().left));"
+                 "</script></body>")
+        page3 = os.path.join(out, "wide-scrolled.html")
+        open(page3, "w", encoding="utf-8").write(open(wide, encoding="utf-8").read().replace("</body>", probe))
+        r = browser(exe, profile, "--window-size=800,600", "--dump-dom", "file://" + page3)
+        a = parse(r.stdout).attrs
+        scrolled, label_left, cell_left = (int(a.get(k, "-1")) for k in ("data-scrolled", "data-label-left",
+                                                                         "data-cell-left"))
+        ok(scrolled > 200 and 0 <= label_left <= 30 and cell_left < 0,
+           f"the capability column stays in view (scrolled {scrolled}px: label at {label_left}, "
+           f"first cell at {cell_left})")
+
         # what is painted
         shot = os.path.join(out, "matrix.png")
         r = browser(exe, profile, "--window-size=1400,1000", "--hide-scrollbars", "--screenshot=" + shot, url)

@@ -181,6 +181,20 @@ else
     not_ok "bash completion" "$work/comp.log"
 fi
 
+# Only options a command has: `cache list` has no --all (its help text
+# names `domcaps --all`), matrix takes the probe options its help lists.
+if ! complete_words domcaps cache list -- | grep -qx -- --all &&
+    complete_words domcaps cache list -- | grep -qx -- --cache-dir &&
+    complete_words domcaps matrix --mach | grep -qx -- --machine; then
+    ok "bash completion: the options of cache list (no --all) and matrix (--machine)"
+else
+    {
+        echo "cache list --: $(complete_words domcaps cache list -- | tr '\n' ' ')"
+        echo "matrix --mach: $(complete_words domcaps matrix --mach | tr '\n' ' ')"
+    } >"$work/comp-opts.log" 2>&1
+    not_ok "bash completion: options per command" "$work/comp-opts.log"
+fi
+
 # --- the dpkg trigger: reinstalling QEMU refreshes the system cache ---
 emu=/usr/bin/qemu-system-x86_64
 rm -f /var/cache/domcaps/qemu-system-x86_64-*.json
