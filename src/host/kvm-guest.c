@@ -51,10 +51,15 @@ static void from_fixture(const DcHost *host, DcKvmGuest *out)
 }
 
 #ifdef DC_HAVE_KVM_X86
-typedef struct {
-    struct kvm_msrs head;
-    struct kvm_msr_entry entry;
-} OneMsr;
+/* A KVM_GET_MSRS/KVM_SET_MSRS argument of one MSR (kvm_msrs ends in a
+ * flexible array, so it is allocated rather than nested in a struct). */
+static struct kvm_msrs *one_msr(guint32 index)
+{
+    struct kvm_msrs *m = g_malloc0(sizeof(*m) + sizeof(struct kvm_msr_entry));
+    m->nmsrs = 1;
+    m->entries[0].index = index;
+    return m;
+}
 
 #define KVM_CPUID_FEATURES_LEAF 0x40000001
 #define KVM_FEATURE_PV_UNHALT_BIT 7
@@ -84,8 +89,8 @@ static gboolean pv_unhalt(const struct kvm_cpuid2 *c)
  * (A host without the feature MSR has nothing to refuse.) */
 static gboolean arch_caps_settable(int kvm, int vm, const struct kvm_cpuid2 *cpuid)
 {
-    OneMsr m = { .head.nmsrs = 1, .entry.index = MSR_IA32_ARCH_CAPABILITIES };
-    if (ioctl(kvm, KVM_GET_MSRS, &m) != 1 || m.entry.data == 0)
+    g_autofree struct kvm_msrs *m = one_msr(MSR_IA32_ARCH_CAPABILITIES);
+    if (ioctl(kvm, KVM_GET_MSRS, m) != 1 || m->entries[0].data == 0)
         return TRUE;
     int cpu = ioctl(vm, KVM_CREATE_VCPU, 0);
     if (cpu < 0)
@@ -94,7 +99,7 @@ static gboolean arch_caps_settable(int kvm, int vm, const struct kvm_cpuid2 *cpu
      * ARCH_CAPABILITIES to a vCPU whose CPUID lacks it */
     if (cpuid)
         (void)ioctl(cpu, KVM_SET_CPUID2, cpuid);
-    gboolean ok = ioctl(cpu, KVM_SET_MSRS, &m) == 1;
+    gboolean ok = ioctl(cpu, KVM_SET_MSRS, m) == 1;
     close(cpu);
     return ok;
 }
@@ -136,10 +141,10 @@ gboolean dc_kvm_feature_msr(const DcHost *host, guint32 index, guint64 *value)
     int fd = open(dev, O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return FALSE;
-    OneMsr m = { .head.nmsrs = 1, .entry.index = index };
-    int n = ioctl(fd, KVM_GET_MSRS, &m);
+    g_autofree struct kvm_msrs *m = one_msr(index);
+    int n = ioctl(fd, KVM_GET_MSRS, m);
     close(fd);
-    *value = m.entry.data;
+    *value = m->entries[0].data;
     return n == 1;
 #else
     (void)host;
