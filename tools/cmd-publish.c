@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int dc_cmd_labels(int argc, char **argv);
@@ -78,7 +79,8 @@ static GPtrArray *collect(const domcaps_options *opts, Publish publish, guint *n
  * half a file. */
 static gboolean write_replacing(const char *path, const char *text)
 {
-    if (strcmp(path, "-") == 0)
+    struct stat st;
+    if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
         return dc_cli_write(path, text);
     g_autofree char *dir = g_path_get_dirname(path), *base = g_path_get_basename(path);
     g_autofree char *tmp = g_strdup_printf("%s/.%s.domcaps", dir, base);

@@ -1,7 +1,12 @@
 #include "cmd-util.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char *p_emulator, *p_arch, *p_machine, *p_virttype, *p_root, *p_replay, *p_cpu_map, *p_cache_dir;
 static int p_timeout;
@@ -108,6 +113,50 @@ GBytes *dc_cli_read(const char *path)
     return g_byte_array_free_to_bytes(buf);
 }
 
+/* Write into what is already there: a device, a FIFO (/dev/null, a pipe
+ * given by name), which a rename would replace with a regular file. */
+static gboolean write_in_place(const char *path, const char *text, GError **err)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    gsize left = strlen(text);
+    while (fd >= 0 && left) {
+        ssize_t n = write(fd, text, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        text += n;
+        left -= (gsize)n;
+    }
+    int saved = errno;
+    if (fd >= 0 && close(fd) != 0 && !left)
+        saved = errno, left = 1;
+    if (fd < 0 || left) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved), "%s", g_strerror(saved));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean dc_cli_write_file(const char *path, const char *text, GError **err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return write_in_place(path, text, err);
+    /* a symbolic link keeps pointing where it did: its target is replaced */
+    char resolved[PATH_MAX];
+    const char *target = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, resolved) ? resolved
+                                                                                                   : path;
+    GError *e = NULL;
+    if (g_file_set_contents(target, text, -1, &e))
+        return TRUE;
+    /* the reason only: GLib's message names its temporary file */
+    const char *colon = strrchr(e->message, ':');
+    g_set_error(err, G_FILE_ERROR, e->code, "%s", colon && colon[1] == ' ' ? colon + 2 : e->message);
+    g_error_free(e);
+    return FALSE;
+}
+
 gboolean dc_cli_write(const char *path, const char *text)
 {
     if (strcmp(path, "-") == 0) {
@@ -118,8 +167,8 @@ gboolean dc_cli_write(const char *path, const char *text)
         return TRUE;
     }
     GError *err = NULL;
-    if (!g_file_set_contents(path, text, -1, &err)) {
-        fprintf(stderr, "domcaps: %s\n", err->message);
+    if (!dc_cli_write_file(path, text, &err)) {
+        fprintf(stderr, "domcaps: cannot write %s: %s\n", path, err->message);
         g_error_free(err);
         return FALSE;
     }

@@ -27,6 +27,10 @@ GBytes *dc_cli_read(const char *path);
 
 /* Write @text to @path ("-": standard output); prints the error. */
 gboolean dc_cli_write(const char *path, const char *text);
+/* Write @text to the file @path whole or not at all (a new file renamed
+ * over it; a symbolic link's target is the one replaced); a device or FIFO
+ * such as /dev/null is written in place, never replaced. */
+gboolean dc_cli_write_file(const char *path, const char *text, GError **err);
 
 /* Append @s as a JSON string literal. */
 void dc_cli_json_string(GString *out, const char *s);

@@ -88,14 +88,6 @@ static void run_job(gpointer data, gpointer user_data)
     g_mutex_unlock(&progress_lock);
 }
 
-/* The reason of a GLib file error, without the temporary file's name
- * g_file_set_contents() puts in its message. */
-static const char *file_error_reason(const GError *err)
-{
-    const char *colon = strrchr(err->message, ':');
-    return colon && colon[1] == ' ' ? colon + 2 : err->message;
-}
-
 /* Whether a job's error means the emulator is not one the query is for:
  * a target domcaps (like libvirt) does not serve, or, for --virttype kvm,
  * one the host's KVM cannot run. Skipped with a note, not a failure. */
@@ -146,8 +138,8 @@ static int run_all(const domcaps_options *opts, char **emulators)
                                                     g_strcmp0(opt_format, "json") == 0 ? "json" : "xml");
             g_autofree char *file = g_build_filename(opt_output_dir, name, NULL);
             GError *err = NULL;
-            if (!g_file_set_contents(file, jobs[i].output, -1, &err)) {
-                fprintf(stderr, "domcaps: cannot write %s: %s\n", file, file_error_reason(err));
+            if (!dc_cli_write_file(file, jobs[i].output, &err)) {
+                fprintf(stderr, "domcaps: cannot write %s: %s\n", file, err->message);
                 g_error_free(err);
                 rc = 1;
             }

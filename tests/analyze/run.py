@@ -12,11 +12,15 @@ each under tests/analyze/cases/NAME/:
   expected-same-as a file under tests/data whose content is the output
   stdout-contains  lines the standard output must contain
   stderr-contains  lines the standard error must contain (then it is one line)
+  kinds-after      lines "PATH KIND" (@TMP@ as above; KIND: chardev, symlink,
+                   file): what each path is after the command (an output
+                   file written through must not be replaced)
 
 Prints TAP. Usage: run.py DOMCAPS_BINARY [NAME...]
 """
 import os
 import shlex
+import stat
 import subprocess
 import sys
 import tempfile
@@ -37,6 +41,27 @@ def make_scratch(tmp):
         f.write("</description></domain>\n")
     with open(os.path.join(tmp, "deep.xml"), "w") as f:
         f.write("<domain>" + "<a>" * 10000 + "</a>" * 10000 + "</domain>\n")
+    open(os.path.join(tmp, "target.xml"), "w").close()
+    os.symlink("target.xml", os.path.join(tmp, "link.xml"))
+
+
+KINDS = {"chardev": stat.S_ISCHR, "symlink": stat.S_ISLNK, "file": stat.S_ISREG}
+
+
+def kind_problems(lines, tmp):
+    problems = []
+    for line in lines.splitlines():
+        if not line.strip():
+            continue
+        path, kind = line.replace("@TMP@", tmp).split()
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as e:
+            problems.append(f"{path}: {e.strerror}")
+            continue
+        if not KINDS[kind](mode):
+            problems.append(f"{path} is no longer a {kind} (mode {oct(mode)})")
+    return problems
 
 
 def run_case(domcaps, case, tmp):
@@ -75,6 +100,7 @@ def run_case(domcaps, case, tmp):
                 problems.append(f"stderr lacks {want_line!r}: {proc.stderr.strip()!r}")
         if proc.stderr.count("\n") > 1:
             problems.append(f"error is more than one line: {proc.stderr!r}")
+    problems += kind_problems(opt("kinds-after") or "", tmp)
     if want_exit != 1 and "AddressSanitizer" in proc.stderr:
         problems.append(proc.stderr)
     return problems
