@@ -50,10 +50,22 @@ static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
 static char *key_of(const DcNode *parent, const DcNode *n)
 {
     if (keyed_by_text(parent, n))
-        return g_strdup_printf("%s\x1ft\x1f%s", n->name, n->text ? n->text : "");
+        return g_strconcat(n->name, "\x1ft\x1f", n->text ? n->text : "", NULL);
     const char *name = dc_node_get_attr(n, "name"), *model = dc_node_get_attr(n, "model");
-    return g_strdup_printf("%s\x1f%s%s\x1f%s%s", n->name, name ? "+" : "-", name ? name : "", model ? "+" : "-",
-                           model ? model : "");
+    return g_strconcat(n->name, "\x1f", name ? "+" : "-", name ? name : "", "\x1f", model ? "+" : "-",
+                       model ? model : "", NULL);
+}
+
+/* key_of(pa, a) equals key_of(pb, b), without making either. */
+static gboolean same_key(const DcNode *pa, const DcNode *a, const DcNode *pb, const DcNode *b)
+{
+    gboolean by_text = keyed_by_text(pa, a);
+    if (by_text != keyed_by_text(pb, b) || strcmp(a->name, b->name) != 0)
+        return FALSE;
+    if (by_text)
+        return strcmp(a->text ? a->text : "", b->text ? b->text : "") == 0;
+    return g_strcmp0(dc_node_get_attr(a, "name"), dc_node_get_attr(b, "name")) == 0 &&
+           g_strcmp0(dc_node_get_attr(a, "model"), dc_node_get_attr(b, "model")) == 0;
 }
 
 /* @parent's children by key, the first of equal keys kept (as a search
@@ -82,14 +94,13 @@ static void index_free(gpointer index)
  * when @in has one (many children), else by search. */
 static const DcNode *find_match(const DcNode *parent, const DcNode *in, GHashTable *index, const DcNode *want)
 {
-    g_autofree char *key = key_of(parent, want);
-    if (index)
+    if (index) {
+        g_autofree char *key = key_of(parent, want);
         return g_hash_table_lookup(index, key);
-    for (guint i = 0; in && i < in->children->len; i++) {
-        g_autofree char *other = key_of(in, in->children->pdata[i]);
-        if (strcmp(key, other) == 0)
-            return in->children->pdata[i];
     }
+    for (guint i = 0; in && i < in->children->len; i++)
+        if (same_key(parent, want, in, in->children->pdata[i]))
+            return in->children->pdata[i];
     return NULL;
 }
 

@@ -763,7 +763,9 @@ typedef struct {
 static BuiltRow *row_of(TableSink *ts, const char *path, const char *member, const char *value)
 {
     DcTable *t = ts->t;
-    g_string_printf(ts->key, "%s\n%s", path, member ? member : "");
+    g_string_assign(ts->key, path);
+    g_string_append_c(ts->key, '\n');
+    g_string_append(ts->key, member ? member : "");
     BuiltRow *r;
     /* a member repeated in one document gets a key of its own, as in a list */
     for (guint k = 2; (r = g_hash_table_lookup(t->rows, ts->key->str)) && r->cells->len > ts->col &&
