@@ -190,7 +190,8 @@ int dc_cmd_check(int argc, char **argv)
     if (!parse_args(&argc, &argv, &json))
         return 1;
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
-    dc_cli_probe_options(&opts);
+    if (!dc_cli_probe_options(&opts))
+        return 1;
     g_autoptr(GBytes) input = dc_cli_read(argv[1]);
     if (!input)
         return 1;

@@ -134,7 +134,8 @@ int dc_cmd_matrix(int argc, char **argv)
     if (!dc_cli_json_format(opt_format, opt_html, &json))
         return 1;
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
-    dc_cli_probe_options(&opts);
+    if (!dc_cli_probe_options(&opts))
+        return 1;
     g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
     g_autoptr(domcaps_fleet) columns = domcaps_fleet_new(NULL, DOMCAPS_FLEET_TABLE);
     int rc = 0;

@@ -149,7 +149,8 @@ static int run(int argc, char **argv, gboolean labels)
         return 1;
     }
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
-    dc_cli_probe_options(&opts);
+    if (!dc_cli_probe_options(&opts))
+        return 1;
     guint n_invalid = 0;
     g_autoptr(GPtrArray) lines = collect(&opts, labels ? domcaps_labels : traits_of, &n_invalid);
     if (!lines)

@@ -8,23 +8,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *p_emulator, *p_arch, *p_machine, *p_virttype, *p_root, *p_replay, *p_cpu_map, *p_cache_dir;
-static int p_timeout;
-static gboolean p_no_cache;
+/* The query's options, one table for `domcaps` and every subcommand that
+ * probes (check, matrix, labels, traits). */
+static char *p_emulator, *p_arch, *p_machine, *p_virttype, *p_root, *p_replay, *p_cpu_map, *p_cache_dir,
+    *p_user, *p_schema;
+static int p_timeout = -1;  /* -1: not given */
+static gboolean p_no_cache, p_refresh;
 
 static GOptionEntry probe_entries[] = {
     { "emulatorbin", 0, 0, G_OPTION_ARG_FILENAME, &p_emulator, "QEMU binary to probe", "PATH" },
-    { "arch", 0, 0, G_OPTION_ARG_STRING, &p_arch, "guest architecture (libvirt name)", "ARCH" },
-    { "machine", 0, 0, G_OPTION_ARG_STRING, &p_machine, "machine type or alias", "MACHINE" },
+    { "arch", 0, 0, G_OPTION_ARG_STRING, &p_arch, "guest architecture (libvirt name: x86_64, i686, aarch64...)", "ARCH" },
+    { "machine", 0, 0, G_OPTION_ARG_STRING, &p_machine, "machine type or alias (pc, q35, virt...)", "MACHINE" },
     { "virttype", 0, 0, G_OPTION_ARG_STRING, &p_virttype, "virtualization type: kvm or qemu (TCG)", "TYPE" },
-    { "root", 0, 0, G_OPTION_ARG_FILENAME, &p_root, "read every host fact under this directory", "DIR" },
-    { "replay", 0, 0, G_OPTION_ARG_FILENAME, &p_replay, "answer QMP from a recorded transcript", "FILE" },
-    { "cpu-map", 0, 0, G_OPTION_ARG_FILENAME, &p_cpu_map, "libvirt CPU map directory", "DIR" },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &p_timeout, "probe deadline in milliseconds", "MS" },
-    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &p_cache_dir, "probe cache directory", "DIR" },
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &p_root, "read every host fact under this directory (default /)", "DIR" },
+    { "replay", 0, 0, G_OPTION_ARG_FILENAME, &p_replay, "answer QMP from a recorded transcript instead of running QEMU", "FILE" },
+    { "cpu-map", 0, 0, G_OPTION_ARG_FILENAME, &p_cpu_map, "libvirt CPU map directory (default /usr/share/libvirt/cpu_map)", "DIR" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &p_timeout, "probe deadline in milliseconds (default 30000)", "MS" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &p_cache_dir, "probe cache directory (default $XDG_CACHE_HOME/domcaps, /var/cache/domcaps for root)", "DIR" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &p_user, "when run as root, run QEMU as this user (default $DOMCAPS_USER)", "NAME" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &p_no_cache, "neither read nor write the probe cache", NULL },
+    { "refresh", 0, 0, G_OPTION_ARG_NONE, &p_refresh, "probe again and replace the cache entry", NULL },
+    { "schema", 0, 0, G_OPTION_ARG_STRING, &p_schema, "print as this libvirt release does (" DOMCAPS_SCHEMAS "; default $DOMCAPS_SCHEMA, else the newest)", "RELEASE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
+
+const GOptionEntry *dc_cli_probe_entries(void)
+{
+    return probe_entries;
+}
 
 GOptionGroup *dc_cli_probe_group(void)
 {
@@ -34,8 +45,23 @@ GOptionGroup *dc_cli_probe_group(void)
     return g;
 }
 
-void dc_cli_probe_options(domcaps_options *opts)
+/* An environment variable as a default: unset or empty is none. */
+static const char *env_default(const char *given, const char *variable)
 {
+    const char *v = given ? given : g_getenv(variable);
+    return v && *v ? v : NULL;
+}
+
+gboolean dc_cli_probe_options(domcaps_options *opts)
+{
+    if (p_timeout == 0 || p_timeout < -1) {
+        fprintf(stderr, "domcaps: --timeout must be a positive number of milliseconds\n");
+        return FALSE;
+    }
+    if (p_no_cache && p_refresh) {
+        fprintf(stderr, "domcaps: --no-cache and --refresh contradict each other\n");
+        return FALSE;
+    }
     opts->emulator = p_emulator;
     opts->arch = p_arch;
     opts->machine = p_machine;
@@ -43,9 +69,14 @@ void dc_cli_probe_options(domcaps_options *opts)
     opts->root = p_root;
     opts->replay = p_replay;
     opts->cpu_map_dir = p_cpu_map;
-    opts->timeout_ms = p_timeout;
+    opts->timeout_ms = p_timeout > 0 ? p_timeout : 0;
     opts->cache_dir = p_cache_dir;
-    opts->cache = p_no_cache ? DOMCAPS_CACHE_OFF : DOMCAPS_CACHE_USE;
+    opts->cache = p_no_cache ? DOMCAPS_CACHE_OFF : p_refresh ? DOMCAPS_CACHE_REFRESH : DOMCAPS_CACHE_USE;
+    /* DOMCAPS_SCHEMA pins the format for command lines that cannot be
+     * edited (a virsh script run with domcaps in place of virsh) */
+    opts->schema = env_default(p_schema, "DOMCAPS_SCHEMA");
+    opts->user = env_default(p_user, "DOMCAPS_USER");
+    return TRUE;
 }
 
 gboolean dc_cli_parse(GOptionContext *ctx, int *argc, char ***argv)

@@ -4,12 +4,15 @@
 #pragma once
 #include "domcaps.h"
 
-/* The probe options of `domcaps` (--emulatorbin, --arch, --machine,
- * --virttype, --root, --replay, --cpu-map, --timeout, --cache-dir,
- * --no-cache), to add to a subcommand's option context; read back with
- * dc_cli_probe_options(). */
+/* The query's options (--emulatorbin, --arch, --machine, --virttype,
+ * --root, --replay, --cpu-map, --timeout, --cache-dir, --user, --no-cache,
+ * --refresh, --schema), declared once: as `domcaps`'s own entries, or as
+ * a group of a subcommand's option context. dc_cli_probe_options() reads
+ * them back into @opts (with $DOMCAPS_SCHEMA and $DOMCAPS_USER as
+ * defaults); FALSE with the error printed when they contradict. */
+const GOptionEntry *dc_cli_probe_entries(void);
 GOptionGroup *dc_cli_probe_group(void);
-void dc_cli_probe_options(domcaps_options *opts);
+gboolean dc_cli_probe_options(domcaps_options *opts);
 
 /* Parse a subcommand's options: prints the error and returns FALSE. */
 gboolean dc_cli_parse(GOptionContext *ctx, int *argc, char ***argv);

@@ -15,31 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *opt_emulator, *opt_arch, *opt_machine, *opt_virttype, *opt_format, *opt_root, *opt_replay,
-    *opt_record, *opt_cpu_map;
-static int opt_timeout_ms = -1;  /* -1: not given */
-static gboolean opt_version, opt_no_cache, opt_refresh, opt_all, opt_stats;
+static char *opt_format, *opt_record;
+static gboolean opt_version, opt_all, opt_stats;
 static char *opt_output_dir;
-static char *opt_cache_dir;
-static char *opt_user;
-static char *opt_schema;
 static gboolean opt_expand_cpu, opt_supported_cpu, opt_disable_deprecated, opt_explain_firmware;
 
 static GOptionEntry entries[] = {
-    { "emulatorbin", 0, 0, G_OPTION_ARG_FILENAME, &opt_emulator, "QEMU binary to probe", "PATH" },
-    { "arch", 0, 0, G_OPTION_ARG_STRING, &opt_arch, "guest architecture (libvirt name: x86_64, i686, aarch64...)", "ARCH" },
-    { "machine", 0, 0, G_OPTION_ARG_STRING, &opt_machine, "machine type or alias (pc, q35, virt...)", "MACHINE" },
-    { "virttype", 0, 0, G_OPTION_ARG_STRING, &opt_virttype, "virtualization type: kvm or qemu (TCG)", "TYPE" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output format: xml (default) or json", "FORMAT" },
-    { "root", 0, 0, G_OPTION_ARG_FILENAME, &opt_root, "read every host fact under this directory (default /)", "DIR" },
-    { "replay", 0, 0, G_OPTION_ARG_FILENAME, &opt_replay, "answer QMP from a recorded transcript instead of running QEMU", "FILE" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &opt_record, "record the QMP exchange into a transcript", "FILE" },
-    { "cpu-map", 0, 0, G_OPTION_ARG_FILENAME, &opt_cpu_map, "libvirt CPU map directory (default /usr/share/libvirt/cpu_map)", "DIR" },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout_ms, "probe deadline in milliseconds (default 30000)", "MS" },
-    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache_dir, "probe cache directory (default $XDG_CACHE_HOME/domcaps, /var/cache/domcaps for root)", "DIR" },
-    { "user", 0, 0, G_OPTION_ARG_STRING, &opt_user, "when run as root, run QEMU as this user (default $DOMCAPS_USER)", "NAME" },
-    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &opt_no_cache, "neither read nor write the probe cache", NULL },
-    { "refresh", 0, 0, G_OPTION_ARG_NONE, &opt_refresh, "probe again and replace the cache entry", NULL },
     { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "every installed qemu-system-* (in parallel), one document each", NULL },
     { "output-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_output_dir, "with --all: write ARCH.xml/.json files here instead of one stream", "DIR" },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &opt_stats, "print wall time and peak memory on stderr", NULL },
@@ -47,7 +30,6 @@ static GOptionEntry entries[] = {
     { "supported-cpu-features", 0, 0, G_OPTION_ARG_NONE, &opt_supported_cpu, "host-model CPU also lists features the host supports but host-model does not enable by default (libvirt >= 12.5)", NULL },
     { "disable-deprecated-features", 0, 0, G_OPTION_ARG_NONE, &opt_disable_deprecated, "host-model CPU disables the features QEMU flags as deprecated (libvirt >= 11.0)", NULL },
     { "explain-firmware", 0, 0, G_OPTION_ARG_NONE, &opt_explain_firmware, "print, instead of the document, every firmware descriptor considered for the query, in priority order, taken or skipped and why", NULL },
-    { "schema", 0, 0, G_OPTION_ARG_STRING, &opt_schema, "print as this libvirt release does (" DOMCAPS_SCHEMAS "; default $DOMCAPS_SCHEMA, else the newest)", "RELEASE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
@@ -168,21 +150,20 @@ static void print_stats(gint64 start)
     fprintf(stderr, "domcaps: %.2f ms, peak RSS %ld KiB\n", (g_get_monotonic_time() - start) / 1000.0, hwm);
 }
 
-/* Options that do nothing in a mode are refused, not ignored. */
-static gboolean check_option_combinations(void)
+/* Options that do nothing in a mode are refused, not ignored (those of
+ * the query itself: dc_cli_probe_options). */
+static gboolean check_option_combinations(const domcaps_options *opts)
 {
     const struct {
         gboolean bad;
         const char *why;
     } rules[] = {
-        { opt_timeout_ms == 0 || opt_timeout_ms < -1, "--timeout must be a positive number of milliseconds" },
         { opt_output_dir && !opt_all, "--output-dir writes the documents of --all; without --all there is one" },
         { opt_explain_firmware && g_strcmp0(opt_format, "json") == 0,
           "--explain-firmware prints lines of text, not a document: --format json does not apply" },
         { opt_explain_firmware && opt_all, "--explain-firmware explains one query, not --all" },
-        { opt_all && (opt_emulator || opt_arch || opt_machine),
+        { opt_all && (opts->emulator || opts->arch || opts->machine),
           "--all takes emulator paths as arguments, not --emulatorbin/--arch/--machine" },
-        { opt_no_cache && opt_refresh, "--no-cache and --refresh contradict each other" },
     };
     if (opt_format && g_strcmp0(opt_format, "xml") != 0 && g_strcmp0(opt_format, "json") != 0) {
         fprintf(stderr, "domcaps: unknown format '%s' (xml or json)\n", opt_format);
@@ -223,6 +204,7 @@ int main(int argc, char **argv)
         "Print the domain capabilities of a QEMU binary on this host, as libvirt's\n"
         "`virsh domcapabilities` does, without a daemon.");
     g_option_context_set_summary(ctx, summary);
+    g_option_context_add_main_entries(ctx, dc_cli_probe_entries(), NULL);
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
@@ -235,40 +217,21 @@ int main(int argc, char **argv)
     int first = 1;
     if (argc > first && g_strcmp0(argv[first], "domcapabilities") == 0)
         first++;
+    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
+    if (!dc_cli_probe_options(&opts) || !check_option_combinations(&opts))
+        return 1;
+    opts.record = opt_record;
     /* As virsh: positional arguments fill virttype, emulatorbin, arch and
      * machine, in that order, skipping those given as options. */
-    char **slots[] = { &opt_virttype, &opt_emulator, &opt_arch, &opt_machine };
+    const char **slots[] = { &opts.virttype, &opts.emulator, &opts.arch, &opts.machine };
     for (gsize i = 0; !opt_all && argc > first && i < G_N_ELEMENTS(slots); i++) {
         if (!*slots[i])
-            *slots[i] = g_strdup(argv[first++]);
+            *slots[i] = argv[first++];
     }
     if (argc > first && !opt_all) {
         fprintf(stderr, "domcaps: unexpected argument '%s'\n", argv[first]);
         return 1;
     }
-    if (!check_option_combinations())
-        return 1;
-
-    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
-    opts.emulator = opt_emulator;
-    opts.arch = opt_arch;
-    opts.machine = opt_machine;
-    opts.virttype = opt_virttype;
-    opts.root = opt_root;
-    opts.replay = opt_replay;
-    opts.record = opt_record;
-    opts.cpu_map_dir = opt_cpu_map;
-    opts.timeout_ms = opt_timeout_ms > 0 ? opt_timeout_ms : 0;
-    opts.cache_dir = opt_cache_dir;
-    opts.cache = opt_no_cache ? DOMCAPS_CACHE_OFF : opt_refresh ? DOMCAPS_CACHE_REFRESH : DOMCAPS_CACHE_USE;
-    /* DOMCAPS_SCHEMA pins the format for command lines that cannot be
-     * edited (a virsh script run with domcaps in place of virsh). */
-    opts.schema = opt_schema ? opt_schema : g_getenv("DOMCAPS_SCHEMA");
-    if (opts.schema && !*opts.schema)
-        opts.schema = NULL;
-    opts.user = opt_user ? opt_user : g_getenv("DOMCAPS_USER");
-    if (opts.user && !*opts.user)
-        opts.user = NULL;
     opts.flags = (opt_expand_cpu ? DOMCAPS_GET_EXPAND_CPU_FEATURES : 0) |
                  (opt_supported_cpu ? DOMCAPS_GET_SUPPORTED_CPU_FEATURES : 0) |
                  (opt_disable_deprecated ? DOMCAPS_GET_DISABLE_DEPRECATED_FEATURES : 0);
