@@ -21,24 +21,6 @@ static GOptionEntry entries[] = {
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static void json_str(GString *out, const char *s)
-{
-    if (!s) {
-        g_string_append(out, "null");
-        return;
-    }
-    g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_printf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            g_string_append_printf(out, "\\u%04x", *p);
-        else
-            g_string_append_c(out, (char)*p);
-    }
-    g_string_append_c(out, '"');
-}
-
 static int list(void)
 {
     GError *err = NULL;
@@ -56,13 +38,13 @@ static int list(void)
         invalid += !e->valid;
         if (json) {
             g_string_append(out, i ? ",\n  {\"path\": " : "\n  {\"path\": ");
-            json_str(out, e->path);
+            dc_cli_json_string(out, e->path);
             g_string_append(out, ", \"emulator\": ");
-            json_str(out, e->emulator);
+            dc_cli_json_string(out, e->emulator);
             g_string_append(out, ", \"summary\": ");
-            json_str(out, e->summary);
+            dc_cli_json_string(out, e->summary);
             g_string_append_printf(out, ", \"valid\": %s, \"reason\": ", e->valid ? "true" : "false");
-            json_str(out, e->reason);
+            dc_cli_json_string(out, e->reason);
             g_string_append(out, "}");
         } else {
             g_autofree char *base = g_path_get_basename(e->path);

@@ -40,7 +40,7 @@ static void json_problems(GString *out, GPtrArray *problems, const char *indent)
         g_string_append_printf(out, "%s\n%s  {\"location\": ", i ? "," : "", indent);
         dc_cli_json_string(out, p->location);
         g_string_append(out, ", \"value\": ");
-        dc_cli_json_string(out, p->value);
+        dc_cli_json_string(out, p->value ? p->value : "");
         g_string_append(out, ", \"allowed\": [");
         for (char **a = p->allowed; *a; a++) {
             if (a != p->allowed)
@@ -62,7 +62,7 @@ static void json_caps(GString *out, const domcaps_doc *doc)
     g_string_append(out, "{");
     for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
         g_string_append_printf(out, "%s\"%s\": ", i ? ", " : "", keys[i]);
-        dc_cli_json_string(out, vals[i]);
+        dc_cli_json_string(out, vals[i] ? vals[i] : "");
     }
     g_string_append(out, "}");
 }

@@ -1,4 +1,5 @@
 #include "cmd-util.h"
+#include <json-c/json.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -208,22 +209,13 @@ gboolean dc_cli_write(const char *path, const char *text)
 
 void dc_cli_json_string(GString *out, const char *s)
 {
-    g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '"': g_string_append(out, "\\\""); break;
-        case '\\': g_string_append(out, "\\\\"); break;
-        case '\n': g_string_append(out, "\\n"); break;
-        case '\t': g_string_append(out, "\\t"); break;
-        case '\r': g_string_append(out, "\\r"); break;
-        default:
-            if (*p < 0x20)
-                g_string_append_printf(out, "\\u%04x", *p);
-            else
-                g_string_append_c(out, (char)*p);
-        }
+    if (!s) {
+        g_string_append(out, "null");
+        return;
     }
-    g_string_append_c(out, '"');
+    json_object *str = json_object_new_string(s);
+    g_string_append(out, json_object_to_json_string_ext(str, JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(str);
 }
 
 gboolean dc_cli_json_format(const char *format, const char *html, gboolean *json)

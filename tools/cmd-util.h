@@ -35,5 +35,5 @@ gboolean dc_cli_write(const char *path, const char *text);
  * such as /dev/null is written in place, never replaced. */
 gboolean dc_cli_write_file(const char *path, const char *text, GError **err);
 
-/* Append @s as a JSON string literal. */
+/* Append @s as a JSON string literal (json-c's escaping; NULL: null). */
 void dc_cli_json_string(GString *out, const char *s);
