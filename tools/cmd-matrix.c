@@ -6,6 +6,7 @@
  * skipped with a note, as with --all). */
 #include "cmd-util.h"
 #include "commands.h"
+#include "probe-each.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,48 +27,19 @@ static GOptionEntry entries[] = {
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-typedef struct {
-    char *emulator;          /* NULL: the one for --arch */
-    domcaps_doc *doc;
-    GError *err;
-} Job;
-
-static domcaps_options base;
-
-static void run_job(gpointer data, gpointer user_data)
-{
-    Job *job = data;
-    domcaps_options o = base;
-    if (job->emulator)
-        o.emulator = job->emulator;
-    job->doc = domcaps_get(&o, &job->err);
-}
-
 /* Probe @emulators in parallel; the documents go to @docs in order. */
-static int probe_all(GPtrArray *emulators, GPtrArray *docs)
+static int probe_all(const domcaps_options *base, GPtrArray *emulators, GPtrArray *docs)
 {
-    Job *jobs = g_new0(Job, emulators->len);
-    GThreadPool *pool = g_thread_pool_new(run_job, NULL, (gint)g_get_num_processors(), FALSE, NULL);
-    for (guint i = 0; i < emulators->len; i++) {
-        jobs[i].emulator = emulators->pdata[i];
-        g_thread_pool_push(pool, &jobs[i], NULL);
-    }
-    g_thread_pool_free(pool, FALSE, TRUE);
+    DcCliProbe *probes = dc_cli_probe_each(base, emulators);
     int rc = 0;
     for (guint i = 0; i < emulators->len; i++) {
-        if (jobs[i].doc) {
-            g_ptr_array_add(docs, jobs[i].doc);
-            continue;
-        }
-        /* Not a target libvirt (so domcaps) serves: left out, not a failure. */
-        gboolean skip = jobs[i].err->code == DOMCAPS_ERROR_NOT_QEMU || jobs[i].err->code == DOMCAPS_ERROR_INVALID_ARG;
-        fprintf(stderr, "domcaps: %s %s: %s\n", skip ? "skipped" : "failed",
-                jobs[i].emulator ? jobs[i].emulator : base.arch, jobs[i].err->message);
-        if (!skip)
+        DcCliProbe *p = &probes[i];
+        if (p->doc)
+            g_ptr_array_add(docs, g_steal_pointer(&p->doc));
+        else if (!dc_cli_probe_report(p, p->emulator ? p->emulator : base->arch))
             rc = 1;
-        g_error_free(jobs[i].err);
     }
-    g_free(jobs);
+    dc_cli_probes_free(probes, emulators->len);
     return rc;
 }
 
@@ -147,8 +119,7 @@ int dc_cmd_matrix(int argc, char **argv)
         return 1;
     }
     if (emulators->len) {
-        base = opts;
-        rc = probe_all(emulators, docs);
+        rc = probe_all(&opts, emulators, docs);
     }
     for (guint i = 0; i < docs->len; i++)
         domcaps_fleet_add(columns, NULL, docs->pdata[i], NULL);

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "cmd-util.h"
 #include "reaper.h"
+#include "probe-each.h"
 #include <stdio.h>
 #include <errno.h>
 #include <langinfo.h>
@@ -34,54 +35,31 @@ static GOptionEntry entries[] = {
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-/* --all: one job per installed emulator, run on a thread pool. */
-typedef struct {
-    char *emulator;
-    char *output;   /* the document, or NULL */
-    char *error;
-    int error_code;
-    char *arch;
-} AllJob;
-
-static domcaps_options base_opts;
-static GMutex progress_lock;
-static guint progress_done, progress_total;
-
-static void run_job(gpointer data, gpointer user_data)
+static char *document_text(const domcaps_doc *doc)
 {
-    AllJob *job = data;
-    domcaps_options o = base_opts;
-    o.emulator = job->emulator;
+    return g_strcmp0(opt_format, "json") == 0 ? domcaps_doc_to_json(doc, TRUE) : domcaps_doc_to_xml(doc);
+}
+
+/* --output-dir: the document of @emulator as DIR/TARGET.xml (or .json). */
+static gboolean write_to_dir(const char *emulator, const domcaps_doc *doc)
+{
+    g_autofree char *base = g_path_get_basename(emulator);
+    const char *target = g_str_has_prefix(base, "qemu-system-") ? base + strlen("qemu-system-") : base;
+    g_autofree char *name = g_strconcat(target, g_strcmp0(opt_format, "json") == 0 ? ".json" : ".xml", NULL);
+    g_autofree char *file = g_build_filename(opt_output_dir, name, NULL);
+    g_autofree char *text = document_text(doc);
     GError *err = NULL;
-    domcaps_doc *doc = domcaps_get(&o, &err);
-    if (doc) {
-        job->output = g_strcmp0(opt_format, "json") == 0 ? domcaps_doc_to_json(doc, TRUE) : domcaps_doc_to_xml(doc);
-        job->arch = g_strdup(domcaps_doc_arch(doc));
-        domcaps_doc_free(doc);
-    } else {
-        job->error = g_strdup(err->message);
-        job->error_code = err->code;
-        g_error_free(err);
-    }
-    g_mutex_lock(&progress_lock);
-    progress_done++;
-    if (isatty(STDERR_FILENO))
-        fprintf(stderr, "\rdomcaps: %u/%u emulators probed", progress_done, progress_total);
-    g_mutex_unlock(&progress_lock);
+    if (dc_cli_write_file(file, text, &err))
+        return TRUE;
+    fprintf(stderr, "domcaps: cannot write %s: %s\n", file, err->message);
+    g_error_free(err);
+    return FALSE;
 }
 
-/* Whether a job's error means the emulator is not one the query is for:
- * a target domcaps (like libvirt) does not serve, or, for --virttype kvm,
- * one the host's KVM cannot run. Skipped with a note, not a failure. */
-static gboolean job_skipped(const AllJob *job)
-{
-    return job->error_code == DOMCAPS_ERROR_NOT_QEMU || job->error_code == DOMCAPS_ERROR_INVALID_ARG ||
-           job->error_code == DOMCAPS_ERROR_NO_KVM;
-}
-
+/* --all: every installed emulator (or those given), probed in parallel,
+ * printed or written in order. */
 static int run_all(const domcaps_options *opts, char **emulators)
 {
-    base_opts = *opts;
     g_autoptr(GPtrArray) list = NULL;
     if (emulators && *emulators) {
         list = g_ptr_array_new_with_free_func(g_free);
@@ -90,51 +68,26 @@ static int run_all(const domcaps_options *opts, char **emulators)
     } else {
         list = dc_installed_emulators(opts->root);
     }
-    progress_total = list->len;
-    AllJob *jobs = g_new0(AllJob, list->len);
-    GThreadPool *pool = g_thread_pool_new(run_job, NULL, (gint)g_get_num_processors(), FALSE, NULL);
-    for (guint i = 0; i < list->len; i++) {
-        jobs[i].emulator = list->pdata[i];
-        g_thread_pool_push(pool, &jobs[i], NULL);
-    }
-    g_thread_pool_free(pool, FALSE, TRUE);
-    if (isatty(STDERR_FILENO) && list->len)
-        fputc('\n', stderr);
-    int rc = 0;
     if (opt_output_dir && g_mkdir_with_parents(opt_output_dir, 0755) < 0) {
         fprintf(stderr, "domcaps: cannot create %s: %s\n", opt_output_dir, g_strerror(errno));
-        rc = 1;
+        return 1;
     }
-    for (guint i = 0; i < list->len && !(opt_output_dir && rc); i++) {
-        if (jobs[i].error) {
-            gboolean skipped = job_skipped(&jobs[i]);
-            fprintf(stderr, "domcaps: %s %s: %s\n", skipped ? "skipped" : "failed", jobs[i].emulator,
-                    jobs[i].error);
-            if (!skipped)
-                rc = 1;
-            continue;
-        }
-        if (opt_output_dir) {
-            g_autofree char *base = g_path_get_basename(jobs[i].emulator);
-            g_autofree char *name = g_strdup_printf("%s.%s", base + strlen("qemu-system-"),
-                                                    g_strcmp0(opt_format, "json") == 0 ? "json" : "xml");
-            g_autofree char *file = g_build_filename(opt_output_dir, name, NULL);
-            GError *err = NULL;
-            if (!dc_cli_write_file(file, jobs[i].output, &err)) {
-                fprintf(stderr, "domcaps: cannot write %s: %s\n", file, err->message);
-                g_error_free(err);
-                rc = 1;
-            }
-        } else {
-            fputs(jobs[i].output, stdout);
-        }
-    }
+    DcCliProbe *probes = dc_cli_probe_each(opts, list);
+    int rc = 0;
     for (guint i = 0; i < list->len; i++) {
-        g_free(jobs[i].output);
-        g_free(jobs[i].error);
-        g_free(jobs[i].arch);
+        const DcCliProbe *p = &probes[i];
+        if (!p->doc) {
+            if (!dc_cli_probe_report(p, p->emulator))
+                rc = 1;
+        } else if (opt_output_dir) {
+            if (!write_to_dir(p->emulator, p->doc))
+                rc = 1;
+        } else {
+            g_autofree char *text = document_text(p->doc);
+            fputs(text, stdout);
+        }
     }
-    g_free(jobs);
+    dc_cli_probes_free(probes, list->len);
     return rc;
 }
 

@@ -173,6 +173,7 @@ static int query_error_slot(const GError *e)
         return strstr(e->message, "architecture") || strstr(e->message, "arch ") ? 1 : 3;
     case DOMCAPS_ERROR_NOT_EXECUTABLE:
     case DOMCAPS_ERROR_NOT_QEMU:
+    case DOMCAPS_ERROR_UNSUPPORTED:
     case DOMCAPS_ERROR_PROBE_FAILED: return 3; /* the emulator named cannot serve this query */
     default: return -1;
     }

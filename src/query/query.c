@@ -210,7 +210,7 @@ gboolean dc_query_target(const DcQuery *q, const DcFacts *facts, DcQueryTarget *
     const char *target = dc_facts_target(facts);
     if (!(t->emu_arch = dc_arch_from_qemu_target(target, q->release))) {
         g_autofree char *rel = dc_release_name(q->release);
-        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NOT_QEMU,
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_UNSUPPORTED,
                     "emulator '%s' reports QEMU target '%s', which is no libvirt %s architecture", q->emulator,
                     target, rel);
         return FALSE;

@@ -47,6 +47,15 @@ check(kvm_only.returncode == 0 and kvm_only.stdout.count("<domain>kvm</domain>")
       "<domainCapabilities>" in kvm_only.stdout and f"skipped {ARM}" in kvm_only.stderr,
       "--all --virttype kvm: the KVM document of x86_64, aarch64 skipped with a note",
       kvm_only.stdout[:200] + kvm_only.stderr)
+# A target libvirt does not serve is skipped; a program that does not
+# answer like QEMU is a failure, whatever else succeeds.
+OR1K = "/usr/bin/qemu-system-or1k"
+served = run("--all", "--no-cache", OR1K, X86)
+check(served.returncode == 0 and f"skipped {OR1K}" in served.stderr and served.stdout.count("<domainCapabilities>") == 1,
+      "--all: a target libvirt does not serve (or1k) is skipped with a note", served.stderr)
+bogus = run("--all", "--no-cache", "/bin/true", X86)
+check(bogus.returncode != 0 and "failed /bin/true" in bogus.stderr,
+      "--all: a program that is no QEMU (/bin/true) fails the run", bogus.stderr)
 lst = run("cache", "list", "--cache-dir", image)
 check(lst.returncode == 0 and "2 entries, 2 valid, 0 invalid" in lst.stdout,
       "cache list: the two entries are valid", lst.stdout + lst.stderr)
