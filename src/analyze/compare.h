@@ -1,5 +1,5 @@
 /* Comparing capability documents: the intersection (what every host
- * offers, as a document), the flat list of facts a document states (for
+ * offers, as a document), the flat list of statements a document states (for
  * diffs), and the table of many documents (matrix, compare). */
 #pragma once
 #include "util/node.h"
@@ -28,11 +28,11 @@ typedef struct {
     char *section; /* "general", "os", "cpu", "devices"... */
     char *label;   /* short human label: "disk bus: sata", "vcpu max" */
     gboolean detail; /* not a row of tables (custom CPU model vendors) */
-} DcFact;
+} DcStatement;
 
-void dc_fact_free(DcFact *f);
-/* The facts of a document, in document order. */
-GPtrArray *dc_facts_of(const DcNode *doc);
+void dc_statement_free(DcStatement *f);
+/* The statements of a document, in document order. */
+GPtrArray *dc_statements_of(const DcNode *doc);
 
 /* Differences from @a to @b, one line each ("- PATH: VALUE", "+ PATH:
  * VALUE", "~ PATH: OLD -> NEW"), in document order; *n_changes counts them. */
@@ -50,7 +50,7 @@ typedef enum {
 /* The table flags of the public API's domcaps_table_flags. */
 DcTableFlags dc_table_flags_of(guint public_flags);
 
-/* One row per fact, one column per document; @labels names the columns
+/* One row per statement, one column per document; @labels names the columns
  * (NULL: the arch, and the machine and domain type when needed to tell
  * columns apart; path, domain, machine and arch are then not rows). *n_rows (may be NULL)
  * gets the number of rows shown. */
@@ -60,7 +60,7 @@ char *dc_table(const DcNode *const *docs, const char *const *labels, guint n, Dc
  * documents need not all be in memory: each added document leaves its
  * column's cells (values kept once) and its identity (path, domain,
  * machine, arch) only. Rows keep the documents' order as far as they
- * agree; a document's new fact goes right after the one before it. Time and
+ * agree; a document's new statement goes right after the one before it. Time and
  * memory grow linearly with the documents. @label (may be NULL) names the
  * column; any named column shows the identity rows too. */
 typedef struct DcTable DcTable;

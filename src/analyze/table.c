@@ -1,4 +1,4 @@
-/* Facts of capability documents: diff (two documents) and the table of
+/* Statements of capability documents: diff (two documents) and the table of
  * many (domcaps matrix, domcaps compare), as text or as an HTML page. */
 #include "analyze/compare.h"
 #include "config.h"
@@ -19,7 +19,7 @@ void dc_append_one_line(GString *out, const char *s)
     }
 }
 
-void dc_fact_free(DcFact *f)
+void dc_statement_free(DcStatement *f)
 {
     if (!f)
         return;
@@ -82,7 +82,7 @@ static gsize without_close(const char *value)
 }
 
 /* "devices/disk/enum[@name='bus']" + "sata" -> section "devices", label "disk bus: sata". */
-static void describe(DcFact *f)
+static void describe(DcStatement *f)
 {
     g_autoptr(GPtrArray) steps = path_steps(f->path);
     g_autofree char *first = g_strdup(steps->len ? (char *)steps->pdata[0] : "");
@@ -121,16 +121,16 @@ static void describe(DcFact *f)
     f->label = g_string_free(label, FALSE);
 }
 
-/* Where the walk puts each fact it finds: the list of a document's facts
- * (dc_facts_of), or straight into a table's rows (dc_table_add). */
-typedef struct FactSink FactSink;
-struct FactSink {
-    void (*add)(FactSink *sink, const char *path, const char *member, const char *value);
+/* Where the walk puts each statement it finds: the list of a document's statements
+ * (dc_statements_of), or straight into a table's rows (dc_table_add). */
+typedef struct StatementSink StatementSink;
+struct StatementSink {
+    void (*add)(StatementSink *sink, const char *path, const char *member, const char *value);
 };
 
-static DcFact *fact_new(const char *path, const char *member, const char *value, const char *key)
+static DcStatement *statement_new(const char *path, const char *member, const char *value, const char *key)
 {
-    DcFact *f = g_new0(DcFact, 1);
+    DcStatement *f = g_new0(DcStatement, 1);
     f->path = g_strdup(path);
     f->member = g_strdup(member);
     f->value = g_strdup(value);
@@ -139,22 +139,22 @@ static DcFact *fact_new(const char *path, const char *member, const char *value,
     return f;
 }
 
-/* A document's facts as a list; a repeated member gets a key of its own. */
+/* A document's statements as a list; a repeated member gets a key of its own. */
 typedef struct {
-    FactSink sink;
+    StatementSink sink;
     GPtrArray *out;
     GHashTable *seen;   /* keys so far */
-} FactList;
+} StatementList;
 
-static void list_add(FactSink *sink, const char *path, const char *member, const char *value)
+static void list_add(StatementSink *sink, const char *path, const char *member, const char *value)
 {
-    FactList *l = (FactList *)sink;
+    StatementList *l = (StatementList *)sink;
     g_autofree char *key = g_strconcat(path, "\n", member ? member : "", NULL);
     for (guint k = 2; g_hash_table_contains(l->seen, key); k++) {
         g_free(key);
         key = g_strdup_printf("%s\n%s\n%u", path, member ? member : "", k);
     }
-    DcFact *f = fact_new(path, member, value, key);
+    DcStatement *f = statement_new(path, member, value, key);
     g_hash_table_add(l->seen, f->key);
     g_ptr_array_add(l->out, f);
 }
@@ -172,7 +172,7 @@ static gboolean is_blockers(const DcNode *n)
     return strcmp(n->name, "blockers") == 0 && dc_node_get_attr(n, "model");
 }
 
-static void add_blockers(FactSink *sink, const char *path, const DcNode *b)
+static void add_blockers(StatementSink *sink, const char *path, const DcNode *b)
 {
     g_autofree char *bpath = g_strdup_printf("%s/blockers[@model='%s']", path, dc_node_get_attr(b, "model"));
     for (guint i = 0; i < b->children->len; i++) {
@@ -182,7 +182,7 @@ static void add_blockers(FactSink *sink, const char *path, const DcNode *b)
     }
 }
 
-static void walk(const DcNode *n, const char *path, FactSink *sink)
+static void walk(const DcNode *n, const char *path, StatementSink *sink)
 {
     g_autoptr(GHashTable) step_seen = NULL;   /* made for the first child that is a step */
     for (guint i = 0; i < n->children->len; i++) {
@@ -230,32 +230,32 @@ static void walk(const DcNode *n, const char *path, FactSink *sink)
     }
 }
 
-/* The facts of @doc without their section and label (describe() makes
+/* The statements of @doc without their section and label (describe() makes
  * them). */
-static GPtrArray *facts_undescribed(const DcNode *doc)
+static GPtrArray *statements_undescribed(const DcNode *doc)
 {
-    FactList l = { { list_add }, g_ptr_array_new_with_free_func((GDestroyNotify)dc_fact_free),
+    StatementList l = { { list_add }, g_ptr_array_new_with_free_func((GDestroyNotify)dc_statement_free),
                    g_hash_table_new(g_str_hash, g_str_equal) };
     walk(doc, "", &l.sink);
     g_hash_table_unref(l.seen);
     return l.out;
 }
 
-GPtrArray *dc_facts_of(const DcNode *doc)
+GPtrArray *dc_statements_of(const DcNode *doc)
 {
-    GPtrArray *out = facts_undescribed(doc);
+    GPtrArray *out = statements_undescribed(doc);
     for (guint i = 0; i < out->len; i++)
         describe(out->pdata[i]);
     return out;
 }
 
-/* Merge the keys of @facts into @order (const char * keys, @present the
- * set): a new key goes right after the key that precedes it in @facts. */
-static void merge_order(GPtrArray *order, GHashTable *present, GPtrArray *facts)
+/* Merge the keys of @statements into @order (const char * keys, @present the
+ * set): a new key goes right after the key that precedes it in @statements. */
+static void merge_order(GPtrArray *order, GHashTable *present, GPtrArray *statements)
 {
     guint anchor = 0;
-    for (guint i = 0; i < facts->len; i++) {
-        const DcFact *f = facts->pdata[i];
+    for (guint i = 0; i < statements->len; i++) {
+        const DcStatement *f = statements->pdata[i];
         if (g_hash_table_contains(present, f->key)) {
             for (guint k = 0; k < order->len; k++)
                 if (strcmp(order->pdata[k], f->key) == 0) {
@@ -269,15 +269,15 @@ static void merge_order(GPtrArray *order, GHashTable *present, GPtrArray *facts)
     }
 }
 
-static GHashTable *index_facts(GPtrArray *facts)
+static GHashTable *index_statements(GPtrArray *statements)
 {
     GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < facts->len; i++)
-        g_hash_table_insert(h, ((DcFact *)facts->pdata[i])->key, facts->pdata[i]);
+    for (guint i = 0; i < statements->len; i++)
+        g_hash_table_insert(h, ((DcStatement *)statements->pdata[i])->key, statements->pdata[i]);
     return h;
 }
 
-static void fact_line(GString *out, char sign, const DcFact *f, const char *new_value)
+static void statement_line(GString *out, char sign, const DcStatement *f, const char *new_value)
 {
     g_string_append_printf(out, "%c ", sign);
     dc_append_one_line(out, f->path);
@@ -290,16 +290,16 @@ static void fact_line(GString *out, char sign, const DcFact *f, const char *new_
     g_string_append_c(out, '\n');
 }
 
-/* One change of a diff: the fact in A (NULL: added), in B (NULL: removed). */
+/* One change of a diff: the statement in A (NULL: added), in B (NULL: removed). */
 typedef struct {
-    const DcFact *a, *b;
+    const DcStatement *a, *b;
 } Change;
 
 /* The changes from @fa to @fb, in the merged document order. */
 static GArray *changes_of(GPtrArray *fa, GPtrArray *fb)
 {
-    g_autoptr(GHashTable) ha = index_facts(fa);
-    g_autoptr(GHashTable) hb = index_facts(fb);
+    g_autoptr(GHashTable) ha = index_statements(fa);
+    g_autoptr(GHashTable) hb = index_statements(fb);
     g_autoptr(GPtrArray) order = g_ptr_array_new();
     g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
     merge_order(order, present, fa);
@@ -316,15 +316,15 @@ static GArray *changes_of(GPtrArray *fa, GPtrArray *fb)
 static void diff_text(GString *out, const Change *c)
 {
     if (c->a && c->b)
-        fact_line(out, '~', c->a, c->b->value);
+        statement_line(out, '~', c->a, c->b->value);
     else
-        fact_line(out, c->a ? '-' : '+', c->a ? c->a : c->b, NULL);
+        statement_line(out, c->a ? '-' : '+', c->a ? c->a : c->b, NULL);
 }
 
 /* {"change": "removed"|"added"|"changed", "path", "member" or "value"/"old"/"new", "section", "label"} */
 static json_object *diff_json(const Change *c)
 {
-    const DcFact *f = c->a ? c->a : c->b;
+    const DcStatement *f = c->a ? c->a : c->b;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "change", json_object_new_string(c->a && c->b ? "changed" : c->a ? "removed"
                                                                                                 : "added"));
@@ -344,8 +344,8 @@ static json_object *diff_json(const Change *c)
 
 char *dc_diff_format(const DcNode *a, const DcNode *b, gboolean json, guint *n_changes)
 {
-    g_autoptr(GPtrArray) fa = dc_facts_of(a);
-    g_autoptr(GPtrArray) fb = dc_facts_of(b);
+    g_autoptr(GPtrArray) fa = dc_statements_of(a);
+    g_autoptr(GPtrArray) fb = dc_statements_of(b);
     g_autoptr(GArray) changes = changes_of(fa, fb);
     if (n_changes)
         *n_changes = changes->len;
@@ -375,7 +375,7 @@ char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
 /* ---- the table ---- */
 
 typedef struct {
-    const DcFact *fact;     /* the first document's with this key */
+    const DcStatement *statement;     /* the first document's with this key */
     const char **cells;     /* per document: value, "yes" for a member, NULL when absent */
     gboolean differs;
 } Row;
@@ -474,7 +474,7 @@ static void render_text(GString *out, const DcNode *const *docs, char **cols, gu
         w[i] = line_width(cols[i]);
     for (guint r = 0; r < rows->len; r++) {
         const Row *row = rows->pdata[r];
-        label_w = MAX(label_w, 2 + line_width(row->fact->label));
+        label_w = MAX(label_w, 2 + line_width(row->statement->label));
         for (guint i = 0; i < n; i++)
             if (row->cells[i])
                 w[i] = MAX(w[i], line_width(row->cells[i]));
@@ -489,13 +489,13 @@ static void render_text(GString *out, const DcNode *const *docs, char **cols, gu
     const char *section = NULL;
     for (guint r = 0; r < rows->len; r++) {
         const Row *row = rows->pdata[r];
-        if (g_strcmp0(section, row->fact->section) != 0) {
-            section = row->fact->section;
+        if (g_strcmp0(section, row->statement->section) != 0) {
+            section = row->statement->section;
             dc_append_one_line(out, section_title(section));
             g_string_append_c(out, '\n');
         }
         g_string_append(out, "  ");
-        pad(out, row->fact->label, label_w - 2);
+        pad(out, row->statement->label, label_w - 2);
         for (guint i = 0; i < n; i++) {
             g_string_append(out, "  ");
             pad(out, row->cells[i] ? row->cells[i] : "-", i + 1 < n ? w[i] : 0);
@@ -616,16 +616,16 @@ static void render_html(GString *out, const DcNode *const *docs, char **cols, gu
     const char *section = NULL;
     for (guint r = 0; r < rows->len; r++) {
         const Row *row = rows->pdata[r];
-        if (g_strcmp0(section, row->fact->section) != 0) {
-            section = row->fact->section;
+        if (g_strcmp0(section, row->statement->section) != 0) {
+            section = row->statement->section;
             g_string_append_printf(out, "<tr class=\"section\"><th colspan=\"%u\">", n + 1);
             html_escaped(out, section_title(section));
             g_string_append(out, "</th></tr>\n");
         }
         g_string_append_printf(out, "<tr%s><th scope=\"row\" title=\"", row->differs ? " class=\"differs\"" : "");
-        html_escaped(out, row->fact->path);
+        html_escaped(out, row->statement->path);
         g_string_append(out, "\">");
-        html_escaped(out, row->fact->label);
+        html_escaped(out, row->statement->label);
         g_string_append(out, "</th>");
         for (guint i = 0; i < n; i++) {
             const char *c = row->cells[i];
@@ -664,11 +664,11 @@ static void render_json(GString *out, const DcNode *const *docs, char **cols, gu
     for (guint r = 0; r < rows->len; r++) {
         const Row *row = rows->pdata[r];
         json_object *o = json_object_new_object(), *cells = json_object_new_array();
-        json_object_object_add(o, "section", json_object_new_string(row->fact->section));
-        json_object_object_add(o, "label", json_object_new_string(row->fact->label));
-        json_object_object_add(o, "path", json_object_new_string(row->fact->path));
-        if (row->fact->member)
-            json_object_object_add(o, "member", json_object_new_string(row->fact->member));
+        json_object_object_add(o, "section", json_object_new_string(row->statement->section));
+        json_object_object_add(o, "label", json_object_new_string(row->statement->label));
+        json_object_object_add(o, "path", json_object_new_string(row->statement->path));
+        if (row->statement->member)
+            json_object_object_add(o, "member", json_object_new_string(row->statement->member));
         json_object_object_add(o, "differs", json_object_new_boolean(row->differs));
         for (guint i = 0; i < n; i++)
             json_object_array_add(cells, row->cells[i] ? json_object_new_string(row->cells[i]) : NULL);
@@ -684,12 +684,12 @@ static void render_json(GString *out, const DcNode *const *docs, char **cols, gu
 }
 
 
-/* A row of the table being built: the first document's fact with its key
+/* A row of the table being built: the first document's statement with its key
  * (owned, described), a cell per column so far (interned values), and the
  * next row in document order. */
 typedef struct BuiltRow BuiltRow;
 struct BuiltRow {
-    DcFact *fact;
+    DcStatement *statement;
     GPtrArray *cells;
     BuiltRow *next;
 };
@@ -705,7 +705,7 @@ struct DcTable {
 
 static void built_row_free(BuiltRow *r)
 {
-    dc_fact_free(r->fact);
+    dc_statement_free(r->statement);
     g_ptr_array_unref(r->cells);
     g_free(r);
 }
@@ -748,12 +748,12 @@ static DcNode *identity_of(const DcNode *doc)
     return id;
 }
 
-/* A document's facts straight into the table's rows: a fact of a known row
- * only sets its cell (no fact is made of it); a new row goes right after
- * the row of the fact before it in this document (first when there is
+/* A document's statements straight into the table's rows: a statement of a known row
+ * only sets its cell (no statement is made of it); a new row goes right after
+ * the row of the statement before it in this document (first when there is
  * none), so the order of every document is kept as far as they agree. */
 typedef struct {
-    FactSink sink;
+    StatementSink sink;
     DcTable *t;
     guint col;
     BuiltRow *prev;
@@ -774,17 +774,17 @@ static BuiltRow *row_of(TableSink *ts, const char *path, const char *member, con
     if (r)
         return r;
     r = g_new0(BuiltRow, 1);
-    r->fact = fact_new(path, member, value, ts->key->str);
-    describe(r->fact);
+    r->statement = statement_new(path, member, value, ts->key->str);
+    describe(r->statement);
     r->cells = g_ptr_array_new();
     BuiltRow **link = ts->prev ? &ts->prev->next : &t->head;
     r->next = *link;
     *link = r;
-    g_hash_table_insert(t->rows, r->fact->key, r);
+    g_hash_table_insert(t->rows, r->statement->key, r);
     return r;
 }
 
-static void table_add(FactSink *sink, const char *path, const char *member, const char *value)
+static void table_add(StatementSink *sink, const char *path, const char *member, const char *value)
 {
     TableSink *ts = (TableSink *)sink;
     const char *cell = member ? "yes" : value;
@@ -815,13 +815,13 @@ static GPtrArray *rows_to_show(DcTable *t, DcTableFlags flags)
     for (BuiltRow *b = t->head; b; b = b->next) {
         g_ptr_array_set_size(b->cells, n);
         Row *row = g_new0(Row, 1);
-        row->fact = b->fact;
+        row->statement = b->statement;
         row->cells = (const char **)b->cells->pdata;
         for (guint i = 1; i < n && !row->differs; i++)
             row->differs = row->cells[i] != row->cells[0];   /* interned: same text, same pointer */
-        gboolean is_identity = !strchr(row->fact->path, '/') &&
-                               in_list(identity, G_N_ELEMENTS(identity), row->fact->path);
-        if ((is_identity && !t->named) || ((flags & DC_TABLE_DIFFERENCES) && !row->differs) || row->fact->detail) {
+        gboolean is_identity = !strchr(row->statement->path, '/') &&
+                               in_list(identity, G_N_ELEMENTS(identity), row->statement->path);
+        if ((is_identity && !t->named) || ((flags & DC_TABLE_DIFFERENCES) && !row->differs) || row->statement->detail) {
             g_free(row);
             continue;
         }
@@ -838,14 +838,14 @@ char *dc_table_render(DcTable *t, DcTableFlags flags, guint *n_rows)
     /* Group rows by section, keeping their order within it. */
     g_autoptr(GPtrArray) sections = g_ptr_array_new();
     for (guint r = 0; r < rows->len; r++) {
-        const char *s = ((Row *)rows->pdata[r])->fact->section;
+        const char *s = ((Row *)rows->pdata[r])->statement->section;
         if (!g_ptr_array_find_with_equal_func(sections, s, g_str_equal, NULL))
             g_ptr_array_add(sections, (gpointer)s);
     }
     g_autoptr(GPtrArray) grouped = g_ptr_array_new();
     for (guint s = 0; s < sections->len; s++)
         for (guint r = 0; r < rows->len; r++)
-            if (strcmp(((Row *)rows->pdata[r])->fact->section, sections->pdata[s]) == 0)
+            if (strcmp(((Row *)rows->pdata[r])->statement->section, sections->pdata[s]) == 0)
                 g_ptr_array_add(grouped, rows->pdata[r]);
     g_auto(GStrv) cols = column_labels(docs, t->named ? (const char *const *)t->labels->pdata : NULL, n);
     GString *out = g_string_new(NULL);
