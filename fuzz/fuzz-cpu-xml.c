@@ -11,17 +11,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The libxml2-style reader gives a tree or an error, never both; an error
- * has libxml2's message shape and a position inside the text, and libvirt's
- * report of it ends with the caret. */
+/* libxml2's reading gives a tree, or no tree and at most one caught error;
+ * an error has libxml2's message shape and the line of text its cursor was
+ * on, and libvirt's report of it ends with the caret. */
 static void read_as_libxml(const char *text, gsize len)
 {
     g_auto(DcXmlError) e = { 0 };
-    DcNode *root = dc_xml_read_libxml(text, len, &e);
-    g_assert((root != NULL) != (e.message != NULL));
-    if (!root) {
-        g_assert(g_str_has_suffix(e.message, "\n") && e.offset <= len && e.line >= 1);
-        char *report = dc_xml_error_report(text, len, &e, "fuzz.xml");
+    DcNode *root = dc_xml_read_libxml(text, len, "fuzz.xml", &e);
+    g_assert(!(root && e.message));
+    if (!root && e.message) {
+        g_assert(g_str_has_suffix(e.message, "\n") && e.line >= 1 && e.context);
+        char *report = dc_xml_error_report(&e, "fuzz.xml");
         g_assert(g_str_has_suffix(report, "^"));
         g_free(report);
     }

@@ -16,7 +16,7 @@ sanitize=0
 [ "${1:-}" = "--sanitize" ] && sanitize=1
 
 pkgs="build-essential meson ninja-build pkg-config python3 libglib2.0-dev libjson-c-dev
-      libyajl-dev libxml2-utils clang qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc
+      libyajl-dev libxml2-dev libxml2-utils clang qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc
       ovmf qemu-efi-aarch64 libvirt0 swtpm swtpm-tools
       libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients python3-libvirt debootstrap
       scdoc man-db debhelper lintian dh-python python3-dev

@@ -145,10 +145,18 @@ static void collect(const DcNode *top, GPtrArray *out)
 DcNode *dc_cpu_parse_xml(const char *text, gsize len, const char *name, GError **err)
 {
     g_auto(DcXmlError) xe = { 0 };
-    DcNode *root = dc_xml_read_libxml(text, len, &xe);
+    g_autoptr(GError) load_err = NULL;
+    if (!dc_xml_libxml_load(&load_err)) {
+        dc_lv_error(err, DC_LV_INTERNAL, "%s", load_err->message);
+        return NULL;
+    }
+    DcNode *root = dc_xml_read_libxml(text, len, name, &xe);
     if (!root) {
-        g_autofree char *report = dc_xml_error_report(text, len, &xe, name);
-        dc_lv_error(err, DC_LV_XML_DETAIL, "%s", report);
+        g_autofree char *report = dc_xml_error_report(&xe, name);
+        if (report)
+            dc_lv_error(err, DC_LV_XML_DETAIL, "%s", report);
+        else
+            dc_lv_error(err, DC_LV_XML_ERROR, "failed to parse xml document '%s'", name);
     }
     return root;
 }

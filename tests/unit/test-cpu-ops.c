@@ -208,7 +208,9 @@ test_round_trip(void)
     g_assert_cmpuint(n, >=, 40);
 }
 
-/* The scanner and GMarkup agree on @text being well-formed. */
+/* libxml2 (the CPU commands' reader) and GMarkup (the reader of
+ * everything else) agree on @text being well-formed, and libxml2's error
+ * is caught whole. */
 static void
 assert_readers_agree(const char *text, gsize len)
 {
@@ -218,10 +220,10 @@ assert_readers_agree(const char *text, gsize len)
     g_autoptr(DcNode) root = dc_xml_read(text, len, NULL, "test", &err);
 
     if (!scanner_ok) {
-        g_assert_cmpuint(e.offset, <=, len);
+        g_assert_nonnull(e.context);
         g_assert_cmpint(e.line, >=, 1);
         g_assert_true(g_str_has_suffix(e.message, "\n"));
-        g_autofree char *report = dc_xml_error_report(text, len, &e, "f.xml");
+        g_autofree char *report = dc_xml_error_report(&e, "f.xml");
         g_assert_true(g_str_has_prefix(report, "f.xml:"));
         g_assert_true(g_str_has_suffix(report, "^"));
     }
@@ -231,7 +233,7 @@ assert_readers_agree(const char *text, gsize len)
 }
 
 static void
-test_scanner_agrees(void)
+test_libxml2_agrees(void)
 {
     const char *subs[] = { "hosts", "guests" };
     guint truncated = 0;
@@ -267,6 +269,6 @@ main(int argc, char **argv)
     g_test_add_func("/cpu-ops/libvirt-baselines", test_libvirt_baselines);
     g_test_add_func("/cpu-ops/baseline-runs-everywhere", test_baseline_runs_everywhere);
     g_test_add_func("/cpu-ops/round-trip", test_round_trip);
-    g_test_add_func("/cpu-ops/scanner-agrees-with-gmarkup", test_scanner_agrees);
+    g_test_add_func("/cpu-ops/libxml2-agrees-with-gmarkup", test_libxml2_agrees);
     return g_test_run();
 }
