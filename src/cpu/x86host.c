@@ -387,6 +387,57 @@ dc_host_model_free(DcHostModel *hm)
     g_free(hm);
 }
 
+/* The model of the map that describes the host's @data best, with its
+ * feature list in *@list (libvirt's choice: see candidate_is_better);
+ * NULL when none fits. Only models QEMU knows (@definitions) and of the
+ * host's vendor are candidates. */
+static const X86Model *
+best_model(const DcX86Map *map, const GArray *data, const X86Vendor *vendor,
+           json_object *definitions, GPtrArray **list)
+{
+    const X86Model *best = NULL;
+    guint32 signature = dc_x86_data_signature(data);
+
+    /* Newest models come last in the map; try them first. */
+    for (guint i = map->models->len; i-- > 0;) {
+        const X86Model *cand = g_ptr_array_index(map->models, i);
+        json_object *blockers = NULL;
+        gboolean known;
+        json_object *def = definition_find(definitions, cand->name, &known);
+
+        if (!known || (vendor && cand->vendor && vendor != cand->vendor))
+            continue;
+        if (def)
+            json_object_object_get_ex(def, "unavailable-features", &blockers);
+        if (blockers && !json_object_is_type(blockers, json_type_array))
+            blockers = NULL;
+
+        GPtrArray *features = cpu_to_features(map, data, cand, blockers);
+        if (candidate_is_better(best, *list, cand, features, signature)) {
+            g_clear_pointer(list, g_ptr_array_unref);
+            *list = features;
+            best = cand;
+        } else {
+            g_ptr_array_unref(features);
+        }
+    }
+    return best;
+}
+
+static void
+drop_msr_features(const DcX86Map *map, GPtrArray *features)
+{
+    for (guint i = 0; i < features->len;) {
+        DcCpuFeature *f = g_ptr_array_index(features, i);
+        const X86Feature *mf = dc_x86_map_feature(map, f->name);
+
+        if (mf && dc_x86_data_has_msr(mf->data))
+            g_ptr_array_remove_index(features, i);
+        else
+            i++;
+    }
+}
+
 DcHostModel *
 dc_cpu_x86_host_model(const DcCpuMap *cpumap,
                       json_object *expansion,
@@ -400,10 +451,9 @@ dc_cpu_x86_host_model(const DcCpuMap *cpumap,
     json_object *nm_props = NULL;
     g_autoptr(GArray) data = NULL;
     g_autoptr(GPtrArray) best_list = NULL;
-    const X86Model *best = NULL;
+    const X86Model *best;
     const X86Vendor *vendor;
     DcHostModel *hm;
-    guint32 signature;
 
     if (!map) {
         g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_NO_MAP,
@@ -425,58 +475,18 @@ dc_cpu_x86_host_model(const DcCpuMap *cpumap,
         return NULL;
 
     vendor = dc_x86_data_take_vendor(map, data);
-    signature = dc_x86_data_signature(data);
-    data_drop_broken_tsx(map, data, vendor, signature);
+    data_drop_broken_tsx(map, data, vendor, dc_x86_data_signature(data));
 
-    /* Newest models come last in the map; try them first. */
-    for (guint i = map->models->len; i-- > 0;) {
-        const X86Model *cand = g_ptr_array_index(map->models, i);
-        json_object *def;
-        json_object *blockers = NULL;
-        gboolean known;
-        GPtrArray *list;
-
-        /* Only models QEMU knows can be used. */
-        def = definition_find(definitions, cand->name, &known);
-        if (!known)
-            continue;
-        if (vendor && cand->vendor && vendor != cand->vendor)
-            continue;
-        if (def)
-            json_object_object_get_ex(def, "unavailable-features", &blockers);
-        if (blockers && !json_object_is_type(blockers, json_type_array))
-            blockers = NULL;
-
-        list = cpu_to_features(map, data, cand, blockers);
-        if (candidate_is_better(best, best_list, cand, list, signature)) {
-            g_clear_pointer(&best_list, g_ptr_array_unref);
-            best_list = list;
-            best = cand;
-        } else {
-            g_ptr_array_unref(list);
-        }
-    }
-
-    if (!best) {
+    if (!(best = best_model(map, data, vendor, definitions, &best_list))) {
         g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_NO_MODEL,
                     "no CPU model fits the host CPU");
         return NULL;
     }
-
     /* Without canonical names QEMU lacks the "unavailable-features" CPU
      * property, and libvirt then keeps MSR-based features out of the CPU
      * definitions it reports since it could not check them. */
-    if (!canonical) {
-        for (guint i = 0; i < best_list->len;) {
-            DcCpuFeature *f = g_ptr_array_index(best_list, i);
-            const X86Feature *mf = dc_x86_map_feature(map, f->name);
-
-            if (mf && dc_x86_data_has_msr(mf->data))
-                g_ptr_array_remove_index(best_list, i);
-            else
-                i++;
-        }
-    }
+    if (!canonical)
+        drop_msr_features(map, best_list);
 
     hm = g_new0(DcHostModel, 1);
     hm->model = g_strdup(best->name);

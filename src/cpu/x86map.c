@@ -286,36 +286,26 @@ dc_x86_map_vendor(const DcX86Map *map, const char *name)
     return NULL;
 }
 
-gboolean
-dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
-                     GError **err)
+/* A model's <decode> switches and its ancestor (<model name=...>): the
+ * ancestor's vendor, signatures and data are where the model starts. */
+static gboolean
+model_read_base(DcX86Map *map, X86Model *m, const DcNode *node, GError **err)
 {
-    X86Model *m = g_new0(X86Model, 1);
-    gboolean have_sigs = FALSE;
-
-    m->name = g_strdup(name);
-    m->signatures = g_array_new(FALSE, TRUE, sizeof(X86Signature));
-    m->data = dc_x86_data_new();
-    m->removed = g_ptr_array_new_with_free_func(g_free);
-    /* Maps older than the <decode> element let every model be used. */
-    m->decode_host = m->decode_guest = TRUE;
-
     for (guint ci = 0; ci < node->children->len; ci++) {
         const DcNode *c = node->children->pdata[ci];
         if (xml_is(c, "decode")) {
             if (!decode_switch(c, "host", &m->decode_host, err) ||
                 !decode_switch(c, "guest", &m->decode_guest, err))
-                goto error;
+                return FALSE;
         } else if (xml_is(c, "model")) {
-            /* Ancestor: start from its vendor, signatures and data. */
             g_autofree char *an = xml_prop(c, "name");
             const X86Model *a = an ? g_hash_table_lookup(map->model_by_name, an)
                                    : NULL;
 
             if (!a) {
                 g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
-                            "ancestor of model %s not found", name);
-                goto error;
+                            "ancestor of model %s not found", m->name);
+                return FALSE;
             }
             m->vendor = a->vendor;
             g_array_append_vals(m->signatures, a->signatures->data,
@@ -323,6 +313,14 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
             dc_x86_data_add(m->data, a->data);
         }
     }
+    return TRUE;
+}
+
+/* The model's own <signature>s, which replace inherited ones. */
+static gboolean
+model_read_signatures(X86Model *m, const DcNode *node, GError **err)
+{
+    gboolean have_sigs = FALSE;
 
     for (guint ci = 0; ci < node->children->len; ci++) {
         const DcNode *c = node->children->pdata[ci];
@@ -331,23 +329,28 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
 
         if (!xml_is(c, "signature"))
             continue;
-        /* Own signatures replace inherited ones. */
         if (!have_sigs)
             g_array_set_size(m->signatures, 0);
         have_sigs = TRUE;
 
         if (!xml_prop_uint(c, "family", 10, TRUE, &sig.family, err) ||
             !xml_prop_uint(c, "model", 10, TRUE, &sig.model, err))
-            goto error;
+            return FALSE;
         steps = xml_prop(c, "stepping");
         if (steps && !parse_steppings(steps, &sig.steppings)) {
             g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
-                        "model %s: invalid stepping '%s'", name, steps);
-            goto error;
+                        "model %s: invalid stepping '%s'", m->name, steps);
+            return FALSE;
         }
         g_array_append_val(m->signatures, sig);
     }
+    return TRUE;
+}
 
+/* The model's own <vendor>, which replaces the ancestor's. */
+static gboolean
+model_read_vendor(const DcX86Map *map, X86Model *m, const DcNode *node, GError **err)
+{
     for (guint ci = 0; ci < node->children->len; ci++) {
         const DcNode *c = node->children->pdata[ci];
         g_autofree char *vn = NULL;
@@ -357,11 +360,17 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
         vn = xml_prop(c, "name");
         if (!vn || !(m->vendor = dc_x86_map_vendor(map, vn))) {
             g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
-                        "model %s: unknown vendor '%s'", name, vn ? vn : "");
-            goto error;
+                        "model %s: unknown vendor '%s'", m->name, vn ? vn : "");
+            return FALSE;
         }
     }
+    return TRUE;
+}
 
+/* The model's <feature>s, added to its data (removed and added ones apart). */
+static gboolean
+model_read_features(DcX86Map *map, X86Model *m, const DcNode *node, GError **err)
+{
     for (guint ci = 0; ci < node->children->len; ci++) {
         const DcNode *c = node->children->pdata[ci];
         g_autofree char *fn = NULL;
@@ -373,8 +382,8 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
         fn = xml_prop(c, "name");
         if (!fn || !(f = dc_x86_map_feature(map, fn))) {
             g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_MAP,
-                        "model %s: unknown feature '%s'", name, fn ? fn : "");
-            goto error;
+                        "model %s: unknown feature '%s'", m->name, fn ? fn : "");
+            return FALSE;
         }
         /* A removed feature is no longer part of the model, but a guest CPU
          * decoded to this model lists it explicitly (see cpu_to_features). */
@@ -391,12 +400,30 @@ dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
             continue;
         dc_x86_data_add(m->data, f->data);
     }
+    return TRUE;
+}
 
+gboolean
+dc_x86_map_add_model(DcX86Map *map, const DcNode *node, const char *name,
+                     GError **err)
+{
+    X86Model *m = g_new0(X86Model, 1);
+
+    m->name = g_strdup(name);
+    m->signatures = g_array_new(FALSE, TRUE, sizeof(X86Signature));
+    m->data = dc_x86_data_new();
+    m->removed = g_ptr_array_new_with_free_func(g_free);
+    /* Maps older than the <decode> element let every model be used. */
+    m->decode_host = m->decode_guest = TRUE;
+
+    /* in libvirt's order: the ancestor first, then what the model says
+     * itself (so its own signatures and vendor win) */
+    if (!model_read_base(map, m, node, err) || !model_read_signatures(m, node, err) ||
+        !model_read_vendor(map, m, node, err) || !model_read_features(map, m, node, err)) {
+        model_free(m);
+        return FALSE;
+    }
     g_ptr_array_add(map->models, m);
     g_hash_table_insert(map->model_by_name, m->name, m);
     return TRUE;
-
- error:
-    model_free(m);
-    return FALSE;
 }
