@@ -15,6 +15,8 @@ import shlex
 import subprocess
 import sys
 
+from tap import cases
+
 
 def run_case(domcaps, case_dir, data_dir):
     args = shlex.split(open(os.path.join(case_dir, "args")).read().strip())
@@ -64,22 +66,7 @@ def main():
     data_dir = os.path.join(os.path.dirname(os.path.abspath(cases_dir)), "data")
     names = sys.argv[3:] or sorted(d for d in os.listdir(cases_dir)
                                    if os.path.isdir(os.path.join(cases_dir, d)))
-    print(f"1..{len(names)}")
-    failed = 0
-    for i, name in enumerate(names, 1):
-        try:
-            problems = run_case(domcaps, os.path.join(cases_dir, name), data_dir)
-        except Exception as e:  # a crash of the runner is a failure of the case
-            problems = [repr(e)]
-        if problems:
-            failed += 1
-            print(f"not ok {i} - {name}")
-            for p in problems:
-                for line in p.splitlines():
-                    print(f"# {line}")
-        else:
-            print(f"ok {i} - {name}")
-    return 1 if failed else 0
+    return cases(names, lambda name: run_case(domcaps, os.path.join(cases_dir, name), data_dir))
 
 
 if __name__ == "__main__":

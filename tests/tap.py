@@ -18,3 +18,16 @@ def check(ok, what, detail="", lines=20):
 def finish():
     print(f"1..{len(results)}")
     return 0 if all(results) else 1
+
+
+def cases(names, run_one):
+    """One check per case: run_one(name) returns the case's problems (a list
+    of strings, empty when it passed); an exception in it fails the case.
+    Returns finish()."""
+    for name in names:
+        try:
+            problems = run_one(name)
+        except Exception as e:  # a crash of the runner is a failure of the case
+            problems = [repr(e)]
+        check(not problems, name, "\n".join(problems), lines=80)
+    return finish()

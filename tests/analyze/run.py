@@ -26,6 +26,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from tap import cases  # noqa: E402
 DATA = os.path.join(os.path.dirname(HERE), "data")
 
 
@@ -110,24 +112,9 @@ def main():
     domcaps = sys.argv[1]
     cases_dir = os.path.join(HERE, "cases")
     names = sys.argv[2:] or sorted(os.listdir(cases_dir))
-    print(f"1..{len(names)}")
-    failed = 0
     with tempfile.TemporaryDirectory(prefix="domcaps-analyze-") as tmp:
         make_scratch(tmp)
-        for i, name in enumerate(names, 1):
-            try:
-                problems = run_case(domcaps, os.path.join(cases_dir, name), tmp)
-            except Exception as e:  # a crash of the runner is a failure of the case
-                problems = [repr(e)]
-            if problems:
-                failed += 1
-                print(f"not ok {i} - {name}")
-                for p in problems:
-                    for l in p.splitlines():
-                        print(f"# {l}")
-            else:
-                print(f"ok {i} - {name}")
-    return 1 if failed else 0
+        return cases(names, lambda name: run_case(domcaps, os.path.join(cases_dir, name), tmp))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ import sys
 import tempfile
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import check, finish  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CAPS = os.path.join(os.path.dirname(HERE), "data", "analyze", "caps")
 TARGETS = ["x86_64-tcg-q35", "x86_64-kvm-default", "aarch64-tcg-virt", "s390x-tcg-default",
@@ -150,8 +153,8 @@ def main():
     domcaps = sys.argv[1]
     exe = chromium()
     if not exe:
-        print("1..0 # SKIP chromium is not installed (scripts/setup.sh installs it)")
-        return 0
+        check(False, "chromium renders the page", "chromium is not installed (scripts/setup.sh installs it)")
+        return finish()
     checks = []
 
     def ok(cond, what):
@@ -278,10 +281,9 @@ def main():
             ok(count["section"] > 0.005 * total, f"section headings painted: {count}")
             ok(count["dark"] > 0.005 * total and count["white"] < 0.9 * total, f"text painted: {count}")
 
-    print(f"1..{len(checks)}")
-    for i, (good, what) in enumerate(checks, 1):
-        print(f"{'ok' if good else 'not ok'} {i} - {what}")
-    return 0 if all(g for g, _ in checks) else 1
+    for good, what in checks:
+        check(good, what)
+    return finish()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tap  # noqa: E402
+
 QEMU = "/usr/bin/qemu-system-x86_64"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE = os.path.join(REPO, "tests", "data", "hosts", "debian12")
@@ -484,21 +487,16 @@ for n in (2, 10):
 
 def main():
     domcaps = sys.argv[1]
-    print(f"1..{len(tests)}")
-    failed = 0
-    for i, t in enumerate(tests, 1):
+    for t in tests:
         env = Env(domcaps)
         try:
             t(env)
-            print(f"ok {i} - {t.__name__}")
+            tap.check(True, t.__name__)
         except Exception as e:
-            failed += 1
-            print(f"not ok {i} - {t.__name__}")
-            for line in str(e).splitlines():
-                print(f"# {line}")
+            tap.check(False, t.__name__, str(e), lines=80)
         finally:
             env.close()
-    return 1 if failed else 0
+    return tap.finish()
 
 
 if __name__ == "__main__":

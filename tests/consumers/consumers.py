@@ -25,6 +25,7 @@ sys.path.insert(0, "/usr/share/virt-manager")
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from oracle import ensure_oracle_daemon, find_oracle, run_oracle  # noqa: E402
+from tap import check, finish  # noqa: E402
 
 
 # ---- virt-manager (virtinst) ------------------------------------------------
@@ -150,9 +151,8 @@ def main():
     formats = [("default", [])]
     if has_schema_option(domcaps):
         formats.append(("--schema 9.0", ["--schema", "9.0"]))
-    print(f"1..{len(combos) * len(formats) * len(CONSUMERS)}")
     ensure_oracle_daemon(oracle)
-    n = failed = compared = 0
+    compared = 0
     counts = {}
     for combo in combos:
         args = shlex.split(combo)
@@ -169,23 +169,18 @@ def main():
                       f"compared with libvirt 9.0 --machine {mine}")
                 ref = run_oracle(oracle, args + ["--machine", mine])
             for cname, fn in CONSUMERS:
-                n += 1
                 what = f"{cname} reads domcaps ({fname}) as libvirt 9.0: {combo}"
                 if ours.returncode != 0 or ref.returncode != 0:
-                    failed += 1
-                    print(f"not ok {n} - {what}")
-                    print(f"# domcaps exit {ours.returncode}: {ours.stderr.strip()}")
-                    print(f"# libvirt exit {ref.returncode}: {ref.stderr.strip()[-300:]}")
+                    check(False, what, f"domcaps exit {ours.returncode}: {ours.stderr.strip()}\n"
+                                       f"libvirt exit {ref.returncode}: {ref.stderr.strip()[-300:]}")
                     continue
                 try:
                     a, b = fn(ours.stdout), fn(ref.stdout)
                 except Exception as e:  # a consumer that cannot read our document
-                    failed += 1
-                    print(f"not ok {n} - {what}")
-                    print(f"# {cname} failed: {type(e).__name__}: {e}")
+                    check(False, what, f"{cname} failed: {type(e).__name__}: {e}")
                     continue
                 bad = [k for k in b if a.get(k) != b[k]] + [k for k in a if k not in b]
-                print(f"{'not ok' if bad else 'ok'} {n} - {what}")
+                check(not bad, what)
                 for k in b:
                     same = a.get(k) == b[k]
                     compared += 1
@@ -194,12 +189,10 @@ def main():
                         print(f"#   {k}: {show(b[k])} (same)")
                     else:
                         print(f"#   {k}: DIFFERS domcaps {show(a.get(k))} libvirt {show(b[k])}")
-                if bad:
-                    failed += 1
     for (cname, fname), k in sorted(counts.items()):
         print(f"# {cname}, {fname}: {k} conclusions compared")
     print(f"# {compared} conclusions compared over {len(combos)} combinations")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from tap import check, finish  # noqa: E402
 DATA = os.path.join(os.path.dirname(HERE), "data")
 RELEASES = ("9.0", "11.3")
 NAME = re.compile(r"^qemu_(?P<ver>\d+\.\d+\.\d+)(?P<opts>(-[A-Za-z0-9_]+)*)\.(?P<arch>[a-z0-9_]+)(?P<variant>\+\w+)?\.xml$")
@@ -172,18 +174,13 @@ def main():
             if why:
                 # Documents domcaps cannot make are named, with the reason.
                 print(f"# not replayable: {name}: {why}")
-        print(f"1..{len(runnable)}")
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             results = list(pool.map(lambda c: run_one(domcaps, c), runnable))
-        failed = 0
-        for n, (case, (ok, lines)) in enumerate(zip(runnable, results), 1):
-            print(f"{'ok' if ok else 'not ok'} {n} - {case[0]}")
-            for line in lines:
-                print(f"# {line}")
-            failed += not ok
-        print(f"# {len(runnable) - failed}/{len(runnable)} replayed documents identical; "
+        for case, (ok, lines) in zip(runnable, results):
+            check(ok, case[0], "\n".join(lines), lines=60)
+        print(f"# {sum(ok for ok, _ in results)}/{len(runnable)} replayed documents identical; "
               f"{len(todo) - len(runnable)} not replayable")
-        return 1 if failed else 0
+        return finish()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -13,6 +13,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tap import check, finish  # noqa: E402
+
 QUERIES = [
     ["--virttype", "qemu", "--arch", "aarch64", "--machine", "virt"],
     ["--virttype", "qemu", "--arch", "x86_64", "--machine", "q35"],
@@ -20,19 +23,13 @@ QUERIES = [
 ]
 
 
-def report(n, name, problems):
-    """One TAP line (and the problems as comments); 1 when it failed."""
-    print(f"{'not ok' if problems else 'ok'} {n} - {name}")
-    for p in problems:
-        print(f"# {p}")
-    return 1 if problems else 0
+def report(name, problems):
+    check(not problems, name, "\n".join(problems))
 
 
 def main():
     domcaps = sys.argv[1]
     kvm = os.access("/dev/kvm", os.R_OK | os.W_OK)
-    print(f"1..{len(QUERIES) + 2}")
-    failed = 0
     with tempfile.TemporaryDirectory(prefix="domcaps-record-") as tmp:
         for i, q in enumerate(QUERIES, 1):
             rec = os.path.join(tmp, f"{i}.replies")
@@ -56,10 +53,8 @@ def main():
                     problems.append(f"replay: {rep.stderr.strip()}")
                 elif rep.stdout != live.stdout:
                     problems.append("replayed document differs from the live one")
-            failed += report(i, f"record then replay: {' '.join(q)}", problems)
-        n = len(QUERIES)
+            report(f"record then replay: {' '.join(q)}", problems)
         for arch in ("x86_64", "i686"):
-            n += 1
             cache = os.path.join(tmp, f"cache-{arch}")
             # The emulator is a wrapper that counts QEMU starts.
             log = os.path.join(tmp, f"starts-{arch}")
@@ -90,9 +85,8 @@ def main():
                 problems.append("KVM document from the TCG query's entry differs from a fresh KVM probe")
             elif after_warm != after_tcg:
                 problems.append("the KVM query started QEMU again")
-            failed += report(n, f"{arch}: a TCG query's KVM pass serves a later KVM query as a fresh probe would",
-                             problems)
-    return 1 if failed else 0
+            report(f"{arch}: a TCG query's KVM pass serves a later KVM query as a fresh probe would", problems)
+    return finish()
 
 
 if __name__ == "__main__":
