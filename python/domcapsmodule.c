@@ -14,24 +14,22 @@
  *
  * Built on the public C API only (include/domcaps.h). The GIL is released
  * while the library probes QEMU, so threads can query in parallel. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include "domcaps.h"
+#include "binding.h"
 
-static PyObject *DomcapsError;
-static PyObject *json_loads, *json_dumps;
+PyObject *dcpy_error;
+PyObject *dcpy_json_loads, *dcpy_json_dumps;
 
 /* A GError as a domcaps.Error(message) with .code (domcaps_error_code). */
-static PyObject *raise_error(GError *err)
+PyObject *dcpy_raise_error(GError *err)
 {
-    PyObject *exc = PyObject_CallFunction(DomcapsError, "s", err && err->message ? err->message : "unknown error");
+    PyObject *exc = PyObject_CallFunction(dcpy_error, "s", err && err->message ? err->message : "unknown error");
     if (exc) {
         PyObject *code = PyLong_FromLong(err ? err->code : -1);
         if (code) {
             PyObject_SetAttrString(exc, "code", code);
             Py_DECREF(code);
         }
-        PyErr_SetObject(DomcapsError, exc);
+        PyErr_SetObject(dcpy_error, exc);
         Py_DECREF(exc);
     }
     if (err)
@@ -40,14 +38,13 @@ static PyObject *raise_error(GError *err)
 }
 
 /* A bad argument: a domcaps.Error too, with the library's code for it. */
-static PyObject *raise_invalid(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static PyObject *raise_invalid(const char *fmt, ...)
+PyObject *dcpy_raise_invalid(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    return raise_error(g_error_new_literal(DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, msg));
+    return dcpy_raise_error(g_error_new_literal(DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, msg));
 }
 
 /* The query's keyword arguments, one row each: the domcaps_options field
@@ -89,13 +86,13 @@ static gboolean set_query_arg(domcaps_options *opts, gsize row, PyObject *v)
         if (PyUnicode_Check(v) && (*(const char **)field = PyUnicode_AsUTF8(v)))
             return TRUE;
         PyErr_Clear();
-        raise_invalid("%s must be a string", name);
+        dcpy_raise_invalid("%s must be a string", name);
         return FALSE;
     case ARG_INT:
         if (PyLong_Check(v) && (*(int *)field = (int)PyLong_AsLong(v)) > 0 && !PyErr_Occurred())
             return TRUE;
         PyErr_Clear();
-        raise_invalid("%s must be a positive number of milliseconds", name);
+        dcpy_raise_invalid("%s must be a positive number of milliseconds", name);
         return FALSE;
     case ARG_FLAG:
         if (PyObject_IsTrue(v))
@@ -111,7 +108,7 @@ static gboolean set_query_arg(domcaps_options *opts, gsize row, PyObject *v)
                 return TRUE;
             }
         PyErr_Clear();
-        raise_invalid("cache must be 'use', 'off' or 'refresh', not '%s'", m ? m : "?");
+        dcpy_raise_invalid("cache must be 'use', 'off' or 'refresh', not '%s'", m ? m : "?");
         return FALSE;
     }
     }
@@ -141,7 +138,7 @@ static gboolean split_query(PyObject *kwargs, domcaps_options *opts, PyObject **
     return TRUE;
 }
 
-static domcaps_doc *get_doc(const domcaps_options *opts)
+domcaps_doc *dcpy_get_doc(const domcaps_options *opts)
 {
     GError *err = NULL;
     domcaps_doc *doc;
@@ -149,13 +146,13 @@ static domcaps_doc *get_doc(const domcaps_options *opts)
     doc = domcaps_get(opts, &err);
     Py_END_ALLOW_THREADS
     if (!doc)
-        raise_error(err);
+        dcpy_raise_error(err);
     return doc;
 }
 
 /* A call's own arguments (@fmt, @kwlist, then their pointers), with the
  * query's keyword arguments taken into @opts first. */
-static gboolean parse_call(PyObject *args, PyObject *kwargs, domcaps_options *opts, const char *fmt,
+gboolean dcpy_parse_call(PyObject *args, PyObject *kwargs, domcaps_options *opts, const char *fmt,
                            const char *const *kwlist, ...)
 {
     PyObject *rest = NULL;
@@ -179,7 +176,7 @@ static domcaps_doc *doc_for_query(PyObject *args, PyObject *kwargs, domcaps_opti
     static const char *kwlist[] = { NULL };
     int ok = PyArg_ParseTupleAndKeywords(args, rest, "", (char **)kwlist);
     Py_XDECREF(rest);
-    return ok ? get_doc(opts) : NULL;
+    return ok ? dcpy_get_doc(opts) : NULL;
 }
 
 static PyObject *py_capabilities_xml(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -203,7 +200,7 @@ static PyObject *py_capabilities(PyObject *self, PyObject *args, PyObject *kwarg
         return NULL;
     char *json = domcaps_doc_to_json(doc, FALSE);
     domcaps_doc_free(doc);
-    PyObject *ret = PyObject_CallFunction(json_loads, "s", json);
+    PyObject *ret = PyObject_CallFunction(dcpy_json_loads, "s", json);
     g_free(json);
     return ret;
 }
@@ -233,7 +230,7 @@ static PyObject *py_explain_firmware(PyObject *self, PyObject *args, PyObject *k
 /* A capabilities document given to a call: its XML or JSON text (str), or
  * the dict capabilities() returned (as its JSON); NULL with the error set
  * for anything else, and for None (no error then). */
-static char *caps_text(PyObject *caps)
+char *dcpy_caps_text(PyObject *caps)
 {
     if (!caps || caps == Py_None)
         return NULL;
@@ -242,13 +239,13 @@ static char *caps_text(PyObject *caps)
         return text ? g_strdup(text) : NULL;
     }
     if (PyDict_Check(caps)) {
-        PyObject *json = PyObject_CallFunctionObjArgs(json_dumps, caps, NULL);
+        PyObject *json = PyObject_CallFunctionObjArgs(dcpy_json_dumps, caps, NULL);
         const char *text = json ? PyUnicode_AsUTF8(json) : NULL;
         char *out = text ? g_strdup(text) : NULL;
         Py_XDECREF(json);
         return out;
     }
-    raise_invalid("caps must be a capabilities document (XML or JSON str, or the dict capabilities() returns)");
+    dcpy_raise_invalid("caps must be a capabilities document (XML or JSON str, or the dict capabilities() returns)");
     return NULL;
 }
 
@@ -287,9 +284,9 @@ static PyObject *py_check(PyObject *self, PyObject *args, PyObject *kwargs)
     Py_ssize_t domain_len = 0;
     PyObject *caps_obj = NULL;
     domcaps_options opts;
-    if (!parse_call(args, kwargs, &opts, "s#|O", kwlist, &domain, &domain_len, &caps_obj))
+    if (!dcpy_parse_call(args, kwargs, &opts, "s#|O", kwlist, &domain, &domain_len, &caps_obj))
         return NULL;
-    g_autofree char *caps = caps_text(caps_obj);
+    g_autofree char *caps = dcpy_caps_text(caps_obj);
     if (caps_obj && caps_obj != Py_None && !caps)
         return NULL;
     GError *err = NULL;
@@ -307,16 +304,16 @@ static PyObject *py_check(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!ok) {
         if (problems)
             g_ptr_array_unref(problems);
-        return raise_error(err);
+        return dcpy_raise_error(err);
     }
     PyObject *ret = problems_to_list(problems);
     g_ptr_array_unref(problems);
     return ret;
 }
 
-/* ---- CPU definitions (virsh's CPU commands) ---- */
+/* ---- shared by the calls of every file ---- */
 
-static PyObject *str_list(char **strv)
+PyObject *dcpy_str_list(char **strv)
 {
     PyObject *list = PyList_New(0);
     for (char **p = strv; list && p && *p; p++) {
@@ -330,7 +327,7 @@ static PyObject *str_list(char **strv)
 
 /* A Python sequence of str as a NULL-terminated array (borrowing the
  * strings of @seq, which the caller keeps); NULL with the error set. */
-static const char **str_array(PyObject *seq, guint *n)
+const char **dcpy_str_array(PyObject *seq, guint *n)
 {
     if (PyUnicode_Check(seq)) {
         PyErr_SetString(PyExc_TypeError, "expected a sequence of XML strings, not one string");
@@ -354,311 +351,6 @@ static const char **str_array(PyObject *seq, guint *n)
     Py_DECREF(fast);   /* the items stay alive in seq */
     *n = (guint)len;
     return out;
-}
-
-/* cpu_extract(text, name=None): the <cpu> elements virsh finds in a file's text. */
-static PyObject *py_cpu_extract(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "text", "name", NULL };
-    const char *text = NULL, *name = NULL;
-    Py_ssize_t len = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s#|z", (char **)kwlist, &text, &len, &name))
-        return NULL;
-    GError *err = NULL;
-    char **cpus = domcaps_cpu_extract(text, len, name, &err);
-    if (!cpus)
-        return raise_error(err);
-    PyObject *ret = str_list(cpus);
-    g_strfreev(cpus);
-    return ret;
-}
-
-static unsigned int baseline_flags(int features, int migratable)
-{
-    return (features ? DOMCAPS_CPU_BASELINE_EXPAND_FEATURES : 0) | (migratable ? DOMCAPS_CPU_BASELINE_MIGRATABLE : 0);
-}
-
-/* cpu_baseline(cpus, features=False, migratable=False, *, root=None, cpu_map=None) */
-static PyObject *py_cpu_baseline(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "cpus", "features", "migratable", "root", "cpu_map", NULL };
-    PyObject *seq = NULL;
-    int features = 0, migratable = 0;
-    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pp$zz", (char **)kwlist, &seq, &features, &migratable,
-                                     &opts.root, &opts.cpu_map_dir))
-        return NULL;
-    guint n = 0;
-    g_autofree const char **cpus = str_array(seq, &n);
-    if (!cpus)
-        return NULL;
-    GError *err = NULL;
-    char *xml;
-    Py_BEGIN_ALLOW_THREADS
-    xml = domcaps_cpu_baseline(&opts, cpus, n, baseline_flags(features, migratable), &err);
-    Py_END_ALLOW_THREADS
-    if (!xml)
-        return raise_error(err);
-    PyObject *ret = PyUnicode_FromString(xml);
-    g_free(xml);
-    return ret;
-}
-
-/* hypervisor_cpu_baseline(cpus, features=False, migratable=False, **query) */
-static PyObject *py_hypervisor_cpu_baseline(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "cpus", "features", "migratable", NULL };
-    PyObject *seq = NULL;
-    int features = 0, migratable = 0;
-    domcaps_options opts;
-    if (!parse_call(args, kwargs, &opts, "O|pp", kwlist, &seq, &features, &migratable))
-        return NULL;
-    guint n = 0;
-    g_autofree const char **cpus = str_array(seq, &n);
-    if (!cpus)
-        return NULL;
-    GError *err = NULL;
-    char *xml;
-    Py_BEGIN_ALLOW_THREADS
-    xml = domcaps_hypervisor_cpu_baseline(&opts, cpus, n, baseline_flags(features, migratable), &err);
-    Py_END_ALLOW_THREADS
-    if (!xml)
-        return raise_error(err);
-    PyObject *ret = PyUnicode_FromString(xml);
-    g_free(xml);
-    return ret;
-}
-
-/* hypervisor_cpu_compare(cpu, error=False, validate=False, **query) */
-static PyObject *py_hypervisor_cpu_compare(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "cpu", "error", "validate", NULL };
-    const char *cpu = NULL;
-    int fail = 0, validate = 0;
-    domcaps_options opts;
-    if (!parse_call(args, kwargs, &opts, "s|pp", kwlist, &cpu, &fail, &validate))
-        return NULL;
-    unsigned int flags = (fail ? DOMCAPS_CPU_COMPARE_FAIL_INCOMPATIBLE : 0) |
-                         (validate ? DOMCAPS_CPU_COMPARE_VALIDATE_XML : 0);
-    GError *err = NULL;
-    domcaps_cpu_compare_result r;
-    Py_BEGIN_ALLOW_THREADS
-    r = domcaps_hypervisor_cpu_compare(&opts, cpu, flags, &err);
-    Py_END_ALLOW_THREADS
-    if (r == DOMCAPS_CPU_COMPARE_ERROR)
-        return raise_error(err);
-    return PyLong_FromLong(r);
-}
-
-/* cpu_models(arch, *, root=None, cpu_map=None) */
-static PyObject *py_cpu_models(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "arch", "root", "cpu_map", NULL };
-    const char *arch = NULL;
-    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|$zz", (char **)kwlist, &arch, &opts.root, &opts.cpu_map_dir))
-        return NULL;
-    GError *err = NULL;
-    char **models = domcaps_cpu_models(&opts, arch, &err);
-    if (!models)
-        return raise_error(err);
-    PyObject *ret = str_list(models);
-    g_strfreev(models);
-    return ret;
-}
-
-/* ---- Fleets and publishing ---- */
-
-/* A fleet of @seq's documents (capabilities XML strings); NULL with the
- * Python error set. */
-static domcaps_fleet *fleet_of(PyObject *seq, const domcaps_options *opts)
-{
-    guint n = 0;
-    g_autofree const char **docs = str_array(seq, &n);
-    if (!docs)
-        return NULL;
-    GError *err = NULL;
-    domcaps_fleet *fleet = domcaps_fleet_new(opts, DOMCAPS_FLEET_INTERSECT);
-    for (guint i = 0; i < n; i++) {
-        domcaps_doc *doc = domcaps_doc_new_from_xml(docs[i], -1, &err);
-        gboolean ok = doc && domcaps_fleet_add(fleet, NULL, doc, &err);
-        domcaps_doc_free(doc);
-        if (!ok) {
-            domcaps_fleet_free(fleet);
-            raise_error(err);
-            return NULL;
-        }
-    }
-    return fleet;
-}
-
-/* intersect(docs, *, cpu=False, root=None, cpu_map=None): the fleet's
- * document, or with cpu=True its CPU. */
-static PyObject *py_intersect(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "docs", "cpu", "root", "cpu_map", NULL };
-    PyObject *seq = NULL;
-    int cpu = 0;
-    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$pzz", (char **)kwlist, &seq, &cpu, &opts.root,
-                                     &opts.cpu_map_dir))
-        return NULL;
-    g_autoptr(domcaps_fleet) fleet = fleet_of(seq, &opts);
-    if (!fleet)
-        return NULL;
-    GError *err = NULL;
-    g_autofree char *out = NULL;
-    if (cpu) {
-        out = domcaps_fleet_cpu(fleet, &err);
-    } else {
-        g_autoptr(domcaps_doc) doc = domcaps_fleet_intersection(fleet, &err);
-        out = doc ? domcaps_doc_to_xml(doc) : NULL;
-    }
-    return out ? PyUnicode_FromString(out) : raise_error(err);
-}
-
-/* The document of caps (see caps_text), else of the query. */
-static domcaps_doc *caps_or_query(PyObject *caps_obj, domcaps_options *opts)
-{
-    g_autofree char *caps = caps_text(caps_obj);
-    if (caps_obj && caps_obj != Py_None && !caps)
-        return NULL;
-    if (!caps)
-        return get_doc(opts);
-    GError *err = NULL;
-    domcaps_doc *doc = domcaps_doc_new_from_xml(caps, -1, &err);
-    if (!doc)
-        raise_error(err);
-    return doc;
-}
-
-/* labels(caps=None, **query) -> dict */
-static PyObject *py_labels(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "caps", NULL };
-    PyObject *caps = NULL;
-    domcaps_options opts;
-    if (!parse_call(args, kwargs, &opts, "|O", kwlist, &caps))
-        return NULL;
-    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &opts);
-    if (!doc)
-        return NULL;
-    g_auto(GStrv) labels = domcaps_labels(&opts, doc, NULL);
-    PyObject *dict = PyDict_New();
-    for (char **l = labels; dict && *l; l++) {
-        char *eq = strchr(*l, '=');
-        *eq = '\0';
-        PyObject *v = PyUnicode_FromString(eq + 1);
-        if (!v || PyDict_SetItemString(dict, *l, v) < 0)
-            Py_CLEAR(dict);
-        Py_XDECREF(v);
-    }
-    return dict;
-}
-
-/* traits(caps=None, **query) -> list */
-static PyObject *py_traits(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "caps", NULL };
-    PyObject *caps = NULL;
-    domcaps_options opts;
-    if (!parse_call(args, kwargs, &opts, "|O", kwlist, &caps))
-        return NULL;
-    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &opts);
-    if (!doc)
-        return NULL;
-    g_auto(GStrv) traits = domcaps_traits(&opts, doc);
-    return str_list(traits);
-}
-
-/* A document given as a call's argument (see caps_text); NULL with the
- * error set. */
-static domcaps_doc *doc_of(PyObject *obj)
-{
-    g_autofree char *text = caps_text(obj);
-    if (!text) {
-        if (!PyErr_Occurred())
-            raise_invalid("a capabilities document is required");
-        return NULL;
-    }
-    GError *err = NULL;
-    domcaps_doc *doc = domcaps_doc_new_from_xml(text, -1, &err);
-    if (!doc)
-        raise_error(err);
-    return doc;
-}
-
-/* diff(old, new) -> str: what changed, as `domcaps diff` prints it ("" when
- * nothing did). */
-static PyObject *py_diff(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "old", "new", NULL };
-    PyObject *a = NULL, *b = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO", (char **)kwlist, &a, &b))
-        return NULL;
-    g_autoptr(domcaps_doc) old = doc_of(a);
-    g_autoptr(domcaps_doc) now = old ? doc_of(b) : NULL;
-    if (!now)
-        return NULL;
-    g_autofree char *text = domcaps_diff(old, now, NULL);
-    return PyUnicode_FromString(text ? text : "");
-}
-
-/* compare(docs, labels=None, differences=True, html=False) -> str: the
- * table of `domcaps compare` (`--html` for a page). */
-static PyObject *py_compare(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "docs", "labels", "differences", "html", NULL };
-    PyObject *seq = NULL, *labels_seq = NULL;
-    int differences = 1, html = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|Opp", (char **)kwlist, &seq, &labels_seq, &differences, &html))
-        return NULL;
-    PyObject *fast = PySequence_Fast(seq, "docs must be a sequence of capabilities documents");
-    if (!fast)
-        return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-    g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func((GDestroyNotify)domcaps_doc_free);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        domcaps_doc *d = doc_of(PySequence_Fast_GET_ITEM(fast, i));
-        if (!d) {
-            Py_DECREF(fast);
-            return NULL;
-        }
-        g_ptr_array_add(docs, d);
-    }
-    Py_DECREF(fast);
-    guint n_labels = 0;
-    g_autofree const char **labels = labels_seq && labels_seq != Py_None ? str_array(labels_seq, &n_labels) : NULL;
-    if (labels_seq && labels_seq != Py_None && (!labels || n_labels != (guint)n))
-        return labels ? raise_invalid("labels must name each document") : NULL;
-    domcaps_table_flags flags = (differences ? DOMCAPS_TABLE_DIFFERENCES : 0) | (html ? DOMCAPS_TABLE_HTML : 0);
-    g_autofree char *table = domcaps_table((const domcaps_doc *const *)docs->pdata, labels, docs->len, flags, NULL);
-    return PyUnicode_FromString(table ? table : "");
-}
-
-/* cache_list(cache_dir=None, root=None) -> list of dicts, one per entry:
- * `domcaps cache list --format json`. */
-static PyObject *py_cache_list(PyObject *self, PyObject *args, PyObject *kwargs)
-{
-    static const char *kwlist[] = { "cache_dir", "root", NULL };
-    const char *dir = NULL, *root = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zz", (char **)kwlist, &dir, &root))
-        return NULL;
-    GError *err = NULL;
-    g_autoptr(GPtrArray) entries = domcaps_cache_list(dir, root, &err);
-    if (!entries)
-        return raise_error(err);
-    PyObject *list = PyList_New(0);
-    for (guint i = 0; list && i < entries->len; i++) {
-        const domcaps_cache_entry *e = entries->pdata[i];
-        PyObject *d = Py_BuildValue("{s:s,s:z,s:z,s:O,s:z}", "path", e->path, "emulator", e->emulator,
-                                    "summary", e->summary, "valid", e->valid ? Py_True : Py_False,
-                                    "reason", e->reason);
-        if (!d || PyList_Append(list, d) < 0)
-            Py_CLEAR(list);
-        Py_XDECREF(d);
-    }
-    return list;
 }
 
 static PyMethodDef methods[] = {
@@ -736,15 +428,15 @@ PyMODINIT_FUNC PyInit_domcaps(void)
     PyObject *json = PyImport_ImportModule("json");
     if (!json)
         goto fail;
-    json_loads = PyObject_GetAttrString(json, "loads");
-    json_dumps = PyObject_GetAttrString(json, "dumps");
+    dcpy_json_loads = PyObject_GetAttrString(json, "loads");
+    dcpy_json_dumps = PyObject_GetAttrString(json, "dumps");
     Py_DECREF(json);
-    if (!json_loads || !json_dumps)
+    if (!dcpy_json_loads || !dcpy_json_dumps)
         goto fail;
-    DomcapsError = PyErr_NewExceptionWithDoc(
+    dcpy_error = PyErr_NewExceptionWithDoc(
         "domcaps.Error", "A domcaps failure: str(e) is the library's message, e.code its domcaps_error_code.",
         NULL, NULL);
-    if (!DomcapsError || PyModule_AddObjectRef(m, "Error", DomcapsError) < 0)
+    if (!dcpy_error || PyModule_AddObjectRef(m, "Error", dcpy_error) < 0)
         goto fail;
     if (PyModule_AddStringConstant(m, "__version__", domcaps_version()) < 0 ||
         PyModule_AddStringConstant(m, "LIBVIRT_VERSION", DOMCAPS_LIBVIRT_VERSION) < 0 ||

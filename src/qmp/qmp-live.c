@@ -347,7 +347,9 @@ gboolean dc_qmp_creds_lookup(const char *user, DcQmpCreds *out, GError **err)
         }
         n = got;
     }
-    /* /dev/kvm is usually root:kvm 0660; the probe of a KVM guest needs it. */
+    /* /dev/kvm is usually root:kvm 0660; the probe of a KVM guest needs it.
+     * This is the device the QEMU started here opens, so the real one:
+     * --root (src/host/kvm.c) describes host facts, not where QEMU runs. */
     struct stat st;
     if (stat("/dev/kvm", &st) == 0 && (st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP)) {
         gboolean have = FALSE;
