@@ -25,6 +25,29 @@ static unsigned int baseline_flags(int features, int migratable)
     return (features ? DOMCAPS_CPU_BASELINE_EXPAND_FEATURES : 0) | (migratable ? DOMCAPS_CPU_BASELINE_MIGRATABLE : 0);
 }
 
+typedef char *(*BaselineFn)(const domcaps_options *opts, const char *const *cpus, guint n, unsigned int flags,
+                            GError **err);
+
+/* One of the two baselines of the CPUs of @seq, with the GIL released. */
+static PyObject *run_baseline(BaselineFn baseline, const domcaps_options *opts, PyObject *seq, int features,
+                              int migratable)
+{
+    guint n = 0;
+    g_autofree const char **cpus = dcpy_str_array(seq, &n);
+    if (!cpus)
+        return NULL;
+    GError *err = NULL;
+    char *xml;
+    Py_BEGIN_ALLOW_THREADS
+    xml = baseline(opts, cpus, n, baseline_flags(features, migratable), &err);
+    Py_END_ALLOW_THREADS
+    if (!xml)
+        return dcpy_raise_error(err);
+    PyObject *ret = PyUnicode_FromString(xml);
+    g_free(xml);
+    return ret;
+}
+
 /* cpu_baseline(cpus, features=False, migratable=False, *, root=None, cpu_map=None) */
 PyObject *py_cpu_baseline(PyObject *self, PyObject *args, PyObject *kwargs)
 {
@@ -35,20 +58,7 @@ PyObject *py_cpu_baseline(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pp$zz", (char **)kwlist, &seq, &features, &migratable,
                                      &opts.root, &opts.cpu_map_dir))
         return NULL;
-    guint n = 0;
-    g_autofree const char **cpus = dcpy_str_array(seq, &n);
-    if (!cpus)
-        return NULL;
-    GError *err = NULL;
-    char *xml;
-    Py_BEGIN_ALLOW_THREADS
-    xml = domcaps_cpu_baseline(&opts, cpus, n, baseline_flags(features, migratable), &err);
-    Py_END_ALLOW_THREADS
-    if (!xml)
-        return dcpy_raise_error(err);
-    PyObject *ret = PyUnicode_FromString(xml);
-    g_free(xml);
-    return ret;
+    return run_baseline(domcaps_cpu_baseline, &opts, seq, features, migratable);
 }
 
 /* hypervisor_cpu_baseline(cpus, features=False, migratable=False, **query) */
@@ -60,20 +70,7 @@ PyObject *py_hypervisor_cpu_baseline(PyObject *self, PyObject *args, PyObject *k
     domcaps_options opts;
     if (!dcpy_parse_call(args, kwargs, &opts, "O|pp", kwlist, &seq, &features, &migratable))
         return NULL;
-    guint n = 0;
-    g_autofree const char **cpus = dcpy_str_array(seq, &n);
-    if (!cpus)
-        return NULL;
-    GError *err = NULL;
-    char *xml;
-    Py_BEGIN_ALLOW_THREADS
-    xml = domcaps_hypervisor_cpu_baseline(&opts, cpus, n, baseline_flags(features, migratable), &err);
-    Py_END_ALLOW_THREADS
-    if (!xml)
-        return dcpy_raise_error(err);
-    PyObject *ret = PyUnicode_FromString(xml);
-    g_free(xml);
-    return ret;
+    return run_baseline(domcaps_hypervisor_cpu_baseline, &opts, seq, features, migratable);
 }
 
 /* hypervisor_cpu_compare(cpu, error=False, validate=False, **query) */

@@ -65,15 +65,21 @@ static domcaps_doc *caps_or_query(PyObject *caps_obj, domcaps_options *opts)
     return doc;
 }
 
-/* labels(caps=None, **query) -> dict */
-PyObject *py_labels(PyObject *self, PyObject *args, PyObject *kwargs)
+/* The document of a call taking (caps=None, **query). */
+static domcaps_doc *caps_call_doc(PyObject *args, PyObject *kwargs, domcaps_options *opts)
 {
     static const char *kwlist[] = { "caps", NULL };
     PyObject *caps = NULL;
-    domcaps_options opts;
-    if (!dcpy_parse_call(args, kwargs, &opts, "|O", kwlist, &caps))
+    if (!dcpy_parse_call(args, kwargs, opts, "|O", kwlist, &caps))
         return NULL;
-    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &opts);
+    return caps_or_query(caps, opts);
+}
+
+/* labels(caps=None, **query) -> dict */
+PyObject *py_labels(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    domcaps_options opts;
+    g_autoptr(domcaps_doc) doc = caps_call_doc(args, kwargs, &opts);
     if (!doc)
         return NULL;
     g_auto(GStrv) labels = domcaps_labels(&opts, doc, NULL);
@@ -92,12 +98,8 @@ PyObject *py_labels(PyObject *self, PyObject *args, PyObject *kwargs)
 /* traits(caps=None, **query) -> list */
 PyObject *py_traits(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static const char *kwlist[] = { "caps", NULL };
-    PyObject *caps = NULL;
     domcaps_options opts;
-    if (!dcpy_parse_call(args, kwargs, &opts, "|O", kwlist, &caps))
-        return NULL;
-    g_autoptr(domcaps_doc) doc = caps_or_query(caps, &opts);
+    g_autoptr(domcaps_doc) doc = caps_call_doc(args, kwargs, &opts);
     if (!doc)
         return NULL;
     g_auto(GStrv) traits = domcaps_traits(&opts, doc);
