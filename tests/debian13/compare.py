@@ -57,10 +57,10 @@ PACKAGES = [
     # what is compared
     "qemu-system-x86", "qemu-system-arm", "ovmf", "qemu-efi-aarch64",
     "libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-clients", "swtpm", "swtpm-tools",
-    # domcaps' build (meson.build: glib-2.0, json-c, yajl; python3-dev and
-    # scdoc are optional and left out), procps, xmllint
+    # domcaps' build (meson.build: glib-2.0, json-c, yajl, libxml2's headers;
+    # python3-dev and scdoc are optional and left out), procps, xmllint
     "meson", "ninja-build", "gcc", "libc6-dev", "pkg-config", "libglib2.0-dev", "libjson-c-dev",
-    "libyajl-dev",
+    "libyajl-dev", "libxml2-dev",
     "python3", "procps", "libxml2-utils",
 ]
 DOWNLOAD_ONLY = ["qemu-system-modules-spice"]   # installed offline in the second pass
