@@ -3,6 +3,7 @@
  * from the accelerator and the host. */
 #include "caps/sections.h"
 #include "host/deps.h"
+#include "host/kvm-guest.h"
 #include "util/arch.h"
 #include "cpu/cpu.h"
 #include "format/releases.h"
@@ -98,6 +99,20 @@ static gboolean ppc64_qemu_knows(json_object *defs, const char *name)
     return FALSE;
 }
 
+/* The host's CPUID, and a feature MSR as libvirt reads it (KVM's answer). */
+static gboolean read_host_cpu(gpointer opaque, gboolean msr, guint32 in, guint32 sub, guint32 regs[4])
+{
+    const DcHost *host = opaque;
+    guint64 value;
+    if (!msr)
+        return dc_host_cpuid_count(host, in, sub, regs);
+    if (!dc_kvm_feature_msr(host, in, &value))
+        return FALSE;
+    regs[0] = (guint32)value;
+    regs[3] = (guint32)(value >> 32);
+    return TRUE;
+}
+
 static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
 {
     DcNode *mode = dc_node_add(cpu, "mode");
@@ -129,11 +144,16 @@ static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cp
         return;
     }
     g_autoptr(DcHostModel) hm = NULL;
+    gboolean canonical = dc_facts_has(ctx->facts, "object-prop:max-x86_64-cpu.unavailable-features");
     /* Only x86 decodes QEMU's expansion against the CPU map here; ARM,
-     * LoongArch and the rest have no host model in libvirt. */
-    if (map && expansion && dc_arch_is_x86(ctx->query->arch) && native(ctx))
-        hm = dc_cpu_x86_host_model(map, expansion, expansion_nm, defs,
-                                   dc_facts_has(ctx->facts, "object-prop:max-x86_64-cpu.unavailable-features"), NULL);
+     * LoongArch and the rest have no host model in libvirt. A QEMU that
+     * cannot expand CPU models at all gets the host's own CPUID decoded. */
+    if (map && dc_arch_is_x86(ctx->query->arch) && native(ctx)) {
+        if (expansion)
+            hm = dc_cpu_x86_host_model(map, expansion, expansion_nm, defs, canonical, NULL);
+        else if (!dc_facts_has(ctx->facts, "schema:query-cpu-model-expansion"))
+            hm = dc_cpu_x86_host_model_from_cpuid(map, read_host_cpu, (gpointer)ctx->host, defs, canonical, NULL);
+    }
     dc_node_set_supported(mode, hm != NULL);
     if (!hm)
         return;

@@ -112,6 +112,17 @@ DcHostModel *dc_cpu_x86_host_model(const DcCpuMap *map,
                                    gboolean canonical,
                                    GError **err);
 
+/* One CPUID leaf/sub-leaf of the host, or with @msr the MSR @in (in
+ * regs[0] and regs[3]); FALSE when it cannot be read. */
+typedef gboolean (*DcCpuidReader)(gpointer opaque, gboolean msr, guint32 in, guint32 sub, guint32 regs[4]);
+
+/* host-model when QEMU cannot expand the host CPU (x86host-cpuid.c):
+ * libvirt 9.0's decoding of the host's own CPUID, read through @read,
+ * against @map among the models of @definitions; fallback 'allow'. NULL
+ * with @err set as dc_cpu_x86_host_model() does. */
+DcHostModel *dc_cpu_x86_host_model_from_cpuid(const DcCpuMap *map, DcCpuidReader read, gpointer opaque,
+                                              json_object *definitions, gboolean canonical, GError **err);
+
 /**
  * dc_cpu_custom_models:
  * @map: (nullable): CPU map of the guest arch, NULL when it has none

@@ -450,10 +450,6 @@ dc_cpu_x86_host_model(const DcCpuMap *cpumap,
     json_object *props;
     json_object *nm_props = NULL;
     g_autoptr(GArray) data = NULL;
-    g_autoptr(GPtrArray) best_list = NULL;
-    const X86Model *best;
-    const X86Vendor *vendor;
-    DcHostModel *hm;
 
     if (!map) {
         g_set_error(err, DC_CPU_ERROR, DC_CPU_ERROR_NO_MAP,
@@ -474,6 +470,18 @@ dc_cpu_x86_host_model(const DcCpuMap *cpumap,
     if (!(data = host_data(map, props, nm_props, canonical, err)))
         return NULL;
 
+    return dc_x86_host_model_of_data(map, data, definitions, canonical, "forbid", err);
+}
+
+DcHostModel *
+dc_x86_host_model_of_data(const DcX86Map *map, GArray *data, json_object *definitions,
+                          gboolean canonical, const char *fallback, GError **err)
+{
+    g_autoptr(GPtrArray) best_list = NULL;
+    const X86Model *best;
+    const X86Vendor *vendor;
+    DcHostModel *hm;
+
     vendor = dc_x86_data_take_vendor(map, data);
     data_drop_broken_tsx(map, data, vendor, dc_x86_data_signature(data));
 
@@ -491,7 +499,7 @@ dc_cpu_x86_host_model(const DcCpuMap *cpumap,
     hm = g_new0(DcHostModel, 1);
     hm->model = g_strdup(best->name);
     hm->vendor = vendor ? g_strdup(vendor->name) : NULL;
-    hm->fallback = g_strdup("forbid");
+    hm->fallback = g_strdup(fallback);
     hm->features = g_steal_pointer(&best_list);
     return hm;
 }

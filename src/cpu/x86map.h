@@ -10,6 +10,7 @@
 #include "cpu/cpumap.h"
 #include "cpu/x86data.h"
 #include "cpu/cpudef.h"
+#include "cpu/cpu.h"
 
 G_BEGIN_DECLS
 
@@ -54,6 +55,12 @@ const X86Model *dc_x86_map_model(const DcX86Map *map, const char *name);
 const X86Vendor *dc_x86_map_vendor(const DcX86Map *map, const char *name);
 /* The vendor whose string is in @d (leaf 0), removing its bits; NULL when none. */
 const X86Vendor *dc_x86_data_take_vendor(const DcX86Map *map, GArray *d);
+/* The host model libvirt decodes from the host CPU's @data (CPUID and MSR
+ * items; its vendor bits are taken out): the best model among those of
+ * @definitions, its features required or disabled, MSR features left out
+ * unless @canonical, the model's fallback @fallback (x86host.c). */
+DcHostModel *dc_x86_host_model_of_data(const DcX86Map *map, GArray *data, json_object *definitions,
+                                       gboolean canonical, const char *fallback, GError **err);
 /* Whether one of @m's family/model/stepping signatures is @signature. */
 gboolean dc_x86_model_signature_matches(const X86Model *m, guint32 signature);
 

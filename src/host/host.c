@@ -98,12 +98,12 @@ const char *dc_host_arch(const DcHost *host)
     return host->arch;
 }
 
-gboolean dc_host_cpuid(const DcHost *host, guint32 leaf, guint32 regs[4])
+gboolean dc_host_cpuid_count(const DcHost *host, guint32 leaf, guint32 sub, guint32 regs[4])
 {
     if (strcmp(host->root, "/") == 0) {
 #if defined(__x86_64__) || defined(__i386__)
         unsigned int a, b, c, d;
-        if (!__get_cpuid_count(leaf, 0, &a, &b, &c, &d))
+        if (!__get_cpuid_count(leaf, sub, &a, &b, &c, &d))
             return FALSE;
         regs[0] = a, regs[1] = b, regs[2] = c, regs[3] = d;
         return TRUE;
@@ -111,19 +111,30 @@ gboolean dc_host_cpuid(const DcHost *host, guint32 leaf, guint32 regs[4])
         return FALSE;
 #endif
     }
+    /* a fixture's cpuid file: "LEAF EAX EBX ECX EDX" in hex, one a line;
+     * "LEAF:SUB" for a sub-leaf other than 0 */
     g_autofree char *text = NULL;
     if (!dc_host_read_file(host, DC_HOST_FIXTURE_DIR "/cpuid", &text, NULL, NULL))
         return FALSE;
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     for (char **l = lines; *l; l++) {
         g_auto(GStrv) f = g_strsplit_set(g_strstrip(*l), " \t", -1);
-        if (g_strv_length(f) != 5 || (guint32)g_ascii_strtoull(f[0], NULL, 16) != leaf)
+        if (g_strv_length(f) != 5)
+            continue;
+        char *colon = strchr(f[0], ':');
+        guint32 have_sub = colon ? (guint32)g_ascii_strtoull(colon + 1, NULL, 16) : 0;
+        if ((guint32)g_ascii_strtoull(f[0], NULL, 16) != leaf || have_sub != sub)
             continue;
         for (int i = 0; i < 4; i++)
             regs[i] = (guint32)g_ascii_strtoull(f[i + 1], NULL, 16);
         return TRUE;
     }
     return FALSE;
+}
+
+gboolean dc_host_cpuid(const DcHost *host, guint32 leaf, guint32 regs[4])
+{
+    return dc_host_cpuid_count(host, leaf, 0, regs);
 }
 
 guint dc_host_phys_addr_bits(const DcHost *host)

@@ -48,9 +48,12 @@ gboolean dc_host_read_file(const DcHost *host, const char *abs_path, char **cont
  * (CPUID leaves): <root>/.domcaps/. Read only when the root is not "/". */
 #define DC_HOST_FIXTURE_DIR "/.domcaps"
 
-/* CPUID leaf @leaf, subleaf 0: the instruction on a real x86 host; under a
- * fixture root, the line "LEAF EAX EBX ECX EDX" (hex) of <root>/.domcaps/cpuid.
- * FALSE when unknown. */
+/* CPUID leaf @leaf, sub-leaf @sub: the instruction on a real x86 host;
+ * under a fixture root, the line "LEAF EAX EBX ECX EDX" (hex; "LEAF:SUB"
+ * for a sub-leaf other than 0) of <root>/.domcaps/cpuid. FALSE when
+ * unknown. */
+gboolean dc_host_cpuid_count(const DcHost *host, guint32 leaf, guint32 sub, guint32 regs[4]);
+/* The same for sub-leaf 0. */
 gboolean dc_host_cpuid(const DcHost *host, guint32 leaf, guint32 regs[4]);
 
 /* Physical address bits of the host CPU ("address sizes : N bits physical"
