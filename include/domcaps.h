@@ -168,7 +168,8 @@ typedef enum {
                                       CPUs that cannot be combined (vendors differ...) */
     DOMCAPS_ERROR_CPU_INCOMPATIBLE,/* the CPU cannot run on the hypervisor's (compare with
                                       DOMCAPS_CPU_COMPARE_FAIL_INCOMPATIBLE) */
-    DOMCAPS_ERROR_UNSUPPORTED,     /* the operation is not offered for this arch or type (as libvirt) */
+    DOMCAPS_ERROR_UNSUPPORTED,     /* the operation is not offered for this arch or type (as libvirt),
+                                      or the emulator's target is no libvirt arch */
 } domcaps_error_code;
 
 /* ---- Documents from elsewhere, domain checks, comparing hosts ----
