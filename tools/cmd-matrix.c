@@ -36,7 +36,7 @@ static int probe_all(const domcaps_options *base, GPtrArray *emulators, GPtrArra
         DcCliProbe *p = &probes[i];
         if (p->doc)
             g_ptr_array_add(docs, g_steal_pointer(&p->doc));
-        else if (!dc_cli_probe_report(p, p->emulator ? p->emulator : base->arch))
+        else if (!dc_cli_probe_report(p, p->emulator ? p->emulator : base->arch ? base->arch : "the default emulator"))
             rc = 1;
     }
     dc_cli_probes_free(probes, emulators->len);
