@@ -136,7 +136,7 @@ static void collect(const DcNode *top, GPtrArray *out)
                 g_ptr_array_add(out, dc_cpu_node_to_xml(g));
             if (dcaps && is_elem(c, "cpu") && is_elem(g, "mode") &&
                 g_strcmp0(dc_node_get_attr(g, "name"), "host-model") == 0 &&
-                g_strcmp0(dc_node_get_attr(g, "supported"), "yes") == 0)
+                dc_node_is_supported(g))
                 g_ptr_array_add(out, host_model_cpu(g));
         }
     }

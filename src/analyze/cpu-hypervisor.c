@@ -132,7 +132,7 @@ static DcCpuDef *host_model_of(const domcaps_doc *doc)
 {
     const DcNode *cpu = dc_node_child(dc_doc_root(doc), "cpu", NULL);
     const DcNode *mode = cpu ? dc_node_child(cpu, "mode", "host-model") : NULL;
-    if (!mode || g_strcmp0(dc_node_get_attr(mode, "supported"), "yes") != 0)
+    if (!dc_node_is_supported(mode))
         return NULL;
     DcCpuDef *def = dc_cpu_def_new();
     def->type = DC_CPU_TYPE_GUEST;

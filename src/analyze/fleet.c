@@ -98,11 +98,6 @@ static DcNode *cpu_mode(const DcNode *doc, const char *name)
     return cpu ? dc_node_child(cpu, "mode", name) : NULL;
 }
 
-static gboolean is_supported(const DcNode *n)
-{
-    return n && g_strcmp0(dc_node_get_attr(n, "supported"), "yes") == 0;
-}
-
 static void add_blockers(DcFleet *f, const DcNode *doc)
 {
     const DcNode *custom = cpu_mode(doc, "custom");
@@ -173,7 +168,7 @@ static void first_host(DcFleet *f, const DcNode *doc, const DcNode *hm)
     const DcNode *section = dc_node_child(doc, "cpu", NULL);
     const DcNode *domain = dc_node_child(doc, "domain", NULL);
     f->host_model = hm ? dc_node_copy(hm) : NULL;
-    f->first_cpu = is_supported(hm) ? dc_fleet_mode_cpu(hm, NULL) : NULL;
+    f->first_cpu = dc_node_is_supported(hm) ? dc_fleet_mode_cpu(hm, NULL) : NULL;
     f->phys_limit = f->first_limit = phys_limit_of(hm);
     f->cpu_section = section ? dc_node_copy(section) : NULL;
     f->tcg = domain && g_strcmp0(domain->text, "qemu") == 0;
@@ -184,7 +179,7 @@ static void add_cpu(DcFleet *f, const char *name, const DcNode *doc)
 {
     const DcNode *hm = cpu_mode(doc, "host-model");
     g_autoptr(GError) err = NULL;
-    DcCpuDef *cpu = is_supported(hm) ? dc_fleet_mode_cpu(hm, &err) : NULL;
+    DcCpuDef *cpu = dc_node_is_supported(hm) ? dc_fleet_mode_cpu(hm, &err) : NULL;
     if (f->n == 1) {
         first_host(f, doc, hm);
     } else {
@@ -193,7 +188,7 @@ static void add_cpu(DcFleet *f, const char *name, const DcNode *doc)
         /* a format without maxphysaddr (libvirt < 9.3) does not say it differs */
         f->same_host_model &= same_cpu_def(cpu, f->first_cpu) &&
                               (!limit || !f->first_limit || limit == f->first_limit) &&
-                              (cpu || !err) && (is_supported(hm) == is_supported(f->host_model));
+                              (cpu || !err) && (dc_node_is_supported(hm) == dc_node_is_supported(f->host_model));
         f->phys_limit = limit && f->phys_limit ? MIN(limit, f->phys_limit) : 0;
         if (f->cpu_section && (!section || !dc_node_equal(section, f->cpu_section)))
             g_clear_pointer(&f->cpu_section, dc_node_free);
@@ -351,7 +346,7 @@ static void unsupport(DcNode *mode)
  * their whole CPU sections are. */
 static gboolean same_cpu(const DcFleet *f)
 {
-    return f->n == 1 || (f->same_host_model && is_supported(f->host_model)) || (f->tcg && f->cpu_section);
+    return f->n == 1 || (f->same_host_model && dc_node_is_supported(f->host_model)) || (f->tcg && f->cpu_section);
 }
 
 /* host-passthrough and maximum give a guest the host's own CPU (or all

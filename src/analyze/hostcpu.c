@@ -11,7 +11,7 @@ static const DcNode *host_model_of(const DcNode *doc)
 {
     const DcNode *cpu = dc_node_child(doc, "cpu", NULL);
     const DcNode *mode = cpu ? dc_node_child(cpu, "mode", "host-model") : NULL;
-    return mode && g_strcmp0(dc_node_get_attr(mode, "supported"), "yes") == 0 ? mode : NULL;
+    return dc_node_is_supported(mode) ? mode : NULL;
 }
 
 GPtrArray *dc_host_cpu_features(const DcNode *doc, const char *cpu_map_dir, GError **err)

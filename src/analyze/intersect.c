@@ -23,20 +23,6 @@ static gboolean is_whole(const char *parent, const DcNode *n)
     return FALSE;
 }
 
-static gboolean node_equal(const DcNode *a, const DcNode *b)
-{
-    if (strcmp(a->name, b->name) != 0 || g_strcmp0(a->text, b->text) != 0 ||
-        a->attr_names->len != b->attr_names->len || a->children->len != b->children->len)
-        return FALSE;
-    for (guint i = 0; i < a->attr_names->len; i++)
-        if (g_strcmp0(dc_node_get_attr(b, a->attr_names->pdata[i]), a->attr_values->pdata[i]) != 0)
-            return FALSE;
-    for (guint i = 0; i < a->children->len; i++)
-        if (!node_equal(a->children->pdata[i], b->children->pdata[i]))
-            return FALSE;
-    return TRUE;
-}
-
 /* Members of a list are matched by their text (enum values, loader paths,
  * custom CPU models), named things by name, the rest by element name. */
 static gboolean keyed_by_text(const DcNode *parent, const DcNode *n)
@@ -121,7 +107,7 @@ static DcNode *merge(const char *parent_name, const DcNode *const *nodes, guint 
     const DcNode *first = nodes[0];
     if (is_whole(parent_name, first)) {
         for (guint i = 1; i < n; i++)
-            if (!node_equal(first, nodes[i]))
+            if (!dc_node_equal(first, nodes[i]))
                 return unsupported_copy(first);
         return dc_node_copy(first);
     }

@@ -66,27 +66,13 @@ static const DcNode *child_path(const DcNode *n, const char *const *steps)
     return n;
 }
 
-static gboolean supported(const DcNode *n)
-{
-    return n && g_strcmp0(dc_node_get_attr(n, "supported"), "yes") == 0;
-}
-
-static gboolean enum_has(const DcNode *n, const char *enum_name, const char *value)
-{
-    const DcNode *e = n ? dc_node_child(n, "enum", enum_name) : NULL;
-    for (guint i = 0; e && i < e->children->len; i++)
-        if (g_strcmp0(((const DcNode *)e->children->pdata[i])->text, value) == 0)
-            return TRUE;
-    return FALSE;
-}
-
 /* SEV, SEV-ES when it has ES guests, SEV-SNP when launchSecurity offers it too. */
 static void sev_labels(Labels *l, const DcNode *doc)
 {
     static const char *const sev_path[] = { "features", "sev", NULL };
     static const char *const ls_path[] = { "features", "launchSecurity", NULL };
     const DcNode *sev = child_path(doc, sev_path);
-    if (!supported(sev))
+    if (!dc_node_is_supported(sev))
         return;
     g_hash_table_replace(l->labels, g_strdup(SEV), g_strdup("true"));
     const DcNode *es = dc_node_child(sev, "maxESGuests", NULL);
@@ -94,7 +80,7 @@ static void sev_labels(Labels *l, const DcNode *doc)
         return;
     g_hash_table_replace(l->labels, g_strdup(SEV_ES), g_strdup("true"));
     const DcNode *ls = child_path(doc, ls_path);
-    if (supported(ls) && enum_has(ls, "sectype", "sev-snp"))
+    if (dc_node_is_supported(ls) && dc_node_enum_has(ls, "sectype", "sev-snp"))
         g_hash_table_replace(l->labels, g_strdup(SEV_SNP), g_strdup(""));
 }
 

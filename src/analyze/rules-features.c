@@ -52,7 +52,7 @@ static void launch_security(DcCheckCtx *ctx)
         return;
     const char *feature = strcmp(type, "s390-pv") == 0 ? "s390-pv" : type;
     const DcNode *cap = dc_dom_find(dc_dom_find(ctx->caps, "features"), feature);
-    if (!cap || g_strcmp0(dc_node_get_attr(cap, "supported"), "yes") != 0)
+    if (!dc_node_is_supported(cap))
         dc_check_report(ctx, ls, "/domain/launchSecurity/@type", type, (const char *const[]){ "no launch security",
                         NULL }, FALSE, "%s launch security is not offered for %s %s here", type, ctx->arch,
                         ctx->virttype);

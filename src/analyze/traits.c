@@ -51,20 +51,6 @@ static const DcNode *child_path(const DcNode *n, const char *a, const char *b)
     return n && b ? dc_node_child(n, b, NULL) : n;
 }
 
-static gboolean supported(const DcNode *n)
-{
-    return n && g_strcmp0(dc_node_get_attr(n, "supported"), "yes") == 0;
-}
-
-static gboolean enum_has(const DcNode *n, const char *enum_name, const char *value)
-{
-    const DcNode *e = n ? dc_node_child(n, "enum", enum_name) : NULL;
-    for (guint i = 0; e && i < e->children->len; i++)
-        if (g_strcmp0(((const DcNode *)e->children->pdata[i])->text, value) == 0)
-            return TRUE;
-    return FALSE;
-}
-
 /* PREFIX + the value upper-cased, '-' as '_' (nova's spelling of a trait). */
 static char *trait_of(const char *prefix, const char *value)
 {
@@ -80,7 +66,7 @@ static void enum_traits(GHashTable *out, const DcNode *dev, const char *enum_nam
                         const char *prefix)
 {
     for (gsize i = 0; i < n; i++)
-        if (enum_has(dev, enum_name, list[i]))
+        if (dc_node_enum_has(dev, enum_name, list[i]))
             g_hash_table_add(out, trait_of(prefix, list[i]));
 }
 
@@ -124,14 +110,14 @@ static void cpu_feature_traits(GHashTable *out, const DcNode *doc, const char *c
 static void security_traits(GHashTable *out, const DcNode *doc)
 {
     const DcNode *arch = dc_node_child(doc, "arch", NULL);
-    if (arch && g_strcmp0(arch->text, "x86_64") == 0 && supported(child_path(doc, "features", "sev")))
+    if (arch && g_strcmp0(arch->text, "x86_64") == 0 && dc_node_is_supported(child_path(doc, "features", "sev")))
         g_hash_table_add(out, g_strdup("HW_CPU_X86_AMD_SEV"));
-    if (enum_has(child_path(doc, "os", "loader"), "secure", "yes"))
+    if (dc_node_enum_has(child_path(doc, "os", "loader"), "secure", "yes"))
         g_hash_table_add(out, g_strdup("COMPUTE_SECURITY_UEFI_SECURE_BOOT"));
     /* nova offers both TPM versions where swtpm works, as the emulator
      * backend says it does */
     const DcNode *tpm = child_path(doc, "devices", "tpm");
-    if (supported(tpm) && enum_has(tpm, "backendModel", "emulator")) {
+    if (dc_node_is_supported(tpm) && dc_node_enum_has(tpm, "backendModel", "emulator")) {
         g_hash_table_add(out, g_strdup("COMPUTE_SECURITY_TPM_1_2"));
         g_hash_table_add(out, g_strdup("COMPUTE_SECURITY_TPM_2_0"));
     }

@@ -95,7 +95,7 @@ static void add_supported_features(const DcCapsCtx *ctx, const DcCpuMap *map, GP
 void dc_caps_host_model_flags(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *mode)
 {
     unsigned int flags = ctx->query->flags;
-    if (!flags || g_strcmp0(dc_node_get_attr(mode, "supported"), "yes") != 0)
+    if (!flags || !dc_node_is_supported(mode))
         return;
     gboolean x86 = map && dc_cpu_map_family(map) == DC_CPU_FAMILY_X86;
     const DcNode *model = dc_node_child(mode, "model", NULL);

@@ -63,6 +63,20 @@ void dc_node_set_supported(DcNode *node, gboolean supported)
     dc_node_set_attr(node, "supported", supported ? "yes" : "no");
 }
 
+gboolean dc_node_is_supported(const DcNode *node)
+{
+    return node && g_strcmp0(dc_node_get_attr(node, "supported"), "yes") == 0;
+}
+
+gboolean dc_node_enum_has(const DcNode *node, const char *enum_name, const char *value)
+{
+    const DcNode *e = node ? dc_node_child(node, "enum", enum_name) : NULL;
+    for (guint i = 0; e && i < e->children->len; i++)
+        if (g_strcmp0(((const DcNode *)e->children->pdata[i])->text, value) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 const char *dc_node_get_attr(const DcNode *node, const char *name)
 {
     for (guint i = 0; i < node->attr_names->len; i++)

@@ -25,6 +25,10 @@ void dc_node_set_attr(DcNode *node, const char *name, const char *value);
 void dc_node_set_attr_printf(DcNode *node, const char *name, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* "supported='yes|no'" */
 void dc_node_set_supported(DcNode *node, gboolean supported);
+/* Whether @node (NULL: FALSE) says supported='yes'. */
+gboolean dc_node_is_supported(const DcNode *node);
+/* Whether @node (NULL: FALSE) has <enum name='@enum_name'> listing @value. */
+gboolean dc_node_enum_has(const DcNode *node, const char *enum_name, const char *value);
 
 const char *dc_node_get_attr(const DcNode *node, const char *name);
 /* First child with that element name (and, if attr_value is set, name='attr_value'). */
