@@ -171,38 +171,49 @@ test_baseline_runs_everywhere(void)
     g_assert_cmpuint(compared, >=, 40);
 }
 
-/* Formatting what was read, reading that and formatting again gives the
- * same text: the writer writes what the reader reads. */
-static void
-test_round_trip(void)
+/* Every file of libvirt's host and guest CPU data (paths). */
+static GPtrArray *
+host_and_guest_files(void)
 {
-    const char *subs[] = { "hosts", "guests" };
-    guint n = 0;
+    static const char *const subs[] = { "hosts", "guests" };
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
 
     for (gsize s = 0; s < G_N_ELEMENTS(subs); s++) {
         g_autofree char *dir = g_build_filename(DC_TEST_DATA_DIR, "cpu-commands", subs[s], NULL);
         g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
         const char *name;
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *path = data_path(subs[s], name);
-            g_autofree char *text = read_text(path);
-            g_autoptr(GError) err = NULL;
-            g_autoptr(GPtrArray) xmls = dc_cpu_extract(text, strlen(text), name, &err);
-            for (guint i = 0; xmls && i < xmls->len; i++) {
-                g_autoptr(DcCpuDef) a = dc_cpu_read(xmls->pdata[i], DC_CPU_TYPE_AUTO, FALSE, NULL);
-                /* libvirt writes a host CPU it read without its model
-                 * (its mode is none): only guest CPUs come back whole. */
-                if (!a || a->type != DC_CPU_TYPE_GUEST)
-                    continue;
-                g_autofree char *once = dc_cpu_def_format(a, NULL);
-                if (!once || !*once)
-                    continue;
-                g_autoptr(DcCpuDef) b = dc_cpu_read(once, DC_CPU_TYPE_AUTO, FALSE, &err);
-                g_assert_no_error(err);
-                g_autofree char *twice = dc_cpu_def_format(b, NULL);
-                g_assert_cmpstr(once, ==, twice);
-                n++;
-            }
+        while (d && (name = g_dir_read_name(d)))
+            g_ptr_array_add(files, data_path(subs[s], name));
+    }
+    return files;
+}
+
+/* Formatting what was read, reading that and formatting again gives the
+ * same text: the writer writes what the reader reads. */
+static void
+test_round_trip(void)
+{
+    g_autoptr(GPtrArray) files = host_and_guest_files();
+    guint n = 0;
+
+    for (guint f = 0; f < files->len; f++) {
+        g_autofree char *text = read_text(files->pdata[f]);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(GPtrArray) xmls = dc_cpu_extract(text, strlen(text), files->pdata[f], &err);
+        for (guint i = 0; xmls && i < xmls->len; i++) {
+            g_autoptr(DcCpuDef) a = dc_cpu_read(xmls->pdata[i], DC_CPU_TYPE_AUTO, FALSE, NULL);
+            /* libvirt writes a host CPU it read without its model
+             * (its mode is none): only guest CPUs come back whole. */
+            if (!a || a->type != DC_CPU_TYPE_GUEST)
+                continue;
+            g_autofree char *once = dc_cpu_def_format(a, NULL);
+            if (!once || !*once)
+                continue;
+            g_autoptr(DcCpuDef) b = dc_cpu_read(once, DC_CPU_TYPE_AUTO, FALSE, &err);
+            g_assert_no_error(err);
+            g_autofree char *twice = dc_cpu_def_format(b, NULL);
+            g_assert_cmpstr(once, ==, twice);
+            n++;
         }
     }
     g_assert_cmpuint(n, >=, 40);
@@ -235,24 +246,18 @@ assert_readers_agree(const char *text, gsize len)
 static void
 test_libxml2_agrees(void)
 {
-    const char *subs[] = { "hosts", "guests" };
+    g_autoptr(GPtrArray) files = host_and_guest_files();
     guint truncated = 0;
 
-    for (gsize s = 0; s < G_N_ELEMENTS(subs); s++) {
-        g_autofree char *dir = g_build_filename(DC_TEST_DATA_DIR, "cpu-commands", subs[s], NULL);
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *path = data_path(subs[s], name);
-            g_autofree char *text = read_text(path);
-            g_autofree char *wrapped = g_strdup_printf("<container>%s</container>", text);
-            assert_readers_agree(wrapped, strlen(wrapped));
-            /* every cut of the small ones, wrapped as virsh wraps a file */
-            for (gsize cut = 0; strlen(text) < 600 && cut < strlen(text); cut++) {
-                g_autofree char *w = g_strdup_printf("<container>%.*s</container>", (int)cut, text);
-                assert_readers_agree(w, strlen(w));
-                truncated++;
-            }
+    for (guint f = 0; f < files->len; f++) {
+        g_autofree char *text = read_text(files->pdata[f]);
+        g_autofree char *wrapped = g_strdup_printf("<container>%s</container>", text);
+        assert_readers_agree(wrapped, strlen(wrapped));
+        /* every cut of the small ones, wrapped as virsh wraps a file */
+        for (gsize cut = 0; strlen(text) < 600 && cut < strlen(text); cut++) {
+            g_autofree char *w = g_strdup_printf("<container>%.*s</container>", (int)cut, text);
+            assert_readers_agree(w, strlen(w));
+            truncated++;
         }
     }
     g_assert_cmpuint(truncated, >=, 1000);
