@@ -8,15 +8,21 @@
 
 void dc_append_one_line(GString *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != 0x7f)
+            p++;
+        g_string_append_len(out, (const char *)run, p - run);   /* a tabulated fleet is mostly plain runs */
+        if (!*p)
+            break;
         if (*p == '\n')
             g_string_append(out, "\\n");
         else if (*p == '\t')
             g_string_append(out, "\\t");
-        else if (*p < 0x20 || *p == 0x7f)
-            g_string_append_printf(out, "\\x%02x", *p);
         else
-            g_string_append_c(out, (char)*p);
+            g_string_append_printf(out, "\\x%02x", *p);
+        p++;
     }
 }
 
@@ -183,10 +189,10 @@ static void walk(const DcNode *n, const char *path, DcStatementSink *sink)
         const DcNode *c = n->children->pdata[i];
         if (keyed_by_text(n, c) && c->text) {
             sink->add(sink, path, c->text, NULL);
-            for (guint a = 0; a < c->attr_names->len; a++) {
+            for (guint a = 0; a < c->n_attrs; a++) {
                 g_autofree char *p = g_strconcat(path, "/", c->name, "[.='", c->text, "']/@",
-                                                 (const char *)c->attr_names->pdata[a], NULL);
-                sink->add(sink, p, NULL, c->attr_values->pdata[a]);
+                                                 dc_node_attr_name(c, a), NULL);
+                sink->add(sink, p, NULL, dc_node_attr_value(c, a));
             }
             continue;
         }
@@ -203,7 +209,7 @@ static void walk(const DcNode *n, const char *path, DcStatementSink *sink)
         g_hash_table_insert(step_seen, g_strdup(step), GUINT_TO_POINTER(count));
         /* an element whose only attribute names it, with no text or
          * children, states nothing of its own (blockers' features) */
-        if (!c->text && !c->children->len && c->attr_names->len == (name_attr ? 1u : 0u))
+        if (!c->text && !c->children->len && c->n_attrs == (name_attr ? 1u : 0u))
             continue;
         if (count > 1) {
             char *again = g_strdup_printf("%s[%u]", step, count);
@@ -211,12 +217,12 @@ static void walk(const DcNode *n, const char *path, DcStatementSink *sink)
             step = again;
         }
         g_autofree char *cpath = *path ? g_strconcat(path, "/", step, NULL) : g_strdup(step);
-        for (guint a = 0; a < c->attr_names->len; a++) {
-            const char *an = c->attr_names->pdata[a];
+        for (guint a = 0; a < c->n_attrs; a++) {
+            const char *an = dc_node_attr_name(c, a);
             if (name_attr && strcmp(an, "name") == 0)
                 continue;
             g_autofree char *p = g_strconcat(cpath, "/@", an, NULL);
-            sink->add(sink, p, NULL, c->attr_values->pdata[a]);
+            sink->add(sink, p, NULL, dc_node_attr_value(c, a));
         }
         if (c->text)
             sink->add(sink, cpath, NULL, c->text);

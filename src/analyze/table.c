@@ -76,8 +76,12 @@ static void pad(GString *out, const char *s, guint width)
 {
     gsize before = out->len;
     dc_append_one_line(out, s);
-    for (glong k = g_utf8_strlen(out->str + before, -1); k < (glong)width; k++)
-        g_string_append_c(out, ' ');
+    glong have = g_utf8_strlen(out->str + before, (gssize)(out->len - before));
+    if (have < (glong)width) {
+        gsize at = out->len;
+        g_string_set_size(out, at + (gsize)(width - have));
+        memset(out->str + at, ' ', (gsize)(width - have));
+    }
 }
 
 static guint line_width(const char *s)
@@ -333,6 +337,7 @@ struct DcTable {
     GPtrArray *labels;      /* per column: the name given, or NULL */
     gboolean named;         /* some column has a given name */
     GStringChunk *values;   /* every cell value, once */
+    const char *yes;        /* its "yes", the cell of every member */
 };
 
 static void built_row_free(BuiltRow *r)
@@ -349,6 +354,7 @@ DcTable *dc_table_new(void)
     t->idents = g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
     t->labels = g_ptr_array_new_with_free_func(g_free);
     t->values = g_string_chunk_new(4096);
+    t->yes = g_string_chunk_insert_const(t->values, "yes");
     return t;
 }
 
@@ -392,13 +398,24 @@ typedef struct {
     GString *key;
 } TableSink;
 
+/* Whether @key is "@path\n@member" (the key of a member's first row). */
+static gboolean is_key_of(const char *key, const char *path, const char *member)
+{
+    gsize len = strlen(path);
+    return strncmp(key, path, len) == 0 && key[len] == '\n' && strcmp(key + len + 1, member ? member : "") == 0;
+}
+
 static BuiltRow *row_of(TableSink *ts, const char *path, const char *member, const char *value)
 {
     DcTable *t = ts->t;
+    /* Documents of a fleet mostly list the same statements in the same
+     * order: the row after the last one is tried before the hash table. */
+    BuiltRow *r = ts->prev ? ts->prev->next : t->head;
+    if (r && is_key_of(r->statement->key, path, member) && (r->cells->len <= ts->col || !r->cells->pdata[ts->col]))
+        return r;
     g_string_assign(ts->key, path);
     g_string_append_c(ts->key, '\n');
     g_string_append(ts->key, member ? member : "");
-    BuiltRow *r;
     /* a member repeated in one document gets a key of its own, as in a list */
     for (guint k = 2; (r = g_hash_table_lookup(t->rows, ts->key->str)) && r->cells->len > ts->col &&
                       r->cells->pdata[ts->col]; k++)
@@ -423,7 +440,8 @@ static void table_add(DcStatementSink *sink, const char *path, const char *membe
     BuiltRow *r = row_of(ts, path, member, value);
     if (r->cells->len <= ts->col)
         g_ptr_array_set_size(r->cells, ts->col + 1);
-    r->cells->pdata[ts->col] = cell ? g_string_chunk_insert_const(ts->t->values, cell) : NULL;
+    r->cells->pdata[ts->col] = member ? (gpointer)ts->t->yes
+                                      : cell ? g_string_chunk_insert_const(ts->t->values, cell) : NULL;
     ts->prev = r;
 }
 
