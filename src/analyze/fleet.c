@@ -130,9 +130,20 @@ static void add_blockers(DcFleet *f, const DcNode *doc)
 static void drop_blockers(DcNode *doc)
 {
     DcNode *custom = cpu_mode(doc, "custom");
-    for (guint i = custom ? custom->children->len : 0; i-- > 0;)
-        if (strcmp(((DcNode *)custom->children->pdata[i])->name, "blockers") == 0)
-            g_ptr_array_remove_index(custom->children, i);
+    if (!custom)
+        return;
+    /* in one pass: removing them one by one moves the rest each time */
+    guint kept = 0;
+    for (guint i = 0; i < custom->children->len; i++) {
+        DcNode *c = custom->children->pdata[i];
+        if (strcmp(c->name, "blockers") == 0)
+            dc_node_free(c);
+        else
+            custom->children->pdata[kept++] = c;
+    }
+    for (guint i = kept; i < custom->children->len; i++)
+        custom->children->pdata[i] = NULL;
+    g_ptr_array_set_size(custom->children, kept);
 }
 
 static guint phys_limit_of(const DcNode *host_model)
