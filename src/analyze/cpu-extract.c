@@ -69,9 +69,9 @@ static void node_to_xml(GString *out, const DcNode *node)
         return;
     }
     g_string_append_printf(out, "<%s", node->name);
-    for (guint i = 0; i < node->attr_names->len; i++) {
-        g_string_append_printf(out, " %s='", (const char *)node->attr_names->pdata[i]);
-        append_escaped(out, node->attr_values->pdata[i], TRUE);
+    for (guint i = 0; i < node->n_attrs; i++) {
+        g_string_append_printf(out, " %s='", dc_node_attr_name(node, i));
+        append_escaped(out, dc_node_attr_value(node, i), TRUE);
         g_string_append_c(out, '\'');
     }
     if (!node->children->len && !node->text) {
@@ -105,14 +105,11 @@ static gboolean is_elem(const DcNode *n, const char *name)
 static char *host_model_cpu(const DcNode *mode)
 {
     g_autoptr(DcNode) cpu = dc_node_copy(mode);
-    g_free(cpu->name);
-    cpu->name = g_strdup("cpu");
-    for (guint i = cpu->attr_names->len; i-- > 0;) {
-        const char *name = cpu->attr_names->pdata[i];
-        if (strcmp(name, "xmlns") == 0 || g_str_has_prefix(name, "xmlns:"))
-            continue;
-        g_ptr_array_remove_index(cpu->attr_names, i);
-        g_ptr_array_remove_index(cpu->attr_values, i);
+    dc_node_rename(cpu, "cpu");
+    for (guint i = cpu->n_attrs; i-- > 0;) {
+        const char *name = dc_node_attr_name(cpu, i);
+        if (strcmp(name, "xmlns") != 0 && !g_str_has_prefix(name, "xmlns:"))
+            dc_node_remove_attr(cpu, name);
     }
     return dc_cpu_node_to_xml(cpu);
 }

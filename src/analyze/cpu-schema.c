@@ -207,12 +207,12 @@ static gboolean check_elem(const DcNode *node, const ElemRule *rule, GString *wh
 
 static gboolean check_attrs(const DcNode *node, const ElemRule *rule, GString *why)
 {
-    for (guint i = 0; i < node->attr_names->len; i++) {
-        const char *name = node->attr_names->pdata[i];
+    for (guint i = 0; i < node->n_attrs; i++) {
+        const char *name = dc_node_attr_name(node, i);
         const AttrRule *a = attr_rule(rule->attrs, name);
         if (strcmp(name, "xmlns") == 0 || g_str_has_prefix(name, "xmlns:"))
             continue;
-        if (!a || !a->ok(node->attr_values->pdata[i])) {
+        if (!a || !a->ok(dc_node_attr_value(node, i))) {
             /* libxml2 names an unknown attribute, and a bad value only on <cpu>. */
             if (!a || rule == &guest_cpu || rule == &host_cpu)
                 say(why, "Invalid attribute %s for element %s\n", name, node->name);

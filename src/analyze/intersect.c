@@ -94,9 +94,7 @@ static const DcNode *find_match(const DcNode *parent, const DcNode *in, GHashTab
 
 static DcNode *unsupported_copy(const DcNode *n)
 {
-    DcNode *out = dc_node_new(n->name);
-    for (guint i = 0; i < n->attr_names->len; i++)
-        dc_node_set_attr(out, n->attr_names->pdata[i], n->attr_values->pdata[i]);
+    DcNode *out = dc_node_new_like(n);
     dc_node_set_supported(out, FALSE);
     return out;
 }
@@ -118,13 +116,12 @@ static DcNode *merge(const char *parent_name, const DcNode *const *nodes, guint 
                 return NULL;
         }
     }
-    g_autoptr(DcNode) out = dc_node_new(first->name);
+    g_autoptr(DcNode) out = dc_node_new_like(first);
     out->text = g_strdup(first->text);
     gboolean supported = TRUE;
-    for (guint a = 0; a < first->attr_names->len; a++) {
-        const char *name = first->attr_names->pdata[a];
-        const char *v = first->attr_values->pdata[a];
-        g_autofree char *merged = g_strdup(v);
+    for (guint a = 0; a < first->n_attrs; a++) {
+        const char *name = dc_node_attr_name(first, a);
+        g_autofree char *merged = g_strdup(dc_node_attr_value(first, a));
         for (guint i = 1; i < n; i++) {
             const char *other = dc_node_get_attr(nodes[i], name);
             if (strcmp(name, "supported") == 0 || strcmp(name, "usable") == 0) {
@@ -140,7 +137,8 @@ static DcNode *merge(const char *parent_name, const DcNode *const *nodes, guint 
         }
         if (strcmp(name, "supported") == 0 && strcmp(merged, "yes") != 0)
             supported = FALSE;
-        dc_node_set_attr(out, name, merged);
+        if (strcmp(merged, dc_node_attr_value(first, a)) != 0)
+            dc_node_set_attr(out, name, merged);
     }
     if (!supported)
         return g_steal_pointer(&out); /* an unsupported section lists nothing */

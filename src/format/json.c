@@ -45,15 +45,15 @@ static json_object *enum_values(const DcNode *n)
 static json_object *node_to_json(const DcNode *n)
 {
     /* Text-only leaf: the member is the text itself. */
-    if (n->text && n->attr_names->len == 0 && n->children->len == 0)
+    if (n->text && n->n_attrs == 0 && n->children->len == 0)
         return json_object_new_string(n->text);
 
     json_object *obj = json_object_new_object();
-    for (guint i = 0; i < n->attr_names->len; i++) {
-        const char *a = n->attr_names->pdata[i];
+    for (guint i = 0; i < n->n_attrs; i++) {
+        const char *a = dc_node_attr_name(n, i);
         if (in_list(keyed_elements, n->name) && strcmp(a, "name") == 0)
             continue;
-        json_object_object_add(obj, a, attr_value(a, n->attr_values->pdata[i]));
+        json_object_object_add(obj, a, attr_value(a, dc_node_attr_value(n, i)));
     }
     if (n->text)
         json_object_object_add(obj, "value", json_object_new_string(n->text));

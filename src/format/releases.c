@@ -132,10 +132,7 @@ static guint count_matches(const DcNode *node, char **steps)
     if (!steps[0])
         return 1;
     if (!steps[1] && steps[0][0] == '@') {
-        for (guint a = 0; a < node->attr_names->len; a++)
-            if (g_str_equal(node->attr_names->pdata[a], steps[0] + 1))
-                return 1;
-        return 0;
+        return dc_node_get_attr(node, steps[0] + 1) ? 1 : 0;
     }
     guint n = 0;
     for (guint c = 0; c < node->children->len; c++) {
@@ -167,13 +164,7 @@ static void prune(DcNode *node, GPtrArray *steps, guint release)
                 all = step_matches(parts[i], steps->pdata[i]);
             if (!all)
                 continue;
-            for (guint a = 0; a < node->attr_names->len; a++) {
-                if (g_str_equal(node->attr_names->pdata[a], parts[n - 1] + 1)) {
-                    g_ptr_array_remove_index(node->attr_names, a);
-                    g_ptr_array_remove_index(node->attr_values, a);
-                    break;
-                }
-            }
+            dc_node_remove_attr(node, parts[n - 1] + 1);
         }
     }
     for (guint c = 0; c < node->children->len;) {

@@ -20,9 +20,9 @@ static void write_node(GString *out, const DcNode *n, int depth)
         g_string_append(out, "  ");
     g_string_append_c(out, '<');
     g_string_append(out, n->name);
-    for (guint i = 0; i < n->attr_names->len; i++) {
-        g_string_append_printf(out, " %s='", (const char *)n->attr_names->pdata[i]);
-        append_escaped(out, n->attr_values->pdata[i]);
+    for (guint i = 0; i < n->n_attrs; i++) {
+        g_string_append_printf(out, " %s='", dc_node_attr_name(n, i));
+        append_escaped(out, dc_node_attr_value(n, i));
         g_string_append_c(out, '\'');
     }
     if (n->text) {

@@ -1,23 +1,69 @@
 #include "util/node.h"
 
+/* The bytes @name and the @n pairs take laid out as lay_strings() lays them. */
+static gsize strings_size(const char *name, guint n, const char *const *pairs)
+{
+    gsize bytes = 2 * n * sizeof(char *) + strlen(name) + 1;
+    for (guint i = 0; i < 2 * n; i++)
+        bytes += strlen(pairs[i]) + 1;
+    return bytes;
+}
+
+/* Lays out @name and the @n pairs in @block (strings_size() bytes): the
+ * pointers first, then the bytes; points @node at them. */
+static void lay_strings(DcNode *node, gpointer block, const char *name, guint n, const char *const *pairs)
+{
+    char **table = block;
+    char *at = (char *)(table + 2 * n);
+    gsize name_len = strlen(name) + 1;
+    memcpy(at, name, name_len);
+    node->name = at;
+    at += name_len;
+    for (guint i = 0; i < 2 * n; i++) {
+        gsize len = strlen(pairs[i]) + 1;
+        memcpy(at, pairs[i], len);
+        table[i] = at;
+        at += len;
+    }
+    node->attrs = n ? table : NULL;
+    node->n_attrs = n;
+}
+
+/* A node's strings changed after it was made: a block of their own. The
+ * old block is freed after, so the arguments may point into it. */
+static void set_strings(DcNode *node, const char *name, guint n, const char *const *pairs)
+{
+    gpointer block = g_malloc(strings_size(name, n, pairs));
+    lay_strings(node, block, name, n, pairs);
+    g_free(node->strings);
+    node->strings = block;
+}
+
+/* A node and its strings in one allocation: a document is mostly small
+ * elements made once and never changed. */
+static DcNode *node_new(const char *name, guint n, const char *const *pairs, guint n_children)
+{
+    DcNode *node = g_malloc(sizeof(DcNode) + strings_size(name, n, pairs));
+    lay_strings(node, node + 1, name, n, pairs);
+    node->text = NULL;
+    node->strings = NULL;
+    node->children = n_children ? g_ptr_array_new_full(n_children, (GDestroyNotify)dc_node_free)
+                                : g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
+    return node;
+}
+
 DcNode *dc_node_new(const char *name)
 {
-    DcNode *n = g_new0(DcNode, 1);
-    n->name = g_strdup(name);
-    n->attr_names = g_ptr_array_new_with_free_func(g_free);
-    n->attr_values = g_ptr_array_new_with_free_func(g_free);
-    n->children = g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
-    return n;
+    return node_new(name, 0, NULL, 0);
 }
+
 
 void dc_node_free(DcNode *node)
 {
     if (!node)
         return;
-    g_free(node->name);
+    g_free(node->strings);
     g_free(node->text);
-    g_ptr_array_unref(node->attr_names);
-    g_ptr_array_unref(node->attr_values);
     g_ptr_array_unref(node->children);
     g_free(node);
 }
@@ -36,17 +82,83 @@ DcNode *dc_node_add_text(DcNode *parent, const char *name, const char *text)
     return child;
 }
 
+static gint attr_index(const DcNode *node, const char *name)
+{
+    for (guint i = 0; i < node->n_attrs; i++)
+        if (strcmp(node->attrs[2 * i], name) == 0)
+            return (gint)i;
+    return -1;
+}
+
+/* @pairs (room for 2 * (n_old + n) pointers) holding n_old pairs, with
+ * the @n names and values set: a name already there keeps its place and
+ * takes the value. Returns the number of pairs. */
+static guint merge_pairs(const char **pairs, guint n_old, guint n, const char *const *names,
+                         const char *const *values)
+{
+    guint len = 2 * n_old;
+    for (guint k = 0; k < n; k++) {
+        guint at = 0;
+        while (at < len && strcmp(pairs[at], names[k]) != 0)
+            at += 2;
+        if (at == len) {
+            pairs[len++] = names[k];
+            len++;
+        }
+        pairs[at + 1] = values[k];
+    }
+    return len / 2;
+}
+
+#define FEW_PAIRS 8   /* most elements have a handful of attributes: no allocation for them */
+
+void dc_node_set_attrs(DcNode *node, guint n, const char *const *names, const char *const *values)
+{
+    const char *few[2 * FEW_PAIRS] = { NULL };
+    guint need = node->n_attrs + n;
+    const char **pairs = need <= FEW_PAIRS ? few : g_new(const char *, 2 * need);
+    if (node->n_attrs)
+        memcpy(pairs, node->attrs, 2 * node->n_attrs * sizeof(char *));
+    set_strings(node, node->name, merge_pairs(pairs, node->n_attrs, n, names, values), pairs);
+    if (pairs != few)
+        g_free(pairs);
+}
+
+DcNode *dc_node_new_with_attrs(const char *name, guint n, const char *const *names, const char *const *values)
+{
+    const char *few[2 * FEW_PAIRS] = { NULL };
+    const char **pairs = n <= FEW_PAIRS ? few : g_new(const char *, 2 * n);
+    DcNode *node = node_new(name, merge_pairs(pairs, 0, n, names, values), pairs, 0);
+    if (pairs != few)
+        g_free(pairs);
+    return node;
+}
+
 void dc_node_set_attr(DcNode *node, const char *name, const char *value)
 {
-    for (guint i = 0; i < node->attr_names->len; i++) {
-        if (strcmp(node->attr_names->pdata[i], name) == 0) {
-            g_free(node->attr_values->pdata[i]);
-            node->attr_values->pdata[i] = g_strdup(value);
-            return;
-        }
+    dc_node_set_attrs(node, 1, &name, &value);
+}
+
+void dc_node_remove_attr(DcNode *node, const char *name)
+{
+    gint at = attr_index(node, name);
+    if (at < 0)
+        return;
+    const char **pairs = g_new(const char *, 2 * node->n_attrs);
+    guint len = 0;
+    for (guint i = 0; i < node->n_attrs; i++) {
+        if ((gint)i == at)
+            continue;
+        pairs[len++] = node->attrs[2 * i];
+        pairs[len++] = node->attrs[2 * i + 1];
     }
-    g_ptr_array_add(node->attr_names, g_strdup(name));
-    g_ptr_array_add(node->attr_values, g_strdup(value));
+    set_strings(node, node->name, len / 2, pairs);
+    g_free(pairs);
+}
+
+void dc_node_rename(DcNode *node, const char *name)
+{
+    set_strings(node, name, node->n_attrs, (const char *const *)node->attrs);
 }
 
 void dc_node_set_attr_printf(DcNode *node, const char *name, const char *fmt, ...)
@@ -79,10 +191,8 @@ gboolean dc_node_enum_has(const DcNode *node, const char *enum_name, const char 
 
 const char *dc_node_get_attr(const DcNode *node, const char *name)
 {
-    for (guint i = 0; i < node->attr_names->len; i++)
-        if (strcmp(node->attr_names->pdata[i], name) == 0)
-            return node->attr_values->pdata[i];
-    return NULL;
+    gint at = attr_index(node, name);
+    return at < 0 ? NULL : node->attrs[2 * at + 1];
 }
 
 DcNode *dc_node_child(const DcNode *node, const char *name, const char *name_attr)
@@ -110,12 +220,15 @@ void dc_node_enum_add_value(DcNode *enum_node, const char *value)
     dc_node_add_text(enum_node, "value", value);
 }
 
+DcNode *dc_node_new_like(const DcNode *node)
+{
+    return node_new(node->name, node->n_attrs, (const char *const *)node->attrs, 0);
+}
+
 DcNode *dc_node_copy(const DcNode *node)
 {
-    DcNode *c = dc_node_new(node->name);
+    DcNode *c = node_new(node->name, node->n_attrs, (const char *const *)node->attrs, node->children->len);
     c->text = g_strdup(node->text);
-    for (guint i = 0; i < node->attr_names->len; i++)
-        dc_node_set_attr(c, node->attr_names->pdata[i], node->attr_values->pdata[i]);
     for (guint i = 0; i < node->children->len; i++)
         g_ptr_array_add(c->children, dc_node_copy(node->children->pdata[i]));
     return c;
@@ -124,10 +237,10 @@ DcNode *dc_node_copy(const DcNode *node)
 gboolean dc_node_equal(const DcNode *a, const DcNode *b)
 {
     if (strcmp(a->name, b->name) != 0 || g_strcmp0(a->text, b->text) != 0 ||
-        a->attr_names->len != b->attr_names->len || a->children->len != b->children->len)
+        a->n_attrs != b->n_attrs || a->children->len != b->children->len)
         return FALSE;
-    for (guint i = 0; i < a->attr_names->len; i++)
-        if (g_strcmp0(dc_node_get_attr(b, a->attr_names->pdata[i]), a->attr_values->pdata[i]) != 0)
+    for (guint i = 0; i < a->n_attrs; i++)
+        if (g_strcmp0(dc_node_get_attr(b, dc_node_attr_name(a, i)), dc_node_attr_value(a, i)) != 0)
             return FALSE;
     for (guint i = 0; i < a->children->len; i++)
         if (!dc_node_equal(a->children->pdata[i], b->children->pdata[i]))
@@ -141,12 +254,12 @@ json_object *dc_node_to_memo(const DcNode *node)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "n", json_object_new_string(node->name));
-    if (node->attr_names->len) {
+    if (node->n_attrs) {
         json_object *attrs = json_object_new_array();
-        for (guint i = 0; i < node->attr_names->len; i++) {
+        for (guint i = 0; i < node->n_attrs; i++) {
             json_object *pair = json_object_new_array();
-            json_object_array_add(pair, json_object_new_string(node->attr_names->pdata[i]));
-            json_object_array_add(pair, json_object_new_string(node->attr_values->pdata[i]));
+            json_object_array_add(pair, json_object_new_string(dc_node_attr_name(node, i)));
+            json_object_array_add(pair, json_object_new_string(dc_node_attr_value(node, i)));
             json_object_array_add(attrs, pair);
         }
         json_object_object_add(o, "a", attrs);
@@ -208,13 +321,13 @@ DcNode *dc_node_from_memo(json_object *memo)
 
 json_object *dc_node_to_compact(const DcNode *node)
 {
-    json_object *a = json_object_new_array_ext(3 + 2 * node->attr_names->len + node->children->len);
+    json_object *a = json_object_new_array_ext(3 + 2 * node->n_attrs + node->children->len);
     json_object_array_add(a, json_object_new_string(node->name));
     json_object_array_add(a, node->text ? json_object_new_string(node->text) : NULL);
-    json_object_array_add(a, json_object_new_int((int)node->attr_names->len));
-    for (guint i = 0; i < node->attr_names->len; i++) {
-        json_object_array_add(a, json_object_new_string(node->attr_names->pdata[i]));
-        json_object_array_add(a, json_object_new_string(node->attr_values->pdata[i]));
+    json_object_array_add(a, json_object_new_int((int)node->n_attrs));
+    for (guint i = 0; i < node->n_attrs; i++) {
+        json_object_array_add(a, json_object_new_string(dc_node_attr_name(node, i)));
+        json_object_array_add(a, json_object_new_string(dc_node_attr_value(node, i)));
     }
     for (guint i = 0; i < node->children->len; i++)
         json_object_array_add(a, dc_node_to_compact(node->children->pdata[i]));
@@ -237,13 +350,16 @@ DcNode *dc_node_from_compact(json_object *c)
     g_autoptr(DcNode) node = dc_node_new(memo_str(json_object_array_get_idx(c, 0)));
     if (text)
         node->text = g_strdup(memo_str(text));
+    const char *few[2][8];
+    g_autofree const char **many = (size_t)n > G_N_ELEMENTS(few[0]) ? g_new(const char *, 2 * n) : NULL;
+    const char **names = many ? many : few[0], **values = many ? many + n : few[1];
     for (size_t i = 0; i < (size_t)n; i++) {
-        const char *k = memo_str(json_object_array_get_idx(c, 3 + 2 * i));
-        const char *v = memo_str(json_object_array_get_idx(c, 4 + 2 * i));
-        if (!k || !v)
+        names[i] = memo_str(json_object_array_get_idx(c, 3 + 2 * i));
+        values[i] = memo_str(json_object_array_get_idx(c, 4 + 2 * i));
+        if (!names[i] || !values[i])
             return NULL;
-        dc_node_set_attr(node, k, v);
     }
+    dc_node_set_attrs(node, (guint)n, names, values);
     for (size_t i = 3 + 2 * (size_t)n; i < len; i++) {
         DcNode *child = dc_node_from_compact(json_object_array_get_idx(c, i));
         if (!child)

@@ -7,13 +7,29 @@
 typedef struct DcNode DcNode;
 struct DcNode {
     char *name;
-    GPtrArray *attr_names;   /* char*, insertion order is output order */
-    GPtrArray *attr_values;  /* char*, parallel to attr_names */
+    char **attrs;            /* n_attrs name/value pairs (attrs[2i], attrs[2i + 1]),
+                              * insertion order is output order; NULL when none */
+    guint n_attrs;
     char *text;              /* element text, NULL when none */
     GPtrArray *children;     /* DcNode*, owned */
+    gpointer strings;        /* private: the block of name, attrs and their strings
+                              * once changed; NULL while in the node's own allocation
+                              * (a fleet's documents are millions of small nodes) */
 };
 
+static inline const char *dc_node_attr_name(const DcNode *node, guint i)
+{
+    return node->attrs[2 * i];
+}
+
+static inline const char *dc_node_attr_value(const DcNode *node, guint i)
+{
+    return node->attrs[2 * i + 1];
+}
+
 DcNode *dc_node_new(const char *name);
+/* The same with @n attributes (a name given twice: its last value). */
+DcNode *dc_node_new_with_attrs(const char *name, guint n, const char *const *names, const char *const *values);
 void dc_node_free(DcNode *node);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcNode, dc_node_free)
 
@@ -22,6 +38,10 @@ DcNode *dc_node_add(DcNode *parent, const char *name);
 /* Append a child element holding text. */
 DcNode *dc_node_add_text(DcNode *parent, const char *name, const char *text);
 void dc_node_set_attr(DcNode *node, const char *name, const char *value);
+/* The same for @n attributes at once (a name given twice: its last value). */
+void dc_node_set_attrs(DcNode *node, guint n, const char *const *names, const char *const *values);
+void dc_node_remove_attr(DcNode *node, const char *name);
+void dc_node_rename(DcNode *node, const char *name);
 void dc_node_set_attr_printf(DcNode *node, const char *name, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* "supported='yes|no'" */
 void dc_node_set_supported(DcNode *node, gboolean supported);
@@ -39,6 +59,8 @@ DcNode *dc_node_add_enum(DcNode *parent, const char *enum_name);
 void dc_node_enum_add_value(DcNode *enum_node, const char *value);
 
 DcNode *dc_node_copy(const DcNode *node);
+/* A new element with @node's name and attributes, no text or children. */
+DcNode *dc_node_new_like(const DcNode *node);
 /* Same name, text, attributes (in any order) and children (in order). */
 gboolean dc_node_equal(const DcNode *a, const DcNode *b);
 

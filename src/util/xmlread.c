@@ -39,13 +39,19 @@ static void on_start(GMarkupParseContext *ctx, const char *name, const char **at
         stop(ctx, err, "too deep");
         return;
     }
-    DcNode *node = dc_node_new(name);
-    for (gsize i = 0; attr_names[i]; i++) {
+    gsize given = g_strv_length((char **)attr_names);
+    const char *few[2][8];
+    g_autofree const char **many = given > G_N_ELEMENTS(few[0]) ? g_new(const char *, 2 * given) : NULL;
+    const char **names = many ? many : few[0], **values = many ? many + given : few[1];
+    guint n = 0;
+    for (gsize i = 0; i < given; i++) {
         /* Namespace declarations are not attributes of the element. */
         if (strcmp(attr_names[i], "xmlns") == 0 || g_str_has_prefix(attr_names[i], "xmlns:"))
             continue;
-        dc_node_set_attr(node, attr_names[i], attr_values[i]);
+        names[n] = attr_names[i];
+        values[n++] = attr_values[i];
     }
+    DcNode *node = dc_node_new_with_attrs(name, n, names, values);   /* one allocation */
     if (r->stack->len)
         g_ptr_array_add(((DcNode *)r->stack->pdata[r->stack->len - 1])->children, node);
     else
