@@ -189,17 +189,17 @@ typedef struct {
  * a domain of many devices costs linear time. */
 static void index_positions(const DcNode *n, GHashTable *positions, GHashTable *parents)
 {
-    guint len = n->children->len;
+    guint len = n->children.len;
     /* few children (the usual case) are counted in place, many through tables */
     g_autoptr(GHashTable) count = len > 16 ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
     g_autoptr(GHashTable) seen = len > 16 ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
     for (guint c = 0; count && c < len; c++) {
-        const char *name = ((const DcNode *)n->children->pdata[c])->name;
+        const char *name = ((const DcNode *)n->children.pdata[c])->name;
         g_hash_table_insert(count, (gpointer)name,
                             GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(count, name)) + 1));
     }
     for (guint c = 0; c < len; c++) {
-        const DcNode *child = n->children->pdata[c];
+        const DcNode *child = n->children.pdata[c];
         guint pos = 0, total = 0;
         if (count) {
             pos = GPOINTER_TO_UINT(g_hash_table_lookup(seen, child->name)) + 1;
@@ -207,7 +207,7 @@ static void index_positions(const DcNode *n, GHashTable *positions, GHashTable *
             total = GPOINTER_TO_UINT(g_hash_table_lookup(count, child->name));
         } else {
             for (guint k = 0; k < len; k++) {
-                if (strcmp(((const DcNode *)n->children->pdata[k])->name, child->name) != 0)
+                if (strcmp(((const DcNode *)n->children.pdata[k])->name, child->name) != 0)
                     continue;
                 total++;
                 pos += k <= c;
@@ -215,7 +215,7 @@ static void index_positions(const DcNode *n, GHashTable *positions, GHashTable *
         }
         g_hash_table_insert(positions, (gpointer)child, GSIZE_TO_POINTER(((guint64)pos << 32) | total));
         g_hash_table_insert(parents, (gpointer)child, (gpointer)n);
-        if (child->children->len)
+        if (child->children.len)
             index_positions(child, positions, parents);
     }
 }
@@ -229,8 +229,8 @@ static void collect(const DcNode *parent, const DcNode *node, GArray *steps, gui
         return;
     }
     const Step *s = &g_array_index(steps, Step, i);
-    for (guint c = 0; c < node->children->len; c++) {
-        const DcNode *child = node->children->pdata[c];
+    for (guint c = 0; c < node->children.len; c++) {
+        const DcNode *child = node->children.pdata[c];
         if (step_matches(s, node, child))
             collect(node, child, steps, i + 1, out);
     }
@@ -261,9 +261,9 @@ static const DcNode *caps_find(const DcNode *caps, const char *path)
     for (guint i = 0; n && i < steps->len; i++) {
         const Step *s = &g_array_index(steps, Step, i);
         const DcNode *next = NULL;
-        for (guint c = 0; !next && c < n->children->len; c++)
-            if (step_matches(s, NULL, n->children->pdata[c]))
-                next = n->children->pdata[c];
+        for (guint c = 0; !next && c < n->children.len; c++)
+            if (step_matches(s, NULL, n->children.pdata[c]))
+                next = n->children.pdata[c];
         n = next;
     }
     return n;
@@ -278,8 +278,8 @@ static gboolean caps_supported(const DcNode *n)
 static GPtrArray *child_values(const DcNode *n, const char *child_name)
 {
     GPtrArray *v = g_ptr_array_new();
-    for (guint i = 0; n && i < n->children->len; i++) {
-        const DcNode *c = n->children->pdata[i];
+    for (guint i = 0; n && i < n->children.len; i++) {
+        const DcNode *c = n->children.pdata[i];
         if (strcmp(c->name, child_name) == 0 && c->text)
             g_ptr_array_add(v, c->text);
     }
@@ -339,8 +339,8 @@ static const char *const *as_strv(GPtrArray *list)
 static void number_nodes(const DcNode *n, GHashTable *order)
 {
     g_hash_table_insert(order, (gpointer)n, GUINT_TO_POINTER(g_hash_table_size(order) + 1));
-    for (guint i = 0; i < n->children->len; i++)
-        number_nodes(n->children->pdata[i], order);
+    for (guint i = 0; i < n->children.len; i++)
+        number_nodes(n->children.pdata[i], order);
 }
 
 /* The value a rule reads from a matched element, and whether the domain
@@ -477,8 +477,8 @@ static void check_value(DcCheckCtx *ctx, const DcCheckRule *r, const DcNode *cap
             break;
         const DcNode *mode = NULL;
         g_autoptr(GPtrArray) allowed = g_ptr_array_new();
-        for (guint k = 0; k < cap->children->len; k++) {
-            const DcNode *c = cap->children->pdata[k];
+        for (guint k = 0; k < cap->children.len; k++) {
+            const DcNode *c = cap->children.pdata[k];
             const char *name = dc_node_get_attr(c, "name");
             if (strcmp(c->name, "mode") != 0 || !name)
                 continue;

@@ -74,15 +74,15 @@ static void node_to_xml(GString *out, const DcNode *node)
         append_escaped(out, dc_node_attr_value(node, i), TRUE);
         g_string_append_c(out, '\'');
     }
-    if (!node->children->len && !node->text) {
+    if (!node->children.len && !node->text) {
         g_string_append(out, "/>");
         return;
     }
     g_string_append_c(out, '>');
     if (node->text)
         append_escaped(out, node->text, FALSE);
-    for (guint i = 0; i < node->children->len; i++)
-        node_to_xml(out, node->children->pdata[i]);
+    for (guint i = 0; i < node->children.len; i++)
+        node_to_xml(out, node->children.pdata[i]);
     g_string_append_printf(out, "</%s>", node->name);
 }
 
@@ -123,12 +123,12 @@ static void collect(const DcNode *top, GPtrArray *out)
     }
     gboolean domain = is_elem(top, "domain"), caps = is_elem(top, "capabilities");
     gboolean dcaps = is_elem(top, "domainCapabilities");
-    for (guint i = 0; i < top->children->len; i++) {
-        const DcNode *c = top->children->pdata[i];
+    for (guint i = 0; i < top->children.len; i++) {
+        const DcNode *c = top->children.pdata[i];
         if (domain && is_elem(c, "cpu"))
             g_ptr_array_add(out, dc_cpu_node_to_xml(c));
-        for (guint j = 0; (caps || dcaps) && j < c->children->len; j++) {
-            const DcNode *g = c->children->pdata[j];
+        for (guint j = 0; (caps || dcaps) && j < c->children.len; j++) {
+            const DcNode *g = c->children.pdata[j];
             if (caps && is_elem(c, "host") && is_elem(g, "cpu"))
                 g_ptr_array_add(out, dc_cpu_node_to_xml(g));
             if (dcaps && is_elem(c, "cpu") && is_elem(g, "mode") &&
@@ -177,8 +177,8 @@ GPtrArray *dc_cpu_extract(const char *data, gsize len, const char *name, GError 
     if (!root)
         return NULL;
     GPtrArray *cpus = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < root->children->len; i++)
-        collect(root->children->pdata[i], cpus);
+    for (guint i = 0; i < root->children.len; i++)
+        collect(root->children.pdata[i], cpus);
     if (!cpus->len) {
         dc_lv_error(err, DC_LV_XML_DETAIL, "File '%s' does not contain any <cpu> element or valid domain XML, host "
                     "capabilities XML, or domain capabilities XML", name);

@@ -91,8 +91,8 @@ void dc_mode_features(const DcX86Map *map, const DcNode *mode, GHashTable *set, 
     const DcNode *model = dc_node_child(mode, "model", NULL);
     if (with_model && model && model->text)
         dc_model_features(map, model->text, set);
-    for (guint i = 0; i < mode->children->len; i++) {
-        const DcNode *f = mode->children->pdata[i];
+    for (guint i = 0; i < mode->children.len; i++) {
+        const DcNode *f = mode->children.pdata[i];
         const char *name = dc_node_get_attr(f, "name");
         const X86Feature *known = name ? dc_x86_map_feature(map, name) : NULL;
         if (strcmp(f->name, "feature") != 0 || !known)

@@ -136,8 +136,8 @@ static DcCpuDef *host_model_of(const domcaps_doc *doc)
         return NULL;
     DcCpuDef *def = dc_cpu_def_new();
     def->type = DC_CPU_TYPE_GUEST;
-    for (guint i = 0; i < mode->children->len; i++) {
-        const DcNode *c = mode->children->pdata[i];
+    for (guint i = 0; i < mode->children.len; i++) {
+        const DcNode *c = mode->children.pdata[i];
         if (strcmp(c->name, "model") == 0) {
             def->model = g_strdup(c->text);
             def->fallback = g_strcmp0(dc_node_get_attr(c, "fallback"), "forbid") == 0 ? DC_CPU_FALLBACK_FORBID

@@ -233,8 +233,8 @@ static gboolean check_required(const DcNode *node, const ElemRule *rule, GString
 {
     for (const ChildRule *r = rule->children; r && r->name; r++) {
         gboolean found = FALSE;
-        for (guint i = 0; i < node->children->len && !found; i++)
-            found = strcmp(((const DcNode *)node->children->pdata[i])->name, r->name) == 0;
+        for (guint i = 0; i < node->children.len && !found; i++)
+            found = strcmp(((const DcNode *)node->children.pdata[i])->name, r->name) == 0;
         if (r->required && !found) {
             say(why, "Expecting an element %s, got nothing\n", r->name);
             say(why, "Invalid sequence in interleave\n");
@@ -248,8 +248,8 @@ static gboolean check_required(const DcNode *node, const ElemRule *rule, GString
 static gboolean check_children(const DcNode *node, const ElemRule *rule, GString *why)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < node->children->len; i++) {
-        const DcNode *c = node->children->pdata[i];
+    for (guint i = 0; i < node->children.len; i++) {
+        const DcNode *c = node->children.pdata[i];
         if (strcmp(c->name, DC_XML_TEXT_NODE) == 0) {
             /* white space between elements does not count */
             if (strspn(c->text, " \t\r\n") == strlen(c->text))

@@ -12,11 +12,11 @@ static const char *const cpu_children[] = { "model", "vendor", "feature" };
 DcCpuDef *dc_fleet_mode_cpu(const DcNode *mode, GError **err)
 {
     g_autoptr(DcNode) cpu = dc_node_new("cpu");
-    for (guint i = 0; i < mode->children->len; i++) {
-        const DcNode *c = mode->children->pdata[i];
+    for (guint i = 0; i < mode->children.len; i++) {
+        const DcNode *c = mode->children.pdata[i];
         for (gsize k = 0; k < G_N_ELEMENTS(cpu_children); k++)
             if (strcmp(c->name, cpu_children[k]) == 0)
-                g_ptr_array_add(cpu->children, dc_node_copy(c));
+                dc_node_append(cpu, dc_node_copy(c));
     }
     g_autoptr(GError) lv = NULL;
     DcCpuDef *def = dc_cpu_def_parse(cpu, DC_CPU_TYPE_GUEST, &lv);

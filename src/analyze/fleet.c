@@ -101,8 +101,8 @@ static DcNode *cpu_mode(const DcNode *doc, const char *name)
 static void add_blockers(DcFleet *f, const DcNode *doc)
 {
     const DcNode *custom = cpu_mode(doc, "custom");
-    for (guint i = 0; custom && i < custom->children->len; i++) {
-        const DcNode *b = custom->children->pdata[i];
+    for (guint i = 0; custom && i < custom->children.len; i++) {
+        const DcNode *b = custom->children.pdata[i];
         const char *model = dc_node_get_attr(b, "model");
         if (strcmp(b->name, "blockers") != 0 || !model)
             continue;
@@ -114,8 +114,8 @@ static void add_blockers(DcFleet *f, const DcNode *doc)
             set->seen = g_hash_table_new(g_str_hash, g_str_equal);
             g_hash_table_insert(f->blockers, g_strdup(model), set);
         }
-        for (guint k = 0; k < b->children->len; k++) {
-            const char *name = dc_node_get_attr(b->children->pdata[k], "name");
+        for (guint k = 0; k < b->children.len; k++) {
+            const char *name = dc_node_get_attr(b->children.pdata[k], "name");
             if (!name || g_hash_table_contains(set->seen, name))
                 continue;
             char *copy = g_strdup(name);
@@ -134,16 +134,14 @@ static void drop_blockers(DcNode *doc)
         return;
     /* in one pass: removing them one by one moves the rest each time */
     guint kept = 0;
-    for (guint i = 0; i < custom->children->len; i++) {
-        DcNode *c = custom->children->pdata[i];
+    for (guint i = 0; i < custom->children.len; i++) {
+        DcNode *c = custom->children.pdata[i];
         if (strcmp(c->name, "blockers") == 0)
             dc_node_free(c);
         else
-            custom->children->pdata[kept++] = c;
+            custom->children.pdata[kept++] = c;
     }
-    for (guint i = kept; i < custom->children->len; i++)
-        custom->children->pdata[i] = NULL;
-    g_ptr_array_set_size(custom->children, kept);
+    custom->children.len = kept;
 }
 
 static guint phys_limit_of(const DcNode *host_model)
@@ -312,8 +310,8 @@ static GPtrArray *usable_models(const DcNode *doc)
 {
     GPtrArray *names = g_ptr_array_new();
     const DcNode *custom = cpu_mode(doc, "custom");
-    for (guint i = 0; custom && i < custom->children->len; i++) {
-        const DcNode *m = custom->children->pdata[i];
+    for (guint i = 0; custom && i < custom->children.len; i++) {
+        const DcNode *m = custom->children.pdata[i];
         if (strcmp(m->name, "model") == 0 && m->text && g_strcmp0(dc_node_get_attr(m, "usable"), "yes") == 0)
             g_ptr_array_add(names, m->text);
     }
@@ -348,7 +346,7 @@ const DcCpuDef *dc_fleet_cpu(DcFleet *f, GError **err)
 /* Turns @mode (a <mode> in @cpu) into supported='no' with no content. */
 static void unsupport(DcNode *mode)
 {
-    g_ptr_array_set_size(mode->children, 0);
+    dc_node_truncate(mode, 0);
     dc_node_set_supported(mode, FALSE);
 }
 
@@ -380,10 +378,10 @@ static void cpu_modes(DcFleet *f, DcNode *out)
         unsupport(hm);
         return;
     }
-    for (guint i = 0; i < cpu->children->len; i++)
-        if (cpu->children->pdata[i] == hm) {
+    for (guint i = 0; i < cpu->children.len; i++)
+        if (cpu->children.pdata[i] == hm) {
             /* the same CPU, however each host's libvirt listed it: the first's */
-            cpu->children->pdata[i] = fleet_cpu ? dc_fleet_mode_node(fleet_cpu, f->phys_limit)
+            cpu->children.pdata[i] = fleet_cpu ? dc_fleet_mode_node(fleet_cpu, f->phys_limit)
                                                 : dc_node_copy(f->host_model);
             dc_node_free(hm);
         }
@@ -405,17 +403,16 @@ static void put_blockers(DcFleet *f, DcNode *out)
     DcNode *custom = cpu_mode(out, "custom");
     if (!custom || !f->any_blockers)
         return;
-    GPtrArray *kids = g_ptr_array_new_full(custom->children->len, (GDestroyNotify)dc_node_free);
-    for (guint i = 0; i < custom->children->len; i++) {
-        DcNode *m = custom->children->pdata[i];
-        custom->children->pdata[i] = NULL;
-        g_ptr_array_add(kids, m);
+    DcNodes kids = custom->children;
+    custom->children = (DcNodes){ NULL, 0, 0 };
+    for (guint i = 0; i < kids.len; i++) {
+        DcNode *m = kids.pdata[i];
+        dc_node_append(custom, m);
         const Blockers *b = m->text ? g_hash_table_lookup(f->blockers, m->text) : NULL;
         if (strcmp(m->name, "model") == 0 && b && g_strcmp0(dc_node_get_attr(m, "usable"), "no") == 0)
-            g_ptr_array_add(kids, blockers_node(m->text, b));
+            dc_node_append(custom, blockers_node(m->text, b));
     }
-    g_ptr_array_unref(custom->children);
-    custom->children = kids;
+    g_free(kids.pdata);
 }
 
 DcNode *dc_fleet_intersection(DcFleet *f, GError **err)
@@ -428,9 +425,9 @@ DcNode *dc_fleet_intersection(DcFleet *f, GError **err)
     }
     DcNode *out = dc_node_copy(f->acc);
     /* the emulator's path is a host's, not a capability of the fleet */
-    for (guint i = out->children->len; i-- > 0;)
-        if (strcmp(((DcNode *)out->children->pdata[i])->name, "path") == 0)
-            g_ptr_array_remove_index(out->children, i);
+    for (guint i = out->children.len; i-- > 0;)
+        if (strcmp(((DcNode *)out->children.pdata[i])->name, "path") == 0)
+            dc_node_remove(out, i);
     if (dc_node_child(out, "cpu", NULL))
         cpu_modes(f, out);
     put_blockers(f, out);

@@ -60,12 +60,12 @@ static gboolean same_key(const DcNode *pa, const DcNode *a, const DcNode *pb, co
 static GHashTable *index_children(const DcNode *parent)
 {
     GHashTable *by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    for (guint i = 0; parent && i < parent->children->len; i++) {
-        char *key = key_of(parent, parent->children->pdata[i]);
+    for (guint i = 0; parent && i < parent->children.len; i++) {
+        char *key = key_of(parent, parent->children.pdata[i]);
         if (g_hash_table_contains(by_key, key))
             g_free(key);
         else
-            g_hash_table_insert(by_key, key, parent->children->pdata[i]);
+            g_hash_table_insert(by_key, key, parent->children.pdata[i]);
     }
     return by_key;
 }
@@ -84,9 +84,9 @@ static const DcNode *find_match(const DcNode *parent, const DcNode *in, GHashTab
         g_autofree char *key = key_of(parent, want);
         return g_hash_table_lookup(index, key);
     }
-    for (guint i = 0; in && i < in->children->len; i++)
-        if (same_key(parent, want, in, in->children->pdata[i]))
-            return in->children->pdata[i];
+    for (guint i = 0; in && i < in->children.len; i++)
+        if (same_key(parent, want, in, in->children.pdata[i]))
+            return in->children.pdata[i];
     return NULL;
 }
 
@@ -145,9 +145,9 @@ static DcNode *merge(const char *parent_name, const DcNode *const *nodes, guint 
     g_autofree const DcNode **matched = g_new0(const DcNode *, n);
     g_autoptr(GPtrArray) indexes = g_ptr_array_new_with_free_func(index_free);
     for (guint i = 0; i < n; i++)
-        g_ptr_array_add(indexes, i && nodes[i]->children->len >= INDEX_FROM ? index_children(nodes[i]) : NULL);
-    for (guint c = 0; c < first->children->len; c++) {
-        const DcNode *child = first->children->pdata[c];
+        g_ptr_array_add(indexes, i && nodes[i]->children.len >= INDEX_FROM ? index_children(nodes[i]) : NULL);
+    for (guint c = 0; c < first->children.len; c++) {
+        const DcNode *child = first->children.pdata[c];
         gboolean everywhere = TRUE;
         matched[0] = child;
         for (guint i = 1; i < n; i++)
@@ -162,7 +162,7 @@ static DcNode *merge(const char *parent_name, const DcNode *const *nodes, guint 
             dc_node_set_attr(m, "name", dc_node_get_attr(child, "name"));
         }
         if (m)
-            g_ptr_array_add(out->children, m);
+            dc_node_append(out, m);
     }
     return g_steal_pointer(&out);
 }

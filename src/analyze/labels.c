@@ -87,10 +87,10 @@ static void sev_labels(Labels *l, const DcNode *doc)
 /* The models every <mode> lists as usable (KubeVirt reads them all). */
 static void model_labels(Labels *l, const DcNode *cpu)
 {
-    for (guint i = 0; cpu && i < cpu->children->len; i++) {
-        const DcNode *mode = cpu->children->pdata[i];
-        for (guint k = 0; strcmp(mode->name, "mode") == 0 && k < mode->children->len; k++) {
-            const DcNode *m = mode->children->pdata[k];
+    for (guint i = 0; cpu && i < cpu->children.len; i++) {
+        const DcNode *mode = cpu->children.pdata[i];
+        for (guint k = 0; strcmp(mode->name, "mode") == 0 && k < mode->children.len; k++) {
+            const DcNode *m = mode->children.pdata[k];
             const char *usable = dc_node_get_attr(m, "usable");
             if (strcmp(m->name, "model") != 0 || !usable || !*usable || strcmp(usable, "no") == 0 ||
                 g_strv_contains(obsolete_models, m->text ? m->text : ""))
@@ -113,8 +113,8 @@ static void host_model_labels(Labels *l, const DcNode *mode, gsize rules)
     add(l, HOST_MODEL_CPU, model->text, "true");
     const DcNode *vendor = dc_node_child(mode, "vendor", NULL);
     add(l, CPU_VENDOR, vendor && vendor->text ? vendor->text : cpu_arches[rules].default_vendor, "true");
-    for (guint i = 0; i < mode->children->len; i++) {
-        const DcNode *f = mode->children->pdata[i];
+    for (guint i = 0; i < mode->children.len; i++) {
+        const DcNode *f = mode->children.pdata[i];
         const char *policy = dc_node_get_attr(f, "policy");
         if (strcmp(f->name, "feature") == 0 &&
             (g_strcmp0(policy, "require") == 0 || (!policy && cpu_arches[rules].empty_policy)))

@@ -44,8 +44,8 @@ static const char *const models_without_apic[] = { "486", NULL };
 
 static void feature_names(DcCheckCtx *ctx, const CpuAsk *a)
 {
-    for (guint i = 0; i < a->cpu->children->len; i++) {
-        const DcNode *f = a->cpu->children->pdata[i];
+    for (guint i = 0; i < a->cpu->children.len; i++) {
+        const DcNode *f = a->cpu->children.pdata[i];
         const char *name = dc_node_get_attr(f, "name");
         if (strcmp(f->name, "feature") != 0 || !name || dc_x86_map_feature(a->map, name))
             continue;
@@ -59,8 +59,8 @@ static void feature_names(DcCheckCtx *ctx, const CpuAsk *a)
  * ones the host has; forced features are given, never compared). */
 static void asked_features(const CpuAsk *a, const char *policy, GHashTable *host, GHashTable *set)
 {
-    for (guint i = 0; i < a->cpu->children->len; i++) {
-        const DcNode *f = a->cpu->children->pdata[i];
+    for (guint i = 0; i < a->cpu->children.len; i++) {
+        const DcNode *f = a->cpu->children.pdata[i];
         const char *p = dc_node_get_attr(f, "policy");
         const X86Feature *known = dc_x86_map_feature(a->map, dc_node_get_attr(f, "name") ?: "");
         if (strcmp(f->name, "feature") != 0 || !known)
@@ -79,8 +79,8 @@ static GHashTable *host_full(DcCheckCtx *ctx, const CpuAsk *a)
 {
     GHashTable *set = dc_feature_set_new();
     const DcNode *hm = dc_dom_find(ctx->caps, "cpu");
-    for (guint i = 0; hm && i < hm->children->len; i++) {
-        const DcNode *m = hm->children->pdata[i];
+    for (guint i = 0; hm && i < hm->children.len; i++) {
+        const DcNode *m = hm->children.pdata[i];
         if (g_strcmp0(dc_node_get_attr(m, "name"), "host-model") == 0)
             hm = m;
     }
@@ -196,12 +196,12 @@ static void kvm_refusals(DcCheckCtx *ctx, const CpuAsk *a, GHashTable *host, GHa
 static const DcNode *doc_model(const DcCheckCtx *ctx, const char *name, GPtrArray *names)
 {
     const DcNode *cpu = dc_dom_find(ctx->caps, "cpu"), *found = NULL;
-    for (guint i = 0; cpu && i < cpu->children->len; i++) {
-        const DcNode *mode = cpu->children->pdata[i];
+    for (guint i = 0; cpu && i < cpu->children.len; i++) {
+        const DcNode *mode = cpu->children.pdata[i];
         if (g_strcmp0(dc_node_get_attr(mode, "name"), "custom") != 0)
             continue;
-        for (guint k = 0; k < mode->children->len; k++) {
-            const DcNode *m = mode->children->pdata[k];
+        for (guint k = 0; k < mode->children.len; k++) {
+            const DcNode *m = mode->children.pdata[k];
             if (strcmp(m->name, "model") != 0 || !m->text)
                 continue;
             if (names && g_strcmp0(dc_node_get_attr(m, "usable"), "no") != 0)
@@ -239,13 +239,13 @@ static char *doc_blockers(const DcCheckCtx *ctx, const char *model)
 {
     const DcNode *custom = dc_node_child(dc_dom_find(ctx->caps, "cpu"), "mode", "custom");
     g_autoptr(GString) out = g_string_new(NULL);
-    for (guint i = 0; custom && i < custom->children->len; i++) {
-        const DcNode *b = custom->children->pdata[i];
+    for (guint i = 0; custom && i < custom->children.len; i++) {
+        const DcNode *b = custom->children.pdata[i];
         if (strcmp(b->name, "blockers") != 0 || g_strcmp0(dc_node_get_attr(b, "model"), model) != 0)
             continue;
         guint shown = 0;
-        for (guint k = 0; k < b->children->len; k++) {
-            const char *f = dc_node_get_attr(b->children->pdata[k], "name");
+        for (guint k = 0; k < b->children.len; k++) {
+            const char *f = dc_node_get_attr(b->children.pdata[k], "name");
             if (f && shown++ < MAX_BLOCKERS_SHOWN)
                 g_string_append_printf(out, "%s%s", out->len ? ", " : "", f);
         }

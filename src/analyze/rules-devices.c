@@ -103,8 +103,8 @@ void dc_rule_filesystems(DcCheckCtx *ctx)
     gboolean shared = g_strcmp0(dc_dom_attr(ctx->domain, "memoryBacking/access", "mode"), "shared") == 0;
     const DcNode *numa = dc_dom_find(ctx->domain, "cpu/numa");
     gboolean cells = FALSE, cells_shared = TRUE;
-    for (guint i = 0; numa && i < numa->children->len; i++) {
-        const DcNode *cell = numa->children->pdata[i];
+    for (guint i = 0; numa && i < numa->children.len; i++) {
+        const DcNode *cell = numa->children.pdata[i];
         if (strcmp(cell->name, "cell") != 0)
             continue;
         cells = TRUE;
@@ -113,8 +113,8 @@ void dc_rule_filesystems(DcCheckCtx *ctx)
             cells_shared = FALSE;
     }
     gboolean ok = cells ? cells_shared : shared;
-    for (guint i = 0; !ok && devices && i < devices->children->len; i++) {
-        const DcNode *fs = devices->children->pdata[i];
+    for (guint i = 0; !ok && devices && i < devices->children.len; i++) {
+        const DcNode *fs = devices->children.pdata[i];
         if (strcmp(fs->name, "filesystem") != 0 || g_strcmp0(dc_dom_attr(fs, "driver", "type"), "virtiofs") != 0)
             continue;
         dc_check_report(ctx, fs, "/domain/devices/filesystem/driver/@type", "virtiofs", (const char *const[]){
@@ -151,8 +151,8 @@ void dc_rule_graphics(DcCheckCtx *ctx)
     const DcNode *devices = dc_dom_find(ctx->domain, "devices");
     if (!devices || !ctx->host)
         return;
-    for (guint i = 0; i < devices->children->len; i++) {
-        const DcNode *g = devices->children->pdata[i];
+    for (guint i = 0; i < devices->children.len; i++) {
+        const DcNode *g = devices->children.pdata[i];
         const char *named = NULL;
         if (strcmp(g->name, "graphics") != 0 || !wants_render_node(g, &named))
             continue;

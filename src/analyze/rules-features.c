@@ -74,8 +74,8 @@ void dc_rule_features(DcCheckCtx *ctx)
     htm(ctx);
     const DcNode *features = dc_dom_find(ctx->domain, "features");
     Platforms here = platform_of(ctx);
-    for (guint i = 0; features && i < features->children->len; i++) {
-        const DcNode *f = features->children->pdata[i];
+    for (guint i = 0; features && i < features->children.len; i++) {
+        const DcNode *f = features->children.pdata[i];
         for (gsize k = 0; k < G_N_ELEMENTS(feature_platforms); k++) {
             if (strcmp(f->name, feature_platforms[k].feature) != 0 || (feature_platforms[k].where & here) ||
                 (feature_platforms[k].attr && !dc_node_get_attr(f, feature_platforms[k].attr)))

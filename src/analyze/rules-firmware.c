@@ -13,8 +13,8 @@
 static DcSwitch fw_feature(const DcNode *domain, const char *name)
 {
     const DcNode *fw = dc_dom_find(domain, "os/firmware");
-    for (guint i = 0; fw && i < fw->children->len; i++) {
-        const DcNode *f = fw->children->pdata[i];
+    for (guint i = 0; fw && i < fw->children.len; i++) {
+        const DcNode *f = fw->children.pdata[i];
         if (strcmp(f->name, "feature") == 0 && g_strcmp0(dc_node_get_attr(f, "name"), name) == 0)
             return dc_switch_of(dc_node_get_attr(f, "enabled"));
     }

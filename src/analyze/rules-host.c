@@ -157,8 +157,8 @@ void dc_rule_host(DcCheckCtx *ctx)
     if (!ctx->host)
         return;
     const DcNode *devices = dc_dom_find(ctx->domain, "devices");
-    for (guint i = 0; devices && i < devices->children->len; i++) {
-        const DcNode *dev = devices->children->pdata[i];
+    for (guint i = 0; devices && i < devices->children.len; i++) {
+        const DcNode *dev = devices->children.pdata[i];
         device_paths(ctx, dev);
         interface_source(ctx, dev);
         usb_hostdev(ctx, dev);

@@ -50,12 +50,12 @@ void dc_rule_hyperv(DcCheckCtx *ctx)
         dc_kvm_guest_caps(ctx->host, &kvm);
     const DcNode *hv = dc_dom_find(ctx->domain, "features/hyperv");
     if (hv && g_strcmp0(dc_node_get_attr(hv, "mode"), "passthrough") != 0)
-        for (guint i = 0; i < hv->children->len; i++)
-            hyperv_feature(ctx, hv->children->pdata[i], &kvm);
+        for (guint i = 0; i < hv->children.len; i++)
+            hyperv_feature(ctx, hv->children.pdata[i], &kvm);
     /* the Hyper-V clock is a Hyper-V MSR too */
     const DcNode *clock = dc_dom_find(ctx->domain, "clock");
-    for (guint i = 0; clock && i < clock->children->len; i++) {
-        const DcNode *t = clock->children->pdata[i];
+    for (guint i = 0; clock && i < clock->children.len; i++) {
+        const DcNode *t = clock->children.pdata[i];
         if (strcmp(t->name, "timer") == 0 && g_strcmp0(dc_node_get_attr(t, "name"), "hypervclock") == 0 &&
             dc_switch_of(dc_node_get_attr(t, "present")) == DC_SWITCH_ON && dc_ctx_is_kvm(ctx) && kvm.known &&
             !kvm.hyperv)

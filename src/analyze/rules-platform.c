@@ -37,8 +37,8 @@ static void arch_only_models(DcCheckCtx *ctx, const DcNode *dev)
 static gboolean has_usb_controller(const DcNode *domain)
 {
     const DcNode *devices = dc_dom_find(domain, "devices");
-    for (guint i = 0; devices && i < devices->children->len; i++) {
-        const DcNode *c = devices->children->pdata[i];
+    for (guint i = 0; devices && i < devices->children.len; i++) {
+        const DcNode *c = devices->children.pdata[i];
         if (strcmp(c->name, "controller") == 0 && g_strcmp0(dc_node_get_attr(c, "type"), "usb") == 0 &&
             g_strcmp0(dc_node_get_attr(c, "model"), "none") != 0)
             return TRUE;
@@ -86,8 +86,8 @@ static void microvm(DcCheckCtx *ctx, const DcNode *devices)
     if (!dc_ctx_is_x86(ctx) || g_strcmp0(ctx->machine, "microvm") != 0)
         return;
     gboolean balloon = FALSE;
-    for (guint i = 0; devices && i < devices->children->len; i++) {
-        const DcNode *dev = devices->children->pdata[i];
+    for (guint i = 0; devices && i < devices->children.len; i++) {
+        const DcNode *dev = devices->children.pdata[i];
         balloon |= strcmp(dev->name, "memballoon") == 0;
         if (!g_strv_contains(pci_devices, dev->name) || !needs_pci(dev))
             continue;
@@ -189,8 +189,8 @@ static void arm_addresses(DcCheckCtx *ctx, const DcNode *devices)
 {
     if (g_strcmp0(ctx->arch, "aarch64") != 0 || dc_ctx_is_arm_virt(ctx) || !devices)
         return;
-    for (guint i = 0; i < devices->children->len; i++) {
-        const DcNode *dev = devices->children->pdata[i];
+    for (guint i = 0; i < devices->children.len; i++) {
+        const DcNode *dev = devices->children.pdata[i];
         if (!g_strv_contains(pci_devices, dev->name) || !needs_pci(dev))
             continue;
         dc_check_report(ctx, dev, "/domain/os/type/@machine", ctx->machine, (const char *const[]){ "virt", NULL },
@@ -202,8 +202,8 @@ static void arm_addresses(DcCheckCtx *ctx, const DcNode *devices)
 void dc_rule_platform(DcCheckCtx *ctx)
 {
     const DcNode *devices = dc_dom_find(ctx->domain, "devices");
-    for (guint i = 0; devices && i < devices->children->len; i++) {
-        const DcNode *dev = devices->children->pdata[i];
+    for (guint i = 0; devices && i < devices->children.len; i++) {
+        const DcNode *dev = devices->children.pdata[i];
         arch_only_models(ctx, dev);
         if (strcmp(dev->name, "disk") == 0)
             disk_bus(ctx, dev);

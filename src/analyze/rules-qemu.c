@@ -107,8 +107,8 @@ static void check_video_gl(DcCheckCtx *ctx, const DcNode *video)
 void dc_rule_qemu_devices(DcCheckCtx *ctx)
 {
     const DcNode *devices = dc_dom_find(ctx->domain, "devices");
-    for (guint i = 0; devices && i < devices->children->len; i++) {
-        const DcNode *dev = devices->children->pdata[i];
+    for (guint i = 0; devices && i < devices->children.len; i++) {
+        const DcNode *dev = devices->children.pdata[i];
         check_known(ctx, dev);
         if (!ctx->facts)
             continue;

@@ -38,8 +38,8 @@ const DcNode *dc_dom_find(const DcNode *n, const char *path)
         const char *slash = strchr(p, '/');
         gsize len = slash ? (gsize)(slash - p) : strlen(p);
         const DcNode *next = NULL;
-        for (guint i = 0; !next && i < n->children->len; i++) {
-            const DcNode *c = n->children->pdata[i];
+        for (guint i = 0; !next && i < n->children.len; i++) {
+            const DcNode *c = n->children.pdata[i];
             if (strlen(c->name) == len && strncmp(c->name, p, len) == 0)
                 next = c;
         }

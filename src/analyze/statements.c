@@ -175,8 +175,8 @@ static gboolean is_blockers(const DcNode *n)
 static void add_blockers(DcStatementSink *sink, const char *path, const DcNode *b)
 {
     g_autofree char *bpath = g_strdup_printf("%s/blockers[@model='%s']", path, dc_node_get_attr(b, "model"));
-    for (guint i = 0; i < b->children->len; i++) {
-        const char *feature = dc_node_get_attr(b->children->pdata[i], "name");
+    for (guint i = 0; i < b->children.len; i++) {
+        const char *feature = dc_node_get_attr(b->children.pdata[i], "name");
         if (feature)
             sink->add(sink, bpath, feature, NULL);
     }
@@ -185,8 +185,8 @@ static void add_blockers(DcStatementSink *sink, const char *path, const DcNode *
 static void walk(const DcNode *n, const char *path, DcStatementSink *sink)
 {
     g_autoptr(GHashTable) step_seen = NULL;   /* made for the first child that is a step */
-    for (guint i = 0; i < n->children->len; i++) {
-        const DcNode *c = n->children->pdata[i];
+    for (guint i = 0; i < n->children.len; i++) {
+        const DcNode *c = n->children.pdata[i];
         if (keyed_by_text(n, c) && c->text) {
             sink->add(sink, path, c->text, NULL);
             for (guint a = 0; a < c->n_attrs; a++) {
@@ -209,7 +209,7 @@ static void walk(const DcNode *n, const char *path, DcStatementSink *sink)
         g_hash_table_insert(step_seen, g_strdup(step), GUINT_TO_POINTER(count));
         /* an element whose only attribute names it, with no text or
          * children, states nothing of its own (blockers' features) */
-        if (!c->text && !c->children->len && c->n_attrs == (name_attr ? 1u : 0u))
+        if (!c->text && !c->children.len && c->n_attrs == (name_attr ? 1u : 0u))
             continue;
         if (count > 1) {
             char *again = g_strdup_printf("%s[%u]", step, count);

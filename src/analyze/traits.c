@@ -73,8 +73,8 @@ static void enum_traits(GHashTable *out, const DcNode *dev, const char *enum_nam
 static void collect_enum(const DcNode *n, const char *enum_name, GHashTable *values)
 {
     gboolean match = strcmp(n->name, "enum") == 0 && g_strcmp0(dc_node_get_attr(n, "name"), enum_name) == 0;
-    for (guint i = 0; i < n->children->len; i++) {
-        const DcNode *c = n->children->pdata[i];
+    for (guint i = 0; i < n->children.len; i++) {
+        const DcNode *c = n->children.pdata[i];
         if (match && strcmp(c->name, "value") == 0 && c->text)
             g_hash_table_add(values, c->text);
         collect_enum(c, enum_name, values);

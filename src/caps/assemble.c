@@ -19,7 +19,7 @@ static gboolean device_supported(const DcCapsCtx *ctx, const char *element, DcNo
 {
     if (strcmp(element, "tpm") == 0 || strcmp(element, "panic") == 0) {
         DcNode *models = dc_node_child(dev, "enum", "model");
-        return models && models->children->len > 0;
+        return models && models->children.len > 0;
     }
     g_autofree char *path = g_strdup_printf("devices/%s", element);
     return !dc_support_cond(path, ctx->query->release) || dc_support_holds(path, ctx);
@@ -35,16 +35,16 @@ static void add_enums(const DcCapsCtx *ctx, DcNode *node, const char *element)
         if (strcmp(row->element, element) != 0)
             continue;
         if (!cur_enum || strcmp(dc_node_get_attr(cur_enum, "name"), row->enum_name) != 0) {
-            if (cur_enum && cur_omit_empty && cur_enum->children->len == 0)
-                g_ptr_array_remove(node->children, cur_enum);
+            if (cur_enum && cur_omit_empty && cur_enum->children.len == 0)
+                dc_node_remove_child(node, cur_enum);
             cur_enum = dc_node_add_enum(node, row->enum_name);
             cur_omit_empty = dc_enum_omit_empty(row->element, row->enum_name);
         }
         if (row->value && dc_cond_holds(&row->cond, ctx))
             dc_node_enum_add_value(cur_enum, row->value);
     }
-    if (cur_enum && cur_omit_empty && cur_enum->children->len == 0)
-        g_ptr_array_remove(node->children, cur_enum);
+    if (cur_enum && cur_omit_empty && cur_enum->children.len == 0)
+        dc_node_remove_child(node, cur_enum);
 }
 
 static void assemble_devices(const DcCapsCtx *ctx, DcNode *root)
@@ -56,7 +56,7 @@ static void assemble_devices(const DcCapsCtx *ctx, DcNode *root)
         add_enums(ctx, dev, *el);
         if (!device_supported(ctx, *el, dev)) {
             dc_node_set_supported(dev, FALSE);
-            g_ptr_array_set_size(dev->children, 0);
+            dc_node_truncate(dev, 0);
         }
     }
 }
@@ -125,13 +125,13 @@ static gboolean add_cpu_memoized(const DcCapsCtx *ctx, DcNode *root, json_object
     if (json_object_object_get_ex(memo, key, &hit)) {
         DcNode *cpu = dc_node_from_memo(hit);
         if (cpu) {
-            g_ptr_array_add(root->children, cpu);
+            dc_node_append(root, cpu);
             return TRUE;
         }
     }
     if (!dc_caps_add_cpu(ctx, root, err))
         return FALSE;
-    DcNode *cpu = root->children->pdata[root->children->len - 1];
+    DcNode *cpu = root->children.pdata[root->children.len - 1];
     json_object_object_add(memo, key, dc_node_to_memo(cpu));
     *changed = TRUE;
     return TRUE;

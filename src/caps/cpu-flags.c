@@ -12,8 +12,8 @@
 static GPtrArray *host_model_features(const DcNode *mode)
 {
     GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)dc_cpu_feature_free);
-    for (guint i = 0; i < mode->children->len; i++) {
-        const DcNode *c = mode->children->pdata[i];
+    for (guint i = 0; i < mode->children.len; i++) {
+        const DcNode *c = mode->children.pdata[i];
         if (strcmp(c->name, "feature") != 0)
             continue;
         DcCpuFeature *f = g_new0(DcCpuFeature, 1);
@@ -115,10 +115,10 @@ void dc_caps_host_model_flags(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode 
     }
 
     /* Replace the <feature> children, keeping model and vendor first. */
-    for (guint i = mode->children->len; i-- > 0;) {
-        DcNode *c = mode->children->pdata[i];
+    for (guint i = mode->children.len; i-- > 0;) {
+        DcNode *c = mode->children.pdata[i];
         if (strcmp(c->name, "feature") == 0)
-            g_ptr_array_remove_index(mode->children, i);
+            dc_node_remove(mode, i);
     }
     for (guint i = 0; i < features->len; i++) {
         const DcCpuFeature *f = features->pdata[i];

@@ -130,9 +130,9 @@ void dc_caps_add_launch_security(const DcCapsCtx *ctx, DcNode *features)
         dc_node_enum_add_value(e, "sev-snp");
     if (dc_facts_has(f, "type:s390-pv-guest") && dc_facts_has(f, "object-prop:none-machine.confidential-guest-support"))
         dc_node_enum_add_value(e, "s390-pv");
-    dc_node_set_supported(ls, e->children->len > 0);
-    if (e->children->len > 0)
-        g_ptr_array_add(ls->children, g_steal_pointer(&e));
+    dc_node_set_supported(ls, e->children.len > 0);
+    if (e->children.len > 0)
+        dc_node_append(ls, g_steal_pointer(&e));
 }
 
 /* Whether the kernel command line turns protected virtualization on: the

@@ -214,8 +214,8 @@ parse_host_ids(const DcNode *node, DcCpuDef *def, GError **err)
                 !prop_uint(sig, "model", PROP_REQUIRED, &def->sig_model, err) ||
                 !prop_uint(sig, "stepping", PROP_REQUIRED, &def->sig_stepping, err)))
         return FALSE;
-    for (guint i = 0; i < node->children->len && !tsc; i++) {
-        const DcNode *c = node->children->pdata[i];
+    for (guint i = 0; i < node->children.len && !tsc; i++) {
+        const DcNode *c = node->children.pdata[i];
         if (strcmp(c->name, "counter") == 0 && g_strcmp0(dc_node_get_attr(c, "name"), "tsc") == 0 &&
             !dc_node_get_attr(c, "xmlns"))
             tsc = c;
@@ -354,14 +354,14 @@ parse_features(const DcNode *node, DcCpuDef *def, GError **err)
 {
     gboolean any = FALSE;
 
-    for (guint i = 0; i < node->children->len && !any; i++)
-        any = is_child(node->children->pdata[i], "feature");
+    for (guint i = 0; i < node->children.len && !any; i++)
+        any = is_child(node->children.pdata[i], "feature");
     if (any && !def->model && def->mode == DC_CPU_MODE_CUSTOM) {
         dc_lv_error(err, DC_LV_XML_ERROR, "Non-empty feature list specified without CPU model");
         return FALSE;
     }
-    for (guint i = 0; i < node->children->len; i++) {
-        const DcNode *c = node->children->pdata[i];
+    for (guint i = 0; i < node->children.len; i++) {
+        const DcNode *c = node->children.pdata[i];
         if (is_child(c, "feature") && !parse_feature(c, def, err))
             return FALSE;
     }
@@ -375,8 +375,8 @@ parse_cache_addr(const DcNode *node, DcCpuDef *def, GError **err)
     const DcNode *cache = NULL;
     const DcNode *addr = dc_cpu_xml_child(node, "maxphysaddr");
 
-    for (guint i = 0; i < node->children->len; i++) {
-        const DcNode *c = node->children->pdata[i];
+    for (guint i = 0; i < node->children.len; i++) {
+        const DcNode *c = node->children.pdata[i];
         if (!is_child(c, "cache"))
             continue;
         if (cache) {

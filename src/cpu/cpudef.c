@@ -186,8 +186,8 @@ dc_cpu_def_sort_features(DcCpuDef *def)
 const DcNode *
 dc_cpu_xml_child(const DcNode *node, const char *name)
 {
-    for (guint i = 0; i < node->children->len; i++) {
-        const DcNode *c = node->children->pdata[i];
+    for (guint i = 0; i < node->children.len; i++) {
+        const DcNode *c = node->children.pdata[i];
         const char *ns = dc_node_get_attr(c, "xmlns");
 
         if (strcmp(c->name, name) == 0 && (!ns || !*ns))
@@ -201,8 +201,8 @@ append_string_value(GString *out, const DcNode *node)
 {
     if (node->text)
         g_string_append(out, node->text);
-    for (guint i = 0; i < node->children->len; i++)
-        append_string_value(out, node->children->pdata[i]);
+    for (guint i = 0; i < node->children.len; i++)
+        append_string_value(out, node->children.pdata[i]);
 }
 
 char *

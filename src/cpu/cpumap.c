@@ -106,8 +106,8 @@ node_is(const DcNode *node, const char *name)
 static const DcNode *
 node_child(const DcNode *node, const char *name)
 {
-    for (guint i = 0; i < node->children->len; i++) {
-        const DcNode *c = node->children->pdata[i];
+    for (guint i = 0; i < node->children.len; i++) {
+        const DcNode *c = node->children.pdata[i];
         if (node_is(c, name))
             return c;
     }
@@ -165,8 +165,8 @@ map_add_model(DcCpuMap *map, const DcNode *node, const char *name,
     m->name = g_strdup(name);
     if (map->family == DC_CPU_FAMILY_PPC64) {
         m->pvr = g_array_new(FALSE, FALSE, sizeof(guint32));
-        for (guint i = 0; i < node->children->len; i++) {
-            const DcNode *c = node->children->pdata[i];
+        for (guint i = 0; i < node->children.len; i++) {
+            const DcNode *c = node->children.pdata[i];
             if (!node_is(c, "pvr"))
                 continue;
             g_autofree char *v = node_prop(c, "value");
@@ -238,8 +238,8 @@ map_add_elements(DcCpuMap *map, const DcNode *parent, const char *file,
                  GError **err)
 {
     for (int kind = ELEM_VENDOR; kind <= ELEM_MODEL; kind++) {
-        for (guint i = 0; i < parent->children->len; i++) {
-            const DcNode *c = parent->children->pdata[i];
+        for (guint i = 0; i < parent->children.len; i++) {
+            const DcNode *c = parent->children.pdata[i];
             if (node_is(c, elem_names[kind]) &&
                 !map_add_element(map, kind, c, file, err))
                 return FALSE;
@@ -293,8 +293,8 @@ map_load_include(DcCpuMap *map, const char *dir, const DcNode *inc, GError **err
 static gboolean
 map_load_includes(DcCpuMap *map, const char *dir, const DcNode *parent, GError **err)
 {
-    for (guint i = 0; i < parent->children->len; i++) {
-        const DcNode *c = parent->children->pdata[i];
+    for (guint i = 0; i < parent->children.len; i++) {
+        const DcNode *c = parent->children.pdata[i];
         if (node_is(c, "include") && !map_load_include(map, dir, c, err))
             return FALSE;
         if (node_is(c, "group") && !map_load_includes(map, dir, c, err))
@@ -400,8 +400,8 @@ map_parse(const char *dir, const char *arch, GError **err)
     if (!(doc = read_xml(index, err)))
         return NULL;
 
-    for (guint i = 0; i < doc->children->len; i++) {
-        const DcNode *c = doc->children->pdata[i];
+    for (guint i = 0; i < doc->children.len; i++) {
+        const DcNode *c = doc->children.pdata[i];
         g_autofree char *name = NULL;
 
         if (!node_is(c, "arch"))

@@ -186,8 +186,8 @@ dc_x86_map_add_feature(DcX86Map *map, const DcNode *node, const char *name,
         return FALSE;
     }
 
-    for (guint ci = 0; ci < node->children->len; ci++) {
-        const DcNode *c = node->children->pdata[ci];
+    for (guint ci = 0; ci < node->children.len; ci++) {
+        const DcNode *c = node->children.pdata[ci];
         X86Item it;
 
         /* Other spellings of the feature; only QEMU's matter here. */
@@ -291,8 +291,8 @@ dc_x86_map_vendor(const DcX86Map *map, const char *name)
 static gboolean
 model_read_base(DcX86Map *map, X86Model *m, const DcNode *node, GError **err)
 {
-    for (guint ci = 0; ci < node->children->len; ci++) {
-        const DcNode *c = node->children->pdata[ci];
+    for (guint ci = 0; ci < node->children.len; ci++) {
+        const DcNode *c = node->children.pdata[ci];
         if (xml_is(c, "decode")) {
             if (!decode_switch(c, "host", &m->decode_host, err) ||
                 !decode_switch(c, "guest", &m->decode_guest, err))
@@ -322,8 +322,8 @@ model_read_signatures(X86Model *m, const DcNode *node, GError **err)
 {
     gboolean have_sigs = FALSE;
 
-    for (guint ci = 0; ci < node->children->len; ci++) {
-        const DcNode *c = node->children->pdata[ci];
+    for (guint ci = 0; ci < node->children.len; ci++) {
+        const DcNode *c = node->children.pdata[ci];
         X86Signature sig = { 0 };
         g_autofree char *steps = NULL;
 
@@ -351,8 +351,8 @@ model_read_signatures(X86Model *m, const DcNode *node, GError **err)
 static gboolean
 model_read_vendor(const DcX86Map *map, X86Model *m, const DcNode *node, GError **err)
 {
-    for (guint ci = 0; ci < node->children->len; ci++) {
-        const DcNode *c = node->children->pdata[ci];
+    for (guint ci = 0; ci < node->children.len; ci++) {
+        const DcNode *c = node->children.pdata[ci];
         g_autofree char *vn = NULL;
 
         if (!xml_is(c, "vendor"))
@@ -371,8 +371,8 @@ model_read_vendor(const DcX86Map *map, X86Model *m, const DcNode *node, GError *
 static gboolean
 model_read_features(DcX86Map *map, X86Model *m, const DcNode *node, GError **err)
 {
-    for (guint ci = 0; ci < node->children->len; ci++) {
-        const DcNode *c = node->children->pdata[ci];
+    for (guint ci = 0; ci < node->children.len; ci++) {
+        const DcNode *c = node->children.pdata[ci];
         g_autofree char *fn = NULL;
         g_autofree char *removed = NULL;
         const X86Feature *f;

@@ -79,7 +79,7 @@ static gboolean add_keyed(DcNode *node, const char *group, json_object *members,
         }
         if (!(c = element(group, key, val, depth, err)))
             return FALSE;
-        g_ptr_array_add(node->children, c);
+        dc_node_append(node, c);
     }
     return TRUE;
 }
@@ -93,7 +93,7 @@ static gboolean add_member(DcNode *node, const char *key, json_object *val, int 
             DcNode *c = element(key, NULL, json_object_array_get_idx(val, i), depth, err);
             if (!c)
                 return FALSE;
-            g_ptr_array_add(node->children, c);
+            dc_node_append(node, c);
         }
         return TRUE;
     }
@@ -108,7 +108,7 @@ static gboolean add_member(DcNode *node, const char *key, json_object *val, int 
     }
     DcNode *c = element(key, NULL, val, depth, err);
     if (c)
-        g_ptr_array_add(node->children, c);
+        dc_node_append(node, c);
     return c != NULL;
 }
 
@@ -117,10 +117,10 @@ static gboolean add_member(DcNode *node, const char *key, json_object *val, int 
 static void interleave_blockers(DcNode *mode)
 {
     g_autoptr(GPtrArray) blockers = g_ptr_array_new();
-    for (guint i = 0; i < mode->children->len;) {
-        DcNode *c = mode->children->pdata[i];
+    for (guint i = 0; i < mode->children.len;) {
+        DcNode *c = mode->children.pdata[i];
         if (strcmp(c->name, "blockers") == 0)
-            g_ptr_array_add(blockers, g_ptr_array_steal_index(mode->children, i));
+            g_ptr_array_add(blockers, dc_node_steal(mode, i));
         else
             i++;
     }
@@ -130,16 +130,16 @@ static void interleave_blockers(DcNode *mode)
         if (m && !g_hash_table_contains(by_model, m))
             g_hash_table_insert(by_model, (gpointer)m, blockers->pdata[i]);
     }
-    for (guint i = 0; i < mode->children->len; i++) {
-        DcNode *c = mode->children->pdata[i];
+    for (guint i = 0; i < mode->children.len; i++) {
+        DcNode *c = mode->children.pdata[i];
         DcNode *b = strcmp(c->name, "model") == 0 && c->text ? g_hash_table_lookup(by_model, c->text) : NULL;
         if (b && g_hash_table_remove(by_model, c->text)) {
-            g_ptr_array_insert(mode->children, (gint)++i, b);
+            dc_node_insert(mode, ++i, b);
             g_ptr_array_remove_fast(blockers, b);
         }
     }
     for (guint i = 0; i < blockers->len; i++)  /* of no listed model: last */
-        g_ptr_array_add(mode->children, blockers->pdata[i]);
+        dc_node_append(mode, blockers->pdata[i]);
 }
 
 static gboolean fill(DcNode *node, json_object *v, int depth, GError **err)

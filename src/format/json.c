@@ -35,8 +35,8 @@ static gboolean is_enum(const DcNode *n)
 static json_object *enum_values(const DcNode *n)
 {
     json_object *arr = json_object_new_array();
-    for (guint i = 0; i < n->children->len; i++) {
-        const DcNode *c = n->children->pdata[i];
+    for (guint i = 0; i < n->children.len; i++) {
+        const DcNode *c = n->children.pdata[i];
         json_object_array_add(arr, json_object_new_string(c->text ? c->text : ""));
     }
     return arr;
@@ -45,7 +45,7 @@ static json_object *enum_values(const DcNode *n)
 static json_object *node_to_json(const DcNode *n)
 {
     /* Text-only leaf: the member is the text itself. */
-    if (n->text && n->n_attrs == 0 && n->children->len == 0)
+    if (n->text && n->n_attrs == 0 && n->children.len == 0)
         return json_object_new_string(n->text);
 
     json_object *obj = json_object_new_object();
@@ -58,8 +58,8 @@ static json_object *node_to_json(const DcNode *n)
     if (n->text)
         json_object_object_add(obj, "value", json_object_new_string(n->text));
 
-    for (guint i = 0; i < n->children->len; i++) {
-        const DcNode *c = n->children->pdata[i];
+    for (guint i = 0; i < n->children.len; i++) {
+        const DcNode *c = n->children.pdata[i];
         const char *key = c->name;
         if (in_list(keyed_elements, c->name)) {
             json_object *group = NULL;

@@ -135,8 +135,8 @@ static guint count_matches(const DcNode *node, char **steps)
         return dc_node_get_attr(node, steps[0] + 1) ? 1 : 0;
     }
     guint n = 0;
-    for (guint c = 0; c < node->children->len; c++) {
-        const DcNode *child = node->children->pdata[c];
+    for (guint c = 0; c < node->children.len; c++) {
+        const DcNode *child = node->children.pdata[c];
         if (step_matches(steps[0], child))
             n += count_matches(child, steps + 1);
     }
@@ -167,8 +167,8 @@ static void prune(DcNode *node, GPtrArray *steps, guint release)
             dc_node_remove_attr(node, parts[n - 1] + 1);
         }
     }
-    for (guint c = 0; c < node->children->len;) {
-        DcNode *child = node->children->pdata[c];
+    for (guint c = 0; c < node->children.len;) {
+        DcNode *child = node->children.pdata[c];
         g_ptr_array_add(steps, child);
         gboolean drop = FALSE;
         for (gsize r = 0; !drop && r < G_N_ELEMENTS(rows); r++) {
@@ -183,7 +183,7 @@ static void prune(DcNode *node, GPtrArray *steps, guint release)
             drop = all;
         }
         if (drop) {
-            g_ptr_array_remove_index(node->children, c);
+            dc_node_remove(node, c);
         } else {
             prune(child, steps, release);
             c++;

@@ -31,13 +31,13 @@ static void write_node(GString *out, const DcNode *n, int depth)
         g_string_append_printf(out, "</%s>\n", n->name);
         return;
     }
-    if (n->children->len == 0) {
+    if (n->children.len == 0) {
         g_string_append(out, "/>\n");
         return;
     }
     g_string_append(out, ">\n");
-    for (guint i = 0; i < n->children->len; i++)
-        write_node(out, n->children->pdata[i], depth + 1);
+    for (guint i = 0; i < n->children.len; i++)
+        write_node(out, n->children.pdata[i], depth + 1);
     for (int i = 0; i < depth; i++)
         g_string_append(out, "  ");
     g_string_append_printf(out, "</%s>\n", n->name);

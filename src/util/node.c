@@ -47,8 +47,9 @@ static DcNode *node_new(const char *name, guint n, const char *const *pairs, gui
     lay_strings(node, node + 1, name, n, pairs);
     node->text = NULL;
     node->strings = NULL;
-    node->children = n_children ? g_ptr_array_new_full(n_children, (GDestroyNotify)dc_node_free)
-                                : g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
+    node->children.len = 0;
+    node->children.alloc = n_children;
+    node->children.pdata = n_children ? g_new(DcNode *, n_children) : NULL;
     return node;
 }
 
@@ -62,16 +63,66 @@ void dc_node_free(DcNode *node)
 {
     if (!node)
         return;
+    for (guint i = 0; i < node->children.len; i++)
+        dc_node_free(node->children.pdata[i]);
+    g_free(node->children.pdata);
     g_free(node->strings);
     g_free(node->text);
-    g_ptr_array_unref(node->children);
     g_free(node);
+}
+
+void dc_node_insert(DcNode *parent, guint at, DcNode *child)
+{
+    DcNodes *list = &parent->children;
+    g_return_if_fail(at <= list->len);
+    if (list->len == list->alloc) {
+        list->alloc = list->alloc ? 2 * list->alloc : 4;
+        list->pdata = g_renew(DcNode *, list->pdata, list->alloc);
+    }
+    memmove(list->pdata + at + 1, list->pdata + at, (list->len - at) * sizeof(DcNode *));
+    list->pdata[at] = child;
+    list->len++;
+}
+
+void dc_node_append(DcNode *parent, DcNode *child)
+{
+    dc_node_insert(parent, parent->children.len, child);
+}
+
+DcNode *dc_node_steal(DcNode *parent, guint at)
+{
+    DcNodes *list = &parent->children;
+    g_return_val_if_fail(at < list->len, NULL);
+    DcNode *child = list->pdata[at];
+    memmove(list->pdata + at, list->pdata + at + 1, (list->len - at - 1) * sizeof(DcNode *));
+    list->len--;
+    return child;
+}
+
+void dc_node_remove(DcNode *parent, guint at)
+{
+    dc_node_free(dc_node_steal(parent, at));
+}
+
+void dc_node_remove_child(DcNode *parent, DcNode *child)
+{
+    for (guint i = 0; i < parent->children.len; i++)
+        if (parent->children.pdata[i] == child) {
+            dc_node_remove(parent, i);
+            return;
+        }
+}
+
+void dc_node_truncate(DcNode *parent, guint len)
+{
+    while (parent->children.len > len)
+        dc_node_free(parent->children.pdata[--parent->children.len]);
 }
 
 DcNode *dc_node_add(DcNode *parent, const char *name)
 {
     DcNode *child = dc_node_new(name);
-    g_ptr_array_add(parent->children, child);
+    dc_node_append(parent, child);
     return child;
 }
 
@@ -183,8 +234,8 @@ gboolean dc_node_is_supported(const DcNode *node)
 gboolean dc_node_enum_has(const DcNode *node, const char *enum_name, const char *value)
 {
     const DcNode *e = node ? dc_node_child(node, "enum", enum_name) : NULL;
-    for (guint i = 0; e && i < e->children->len; i++)
-        if (g_strcmp0(((const DcNode *)e->children->pdata[i])->text, value) == 0)
+    for (guint i = 0; e && i < e->children.len; i++)
+        if (g_strcmp0(((const DcNode *)e->children.pdata[i])->text, value) == 0)
             return TRUE;
     return FALSE;
 }
@@ -197,8 +248,8 @@ const char *dc_node_get_attr(const DcNode *node, const char *name)
 
 DcNode *dc_node_child(const DcNode *node, const char *name, const char *name_attr)
 {
-    for (guint i = 0; i < node->children->len; i++) {
-        DcNode *c = node->children->pdata[i];
+    for (guint i = 0; i < node->children.len; i++) {
+        DcNode *c = node->children.pdata[i];
         if (strcmp(c->name, name) != 0)
             continue;
         if (name_attr && g_strcmp0(dc_node_get_attr(c, "name"), name_attr) != 0)
@@ -227,23 +278,23 @@ DcNode *dc_node_new_like(const DcNode *node)
 
 DcNode *dc_node_copy(const DcNode *node)
 {
-    DcNode *c = node_new(node->name, node->n_attrs, (const char *const *)node->attrs, node->children->len);
+    DcNode *c = node_new(node->name, node->n_attrs, (const char *const *)node->attrs, node->children.len);
     c->text = g_strdup(node->text);
-    for (guint i = 0; i < node->children->len; i++)
-        g_ptr_array_add(c->children, dc_node_copy(node->children->pdata[i]));
+    for (guint i = 0; i < node->children.len; i++)
+        dc_node_append(c, dc_node_copy(node->children.pdata[i]));
     return c;
 }
 
 gboolean dc_node_equal(const DcNode *a, const DcNode *b)
 {
     if (strcmp(a->name, b->name) != 0 || g_strcmp0(a->text, b->text) != 0 ||
-        a->n_attrs != b->n_attrs || a->children->len != b->children->len)
+        a->n_attrs != b->n_attrs || a->children.len != b->children.len)
         return FALSE;
     for (guint i = 0; i < a->n_attrs; i++)
         if (g_strcmp0(dc_node_get_attr(b, dc_node_attr_name(a, i)), dc_node_attr_value(a, i)) != 0)
             return FALSE;
-    for (guint i = 0; i < a->children->len; i++)
-        if (!dc_node_equal(a->children->pdata[i], b->children->pdata[i]))
+    for (guint i = 0; i < a->children.len; i++)
+        if (!dc_node_equal(a->children.pdata[i], b->children.pdata[i]))
             return FALSE;
     return TRUE;
 }
@@ -266,10 +317,10 @@ json_object *dc_node_to_memo(const DcNode *node)
     }
     if (node->text)
         json_object_object_add(o, "t", json_object_new_string(node->text));
-    if (node->children->len) {
+    if (node->children.len) {
         json_object *kids = json_object_new_array();
-        for (guint i = 0; i < node->children->len; i++)
-            json_object_array_add(kids, dc_node_to_memo(node->children->pdata[i]));
+        for (guint i = 0; i < node->children.len; i++)
+            json_object_array_add(kids, dc_node_to_memo(node->children.pdata[i]));
         json_object_object_add(o, "c", kids);
     }
     return o;
@@ -313,7 +364,7 @@ DcNode *dc_node_from_memo(json_object *memo)
             DcNode *child = dc_node_from_memo(json_object_array_get_idx(c, i));
             if (!child)
                 return NULL;
-            g_ptr_array_add(node->children, child);
+            dc_node_append(node, child);
         }
     }
     return g_steal_pointer(&node);
@@ -321,7 +372,7 @@ DcNode *dc_node_from_memo(json_object *memo)
 
 json_object *dc_node_to_compact(const DcNode *node)
 {
-    json_object *a = json_object_new_array_ext(3 + 2 * node->n_attrs + node->children->len);
+    json_object *a = json_object_new_array_ext(3 + 2 * node->n_attrs + node->children.len);
     json_object_array_add(a, json_object_new_string(node->name));
     json_object_array_add(a, node->text ? json_object_new_string(node->text) : NULL);
     json_object_array_add(a, json_object_new_int((int)node->n_attrs));
@@ -329,8 +380,8 @@ json_object *dc_node_to_compact(const DcNode *node)
         json_object_array_add(a, json_object_new_string(dc_node_attr_name(node, i)));
         json_object_array_add(a, json_object_new_string(dc_node_attr_value(node, i)));
     }
-    for (guint i = 0; i < node->children->len; i++)
-        json_object_array_add(a, dc_node_to_compact(node->children->pdata[i]));
+    for (guint i = 0; i < node->children.len; i++)
+        json_object_array_add(a, dc_node_to_compact(node->children.pdata[i]));
     return a;
 }
 
@@ -364,7 +415,7 @@ DcNode *dc_node_from_compact(json_object *c)
         DcNode *child = dc_node_from_compact(json_object_array_get_idx(c, i));
         if (!child)
             return NULL;
-        g_ptr_array_add(node->children, child);
+        dc_node_append(node, child);
     }
     return g_steal_pointer(&node);
 }

@@ -5,13 +5,22 @@
 #include <glib.h>
 
 typedef struct DcNode DcNode;
+
+/* A node's children: an array of its own rather than a GPtrArray, which
+ * would be one more allocation (and atomic reference count) per element. */
+typedef struct {
+    DcNode **pdata;          /* owned */
+    guint len;
+    guint alloc;             /* private */
+} DcNodes;
+
 struct DcNode {
     char *name;
     char **attrs;            /* n_attrs name/value pairs (attrs[2i], attrs[2i + 1]),
                               * insertion order is output order; NULL when none */
     guint n_attrs;
     char *text;              /* element text, NULL when none */
-    GPtrArray *children;     /* DcNode*, owned */
+    DcNodes children;
     gpointer strings;        /* private: the block of name, attrs and their strings
                               * once changed; NULL while in the node's own allocation
                               * (a fleet's documents are millions of small nodes) */
@@ -32,6 +41,17 @@ DcNode *dc_node_new(const char *name);
 DcNode *dc_node_new_with_attrs(const char *name, guint n, const char *const *names, const char *const *values);
 void dc_node_free(DcNode *node);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DcNode, dc_node_free)
+
+/* Children: @child (taken) appended, or inserted before @at. */
+void dc_node_append(DcNode *parent, DcNode *child);
+void dc_node_insert(DcNode *parent, guint at, DcNode *child);
+/* The child at @at taken out and returned, or taken out and freed. */
+DcNode *dc_node_steal(DcNode *parent, guint at);
+void dc_node_remove(DcNode *parent, guint at);
+/* @child (one of @parent's) taken out and freed. */
+void dc_node_remove_child(DcNode *parent, DcNode *child);
+/* The children from @len on freed. */
+void dc_node_truncate(DcNode *parent, guint len);
 
 /* Append a new child element and return it (owned by the parent). */
 DcNode *dc_node_add(DcNode *parent, const char *name);

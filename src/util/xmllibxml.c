@@ -136,7 +136,7 @@ static void flush_text(DcNode *node, GString *text)
         return;
     DcNode *t = dc_node_new(DC_XML_TEXT_NODE);
     t->text = g_strdup(text->str);
-    g_ptr_array_add(node->children, t);
+    dc_node_append(node, t);
     g_string_truncate(text, 0);
 }
 
@@ -151,7 +151,7 @@ static void add_content(DcNode *node, const xmlNode *elem)
     for (const xmlNode *c = elem->children; c; c = c->next) {
         if (c->type == XML_ELEMENT_NODE) {
             flush_text(node, text);
-            g_ptr_array_add(node->children, convert(c));
+            dc_node_append(node, convert(c));
         } else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
             g_string_append(text, (const char *)c->content);
         } else if (c->type == XML_ENTITY_REF_NODE) {
@@ -160,7 +160,7 @@ static void add_content(DcNode *node, const xmlNode *elem)
             (*lx.free)(value);
         }
     }
-    if (node->children->len)
+    if (node->children.len)
         flush_text(node, text);
     else if (text->len)
         node->text = g_strdup(text->str);

@@ -53,7 +53,7 @@ static void on_start(GMarkupParseContext *ctx, const char *name, const char **at
     }
     DcNode *node = dc_node_new_with_attrs(name, n, names, values);   /* one allocation */
     if (r->stack->len)
-        g_ptr_array_add(((DcNode *)r->stack->pdata[r->stack->len - 1])->children, node);
+        dc_node_append(r->stack->pdata[r->stack->len - 1], node);
     else
         r->root = node;
     g_ptr_array_add(r->stack, node);
@@ -76,7 +76,7 @@ static void on_end(GMarkupParseContext *ctx, const char *name, gpointer data, GE
     gboolean blank = TRUE;
     for (gsize i = 0; i < len && blank; i++)
         blank = g_ascii_isspace(text[i]);
-    if (!node->children->len && !blank)
+    if (!node->children.len && !blank)
         node->text = g_strndup(text, len);
     g_string_truncate(r->text, start);
     if (!r->stack->len)

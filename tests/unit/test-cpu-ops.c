@@ -62,10 +62,10 @@ read_cpus(const char *text)
     root = dc_xml_read(wrapped, strlen(wrapped), NULL, "test", &err);
     g_assert_no_error(err);
     const DcNode *holder = root;
-    if (root->children->len && strcmp(((DcNode *)root->children->pdata[0])->name, "cpuTest") == 0)
-        holder = root->children->pdata[0];
-    for (guint i = 0; i < holder->children->len; i++) {
-        DcCpuDef *def = dc_cpu_def_parse(holder->children->pdata[i], DC_CPU_TYPE_HOST, &err);
+    if (root->children.len && strcmp(((DcNode *)root->children.pdata[0])->name, "cpuTest") == 0)
+        holder = root->children.pdata[0];
+    for (guint i = 0; i < holder->children.len; i++) {
+        DcCpuDef *def = dc_cpu_def_parse(holder->children.pdata[i], DC_CPU_TYPE_HOST, &err);
         g_assert_no_error(err);
         g_ptr_array_add(cpus, def);
     }

@@ -118,8 +118,8 @@ static DcFacts *facts(const char *expansion)
 static const char *doc_policy(DcNode *root, const char *name)
 {
     DcNode *mode = dc_node_child(dc_node_child(root, "cpu", NULL), "mode", "host-model");
-    for (guint i = 0; i < mode->children->len; i++) {
-        DcNode *c = mode->children->pdata[i];
+    for (guint i = 0; i < mode->children.len; i++) {
+        DcNode *c = mode->children.pdata[i];
         if (strcmp(c->name, "feature") == 0 && g_strcmp0(dc_node_get_attr(c, "name"), name) == 0)
             return dc_node_get_attr(c, "policy");
     }
@@ -130,8 +130,8 @@ static guint n_features(DcNode *root)
 {
     DcNode *mode = dc_node_child(dc_node_child(root, "cpu", NULL), "mode", "host-model");
     guint n = 0;
-    for (guint i = 0; i < mode->children->len; i++)
-        n += strcmp(((DcNode *)mode->children->pdata[i])->name, "feature") == 0;
+    for (guint i = 0; i < mode->children.len; i++)
+        n += strcmp(((DcNode *)mode->children.pdata[i])->name, "feature") == 0;
     return n;
 }
 
@@ -179,8 +179,8 @@ static void test_apply(void)
     g_assert_cmpuint(n_features(exp), >, 20);
     /* model and vendor stay first */
     DcNode *mode = dc_node_child(dc_node_child(exp, "cpu", NULL), "mode", "host-model");
-    g_assert_cmpstr(((DcNode *)mode->children->pdata[0])->name, ==, "model");
-    g_assert_cmpstr(((DcNode *)mode->children->pdata[1])->name, ==, "vendor");
+    g_assert_cmpstr(((DcNode *)mode->children.pdata[0])->name, ==, "model");
+    g_assert_cmpstr(((DcNode *)mode->children.pdata[1])->name, ==, "vendor");
 
     /* host-model not supported: nothing to change */
     g_autoptr(DcNode) unsup = document("qemu64");
