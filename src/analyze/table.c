@@ -72,11 +72,25 @@ static const char *section_title(const char *section)
     return section;
 }
 
+/* The length of @s when it is all printable ASCII (the usual cell), or
+ * -1: then it needs escapes or counting as UTF-8. */
+static gssize plain_ascii_len(const char *s)
+{
+    gsize len = 0;
+    while ((unsigned char)s[len] >= 0x20 && (unsigned char)s[len] < 0x7f)
+        len++;
+    return s[len] ? -1 : (gssize)len;
+}
+
 static void pad(GString *out, const char *s, guint width)
 {
+    gssize plain = plain_ascii_len(s);
     gsize before = out->len;
-    dc_append_one_line(out, s);
-    glong have = g_utf8_strlen(out->str + before, (gssize)(out->len - before));
+    if (plain >= 0)
+        g_string_append_len(out, s, plain);
+    else
+        dc_append_one_line(out, s);
+    glong have = plain >= 0 ? plain : g_utf8_strlen(out->str + before, (gssize)(out->len - before));
     if (have < (glong)width) {
         gsize at = out->len;
         g_string_set_size(out, at + (gsize)(width - have));
@@ -86,14 +100,30 @@ static void pad(GString *out, const char *s, guint width)
 
 static guint line_width(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p >= 0x20 && *p != 0x7f)
-        p++;
-    if (!*p)   /* nothing to escape: the common case, without a copy */
-        return (guint)g_utf8_strlen(s, -1);
+    gssize plain = plain_ascii_len(s);
+    if (plain >= 0)   /* nothing to escape or count: the common case, without a copy */
+        return (guint)plain;
     g_autoptr(GString) line = g_string_new(NULL);
     dc_append_one_line(line, s);
     return (guint)g_utf8_strlen(line->str, -1);
+}
+
+/* "  " and @cell padded to @width: a plain cell (the usual one, of a
+ * million in a fleet's table) written with one resize. */
+static void put_cell(GString *out, const char *cell, guint width)
+{
+    gssize plain = plain_ascii_len(cell);
+    if (plain < 0) {
+        g_string_append_len(out, "  ", 2);
+        pad(out, cell, width);
+        return;
+    }
+    gsize fill = width > (gsize)plain ? width - (gsize)plain : 0, at = out->len;
+    g_string_set_size(out, at + 2 + (gsize)plain + fill);
+    char *p = out->str + at;
+    p[0] = p[1] = ' ';
+    memcpy(p + 2, cell, (gsize)plain);
+    memset(p + 2 + plain, ' ', fill);
 }
 
 static void render_text(GString *out, const DcNode *const *docs, char **cols, guint n, GPtrArray *rows)
@@ -111,9 +141,15 @@ static void render_text(GString *out, const DcNode *const *docs, char **cols, gu
     for (guint r = 0; r < rows->len; r++) {
         const Row *row = rows->pdata[r];
         label_w = MAX(label_w, 2 + line_width(row->statement->label));
-        for (guint i = 0; i < n; i++)
-            if (row->cells[i])
-                w[i] = MAX(w[i], line_width(row->cells[i]));
+        const char *last = NULL;   /* cells are interned: the same cell again, the same width */
+        guint last_w = 0;
+        for (guint i = 0; i < n; i++) {
+            if (!row->cells[i])
+                continue;
+            if (row->cells[i] != last)
+                last_w = line_width(last = row->cells[i]);
+            w[i] = MAX(w[i], last_w);
+        }
     }
     g_string_append_c(out, '\n');
     pad(out, "", label_w);
@@ -132,10 +168,8 @@ static void render_text(GString *out, const DcNode *const *docs, char **cols, gu
         }
         g_string_append(out, "  ");
         pad(out, row->statement->label, label_w - 2);
-        for (guint i = 0; i < n; i++) {
-            g_string_append(out, "  ");
-            pad(out, row->cells[i] ? row->cells[i] : "-", i + 1 < n ? w[i] : 0);
-        }
+        for (guint i = 0; i < n; i++)
+            put_cell(out, row->cells[i] ? row->cells[i] : "-", i + 1 < n ? w[i] : 0);
         g_string_append_c(out, '\n');
     }
 }
