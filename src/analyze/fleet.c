@@ -38,7 +38,24 @@ struct DcFleet {
     DcTable *table;
     DcCpuDef *cpu;             /* the fleet's CPU, once made */
     GError *cpu_error;
+    DcFleetDispose dispose;    /* frees the documents taken, NULL: dc_node_free() */
+    gpointer dispose_data;
 };
+
+void dc_fleet_set_dispose(DcFleet *f, DcFleetDispose dispose, gpointer data)
+{
+    f->dispose = dispose;
+    f->dispose_data = data;
+}
+
+/* @node, of a document taken (@f NULL: one of the fleet's own), freed. */
+static void dispose(DcFleet *f, DcNode *node)
+{
+    if (f && f->dispose)
+        f->dispose(node, f->dispose_data);
+    else
+        dc_node_free(node);
+}
 
 static void blockers_free(Blockers *b)
 {
@@ -53,7 +70,7 @@ DcFleet *dc_fleet_new(const char *cpu_map_dir, DcFleetFlags flags)
     f->flags = flags;
     f->cpu_map_dir = g_strdup(cpu_map_dir);
     f->same_host_model = TRUE;
-    f->pending = g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
+    f->pending = g_ptr_array_new();
     f->cpus = g_ptr_array_new_with_free_func((GDestroyNotify)dc_cpu_def_free);
     f->blockers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)blockers_free);
     if (flags & DC_FLEET_TABLE)
@@ -66,6 +83,8 @@ void dc_fleet_free(DcFleet *f)
     if (!f)
         return;
     g_free(f->cpu_map_dir);
+    for (guint i = 0; i < f->pending->len; i++)
+        dispose(f, f->pending->pdata[i]);
     g_ptr_array_unref(f->pending);
     dc_node_free(f->acc);
     g_free(f->arch);
@@ -127,7 +146,7 @@ static void add_blockers(DcFleet *f, const DcNode *doc)
 
 /* Blockers are kept apart (a fleet's are the union), so the running
  * intersection does not carry them. */
-static void drop_blockers(DcNode *doc)
+static void drop_blockers(DcFleet *f, DcNode *doc)
 {
     DcNode *custom = cpu_mode(doc, "custom");
     if (!custom)
@@ -137,7 +156,7 @@ static void drop_blockers(DcNode *doc)
     for (guint i = 0; i < custom->children.len; i++) {
         DcNode *c = custom->children.pdata[i];
         if (strcmp(c->name, "blockers") == 0)
-            dc_node_free(c);
+            dispose(f, c);
         else
             custom->children.pdata[kept++] = c;
     }
@@ -230,9 +249,11 @@ static gboolean fold(DcFleet *f, const DcNode *doc, GError **err)
     DcNode *next = dc_intersect((const DcNode *const *)docs->pdata, docs->len, err);
     if (!next)
         return FALSE;
-    drop_blockers(next);
+    drop_blockers(NULL, next);
     dc_node_free(f->acc);
     f->acc = next;
+    for (guint i = 0; i < f->pending->len; i++)
+        dispose(f, f->pending->pdata[i]);
     g_ptr_array_set_size(f->pending, 0);
     return TRUE;
 }
@@ -292,15 +313,15 @@ gboolean dc_fleet_add_take(DcFleet *f, const char *name, DcNode *doc, GError **e
 {
     if (!(f->flags & DC_FLEET_INTERSECT)) {
         keep(f, name, doc);
-        dc_node_free(doc);
+        dispose(f, doc);
         return TRUE;
     }
     if (!joins(f, doc, err)) {
-        dc_node_free(doc);
+        dispose(f, doc);
         return FALSE;
     }
     keep(f, name, doc);
-    drop_blockers(doc);   /* kept apart already: intersecting them would be wasted */
+    drop_blockers(f, doc);   /* kept apart already: intersecting them would be wasted */
     g_ptr_array_add(f->pending, doc);
     return f->pending->len < FOLD_BATCH || fold(f, NULL, err);
 }

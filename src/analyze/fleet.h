@@ -36,6 +36,11 @@ gboolean dc_fleet_add(DcFleet *fleet, const char *name, const DcNode *doc, GErro
  * @doc is freed on errors too. */
 gboolean dc_fleet_add_take(DcFleet *fleet, const char *name, DcNode *doc, GError **err);
 guint dc_fleet_size(const DcFleet *fleet);
+/* How the documents taken (and parts of them) are freed, dc_node_free()
+ * by default: a reader on another thread has them back, to free them on
+ * the thread that made them. */
+typedef void (*DcFleetDispose)(DcNode *node, gpointer data);
+void dc_fleet_set_dispose(DcFleet *fleet, DcFleetDispose dispose, gpointer data);
 
 /* What every host allows, migration-safe (a new tree). */
 DcNode *dc_fleet_intersection(DcFleet *fleet, GError **err);
