@@ -174,11 +174,12 @@ typedef enum {
 
 /* ---- Documents from elsewhere, domain checks, comparing hosts ----
  *
- * XML inputs are read by a strict parser (GLib's GMarkup) that never touches
- * a file or the network and knows no entity beyond XML's five; a DOCTYPE is
- * refused, as are inputs over 8 MiB, nested more than 64 levels or with
- * more than 200000 elements, and encodings other than UTF-8
- * (DOMCAPS_ERROR_INVALID_XML). */
+ * XML inputs are read by libxml2 (libvirt's parser) under strict rules: it
+ * never touches a file or the network and knows no entity beyond XML's
+ * five; a DOCTYPE is refused, as are inputs over 8 MiB, nested more than 64
+ * levels or with more than 200000 elements (DOMCAPS_ERROR_INVALID_XML).
+ * libxml2 is loaded when XML is first read; when it cannot be, that read
+ * fails with DOMCAPS_ERROR_IO. */
 
 /* A <domainCapabilities> document (libvirt's or domcaps' XML, from any
  * host) as a document: it prints back byte for byte, and can be checked

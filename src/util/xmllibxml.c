@@ -16,17 +16,8 @@
 #include <libxml/tree.h>
 #include <string.h>
 
-static struct {
-    __typeof__(xmlInitParser) *init_parser;
-    __typeof__(xmlNewParserCtxt) *new_parser_ctxt;
-    __typeof__(xmlFreeParserCtxt) *free_parser_ctxt;
-    __typeof__(xmlCtxtReadDoc) *ctxt_read_doc;
-    __typeof__(xmlFreeDoc) *free_doc;
-    __typeof__(xmlDocGetRootElement) *doc_get_root_element;
-    __typeof__(xmlNodeGetContent) *node_get_content;
-    xmlFreeFunc *free;        /* the address of libxml2's variable xmlFree */
-    char *load_error;         /* why it could not be loaded */
-} lx;
+static DcLibxml lx;
+static char *load_error;   /* why it could not be loaded */
 
 static gboolean find(void *handle, const char *name, void *out)
 {
@@ -39,15 +30,18 @@ static gpointer load_libxml(gpointer data G_GNUC_UNUSED)
 {
     void *h = dlopen(DC_LIBXML2_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
-        lx.load_error = g_strdup_printf("cannot load libxml2: %s", dlerror());
+        load_error = g_strdup_printf("cannot load libxml2: %s", dlerror());
         return NULL;
     }
     /* kept loaded for the life of the process */
     if (!find(h, "xmlInitParser", &lx.init_parser) || !find(h, "xmlNewParserCtxt", &lx.new_parser_ctxt) ||
         !find(h, "xmlFreeParserCtxt", &lx.free_parser_ctxt) || !find(h, "xmlCtxtReadDoc", &lx.ctxt_read_doc) ||
         !find(h, "xmlFreeDoc", &lx.free_doc) || !find(h, "xmlDocGetRootElement", &lx.doc_get_root_element) ||
-        !find(h, "xmlNodeGetContent", &lx.node_get_content) || !find(h, "xmlFree", &lx.free)) {
-        lx.load_error = g_strdup_printf("cannot load libxml2: %s lacks a function domcaps uses", DC_LIBXML2_SONAME);
+        !find(h, "xmlNodeGetContent", &lx.node_get_content) || !find(h, "xmlFree", &lx.free) ||
+        !find(h, "xmlCreateMemoryParserCtxt", &lx.create_memory_parser_ctxt) ||
+        !find(h, "xmlCtxtUseOptions", &lx.ctxt_use_options) || !find(h, "xmlParseDocument", &lx.parse_document) ||
+        !find(h, "xmlStopParser", &lx.stop_parser)) {
+        load_error = g_strdup_printf("cannot load libxml2: %s lacks a function domcaps uses", DC_LIBXML2_SONAME);
         return NULL;
     }
     lx.init_parser();
@@ -59,8 +53,13 @@ gboolean dc_xml_libxml_load(GError **err)
     static GOnce once = G_ONCE_INIT;
     if (g_once(&once, load_libxml, NULL))
         return TRUE;
-    g_set_error_literal(err, G_FILE_ERROR, G_FILE_ERROR_NOENT, lx.load_error);
+    g_set_error_literal(err, G_FILE_ERROR, G_FILE_ERROR_NOENT, load_error);
     return FALSE;
+}
+
+const DcLibxml *dc_libxml(GError **err)
+{
+    return dc_xml_libxml_load(err) ? &lx : NULL;
 }
 
 void dc_xml_error_clear(DcXmlError *e)

@@ -3,13 +3,32 @@
  * the line of text its cursor was on and the column there), and libvirt's
  * report of it (file:line: message, the line, a caret under the position).
  *
- * domcaps reads its other XML with GMarkup (util/xmlread.h), whose rules
- * and messages are its own; the CPU commands answer as `virsh` does, errors
- * included, so they read their input with the parser libvirt uses, with
- * libvirt's options (no network, no warnings). */
+ * domcaps reads its other XML through libxml2's SAX interface with rules
+ * and messages of its own (util/xmlread.h); the CPU commands answer as
+ * `virsh` does, errors included, so they read their input as libvirt
+ * does, into libxml2's tree with libvirt's options (no network, no
+ * warnings). */
 #pragma once
 #include <glib.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>   /* xmlCreateMemoryParserCtxt */
 #include "util/node.h"
+
+/* The libxml2 functions domcaps calls, once loaded. */
+typedef struct {
+    __typeof__(xmlInitParser) *init_parser;
+    __typeof__(xmlNewParserCtxt) *new_parser_ctxt;
+    __typeof__(xmlCreateMemoryParserCtxt) *create_memory_parser_ctxt;
+    __typeof__(xmlCtxtUseOptions) *ctxt_use_options;
+    __typeof__(xmlParseDocument) *parse_document;
+    __typeof__(xmlStopParser) *stop_parser;
+    __typeof__(xmlFreeParserCtxt) *free_parser_ctxt;
+    __typeof__(xmlCtxtReadDoc) *ctxt_read_doc;
+    __typeof__(xmlFreeDoc) *free_doc;
+    __typeof__(xmlDocGetRootElement) *doc_get_root_element;
+    __typeof__(xmlNodeGetContent) *node_get_content;
+    xmlFreeFunc *free;        /* the address of libxml2's variable xmlFree */
+} DcLibxml;
 
 typedef struct {
     int line;          /* 1-based, as libxml2 reports it */
@@ -22,6 +41,8 @@ typedef struct {
 /* Loads libxml2 (once per process; it is not linked, see xmllibxml.c):
  * FALSE, with the reason, when it cannot be. */
 gboolean dc_xml_libxml_load(GError **err);
+/* The same, and its functions. */
+const DcLibxml *dc_libxml(GError **err);
 
 void dc_xml_error_clear(DcXmlError *e);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DcXmlError, dc_xml_error_clear)

@@ -1,57 +1,98 @@
-/* The XML reader, on GLib's GMarkup: a strict parser of the XML subset
- * these documents use, with no DTD support at all (so no entity can be
- * declared, expanded or fetched) and no file or network access. */
+/* The XML reader: libxml2's parser (libvirt's), driven through SAX so that
+ * nothing is built but the DcNode tree, and stopped at the first thing
+ * these documents never hold (xmlread.h). No DOCTYPE gets past its first
+ * callback, so no entity is ever declared, and nothing is fetched. */
 #include "util/xmlread.h"
+#include "util/xmllibxml.h"
 #include "domcaps.h"
 
+/* libxml2 2.12 made the structured error const. */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError DcLibxmlError;
+#else
+typedef xmlError DcLibxmlError;
+#endif
+
 typedef struct {
+    const DcLibxml *lx;
+    xmlParserCtxt *ctxt;
     GPtrArray *stack;     /* open elements, root first */
     GString *text;        /* the open elements' text, innermost last */
     GArray *text_start;   /* per open element: where its text starts in @text */
+    GString *values;      /* the attribute values of the element starting, each ending in NUL */
     DcNode *root;
     guint elements;
-    gboolean root_done;
     const char *refused;  /* why the input was refused, or NULL */
     gboolean too_deep;
+    char *error;          /* libxml2's first fatal error, and its line */
+    int error_line;
 } Reader;
 
-static void stop(GMarkupParseContext *ctx, GError **err, const char *why)
+static void stop(Reader *r, const char *refused)
 {
-    (void)ctx;
-    g_set_error_literal(err, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, why);
+    r->refused = refused;
+    r->lx->stop_parser(r->ctxt);
 }
 
-static void on_start(GMarkupParseContext *ctx, const char *name, const char **attr_names,
-                     const char **attr_values, gpointer data, GError **err)
+/* "prefix:local", or @local alone; @scratch (g_free) holds the joined name. */
+static const char *qualified(const xmlChar *prefix, const xmlChar *local, char **scratch)
+{
+    if (!prefix)
+        return (const char *)local;
+    *scratch = g_strconcat((const char *)prefix, ":", (const char *)local, NULL);
+    return *scratch;
+}
+
+/* libxml2's attributes are five pointers each: local name, prefix, URI,
+ * value start and end (not NUL-terminated). Namespace declarations come
+ * apart and are not attributes of the element. The values (and the rare
+ * prefixed names) are copied into @r->values, NUL-terminated, first. */
+static DcNode *element(Reader *r, const char *name, int n, const xmlChar **attrs)
+{
+    enum { FEW = 8 };
+    const char *few[2][FEW];
+    gsize few_at[2][FEW];
+    g_autofree const char **many = n > FEW ? g_new(const char *, 2 * (gsize)n) : NULL;
+    g_autofree gsize *many_at = n > FEW ? g_new(gsize, 2 * (gsize)n) : NULL;
+    const char **names = many ? many : few[0], **values = many ? many + n : few[1];
+    gsize *name_at = many_at ? many_at : few_at[0], *value_at = many_at ? many_at + n : few_at[1];
+    g_string_truncate(r->values, 0);
+    for (int i = 0; i < n; i++) {
+        const xmlChar *const *a = attrs + 5 * i;
+        name_at[i] = r->values->len;
+        if (a[1]) {
+            g_string_append(r->values, (const char *)a[1]);
+            g_string_append_c(r->values, ':');
+            g_string_append(r->values, (const char *)a[0]);
+            g_string_append_c(r->values, '\0');
+        }
+        value_at[i] = r->values->len;
+        g_string_append_len(r->values, (const char *)a[3], a[4] - a[3]);
+        g_string_append_c(r->values, '\0');
+    }
+    for (int i = 0; i < n; i++) {
+        names[i] = attrs[5 * i + 1] ? r->values->str + name_at[i] : (const char *)attrs[5 * i];
+        values[i] = r->values->str + value_at[i];
+    }
+    return dc_node_new_with_attrs(name, (guint)n, names, values);
+}
+
+static void on_start(void *data, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri G_GNUC_UNUSED,
+                     int nb_namespaces G_GNUC_UNUSED, const xmlChar **namespaces G_GNUC_UNUSED, int nb_attributes,
+                     int nb_defaulted G_GNUC_UNUSED, const xmlChar **attributes)
 {
     Reader *r = data;
-    if (r->root_done) {
-        stop(ctx, err, "content after the root element");
-        return;
-    }
     if (++r->elements > DC_XML_MAX_ELEMENTS) {
-        r->refused = "more than " G_STRINGIFY(DC_XML_MAX_ELEMENTS) " elements";
-        stop(ctx, err, r->refused);
+        stop(r, "more than " G_STRINGIFY(DC_XML_MAX_ELEMENTS) " elements");
         return;
     }
     if (r->stack->len >= DC_XML_MAX_DEPTH) {
         r->too_deep = TRUE;
-        stop(ctx, err, "too deep");
+        stop(r, NULL);
         return;
     }
-    gsize given = g_strv_length((char **)attr_names);
-    const char *few[2][8];
-    g_autofree const char **many = given > G_N_ELEMENTS(few[0]) ? g_new(const char *, 2 * given) : NULL;
-    const char **names = many ? many : few[0], **values = many ? many + given : few[1];
-    guint n = 0;
-    for (gsize i = 0; i < given; i++) {
-        /* Namespace declarations are not attributes of the element. */
-        if (strcmp(attr_names[i], "xmlns") == 0 || g_str_has_prefix(attr_names[i], "xmlns:"))
-            continue;
-        names[n] = attr_names[i];
-        values[n++] = attr_values[i];
-    }
-    DcNode *node = dc_node_new_with_attrs(name, n, names, values);   /* one allocation */
+    g_autofree char *joined = NULL;
+    DcNode *node = element(r, qualified(prefix, local, &joined), nb_attributes, attributes);
     if (r->stack->len)
         dc_node_append(r->stack->pdata[r->stack->len - 1], node);
     else
@@ -61,11 +102,9 @@ static void on_start(GMarkupParseContext *ctx, const char *name, const char **at
     g_array_append_val(r->text_start, start);
 }
 
-static void on_end(GMarkupParseContext *ctx, const char *name, gpointer data, GError **err)
+static void on_end(void *data, const xmlChar *local G_GNUC_UNUSED, const xmlChar *prefix G_GNUC_UNUSED,
+                   const xmlChar *uri G_GNUC_UNUSED)
 {
-    (void)ctx;
-    (void)name;
-    (void)err;
     Reader *r = data;
     DcNode *node = g_ptr_array_steal_index(r->stack, r->stack->len - 1);
     gsize start = g_array_index(r->text_start, gsize, r->text_start->len - 1);
@@ -79,30 +118,84 @@ static void on_end(GMarkupParseContext *ctx, const char *name, gpointer data, GE
     if (!node->children.len && !blank)
         node->text = g_strndup(text, len);
     g_string_truncate(r->text, start);
-    if (!r->stack->len)
-        r->root_done = TRUE;
 }
 
-static void on_text(GMarkupParseContext *ctx, const char *text, gsize len, gpointer data, GError **err)
+/* Text, CDATA included. */
+static void on_text(void *data, const xmlChar *text, int len)
 {
-    (void)ctx;
-    (void)err;
     Reader *r = data;
     if (r->stack->len)
-        g_string_append_len(r->text, text, len);
+        g_string_append_len(r->text, (const char *)text, len);
 }
 
-/* Comments, processing instructions (the XML declaration) and DOCTYPEs. */
-static void on_passthrough(GMarkupParseContext *ctx, const char *text, gsize len, gpointer data, GError **err)
+static void on_doctype(void *data, const xmlChar *name G_GNUC_UNUSED, const xmlChar *external_id G_GNUC_UNUSED,
+                       const xmlChar *system_id G_GNUC_UNUSED)
+{
+    stop(data, "a DOCTYPE (DTDs and entity declarations are not accepted)");
+}
+
+static void on_error(void *data, DcLibxmlError *e)
 {
     Reader *r = data;
-    if (len >= 9 && g_ascii_strncasecmp(text, "<!DOCTYPE", 9) == 0) {
-        r->refused = "a DOCTYPE (DTDs and entity declarations are not accepted)";
-        stop(ctx, err, r->refused);
-    }
+    if (r->error || e->level != XML_ERR_FATAL || !e->message)
+        return;
+    r->error = g_strchomp(g_strdup(e->message));
+    r->error_line = e->line;
 }
 
-static const GMarkupParser parser = { on_start, on_end, on_text, on_passthrough, NULL };
+static void reader_clear(Reader *r)
+{
+    if (r->ctxt)
+        r->lx->free_parser_ctxt(r->ctxt);
+    g_ptr_array_free(r->stack, TRUE);
+    g_string_free(r->text, TRUE);
+    g_array_free(r->text_start, TRUE);
+    g_string_free(r->values, TRUE);
+    g_free(r->error);
+}
+
+/* Runs libxml2 over @data with the reader's callbacks: TRUE when the text
+ * is well-formed and nothing was refused. */
+static gboolean parse(Reader *r, const char *data, gsize len)
+{
+    r->ctxt = r->lx->create_memory_parser_ctxt(data, (int)len);
+    if (!r->ctxt || !r->ctxt->sax)
+        g_error("libxml2 could not allocate a parser context");
+    xmlSAXHandler *sax = r->ctxt->sax;
+    memset(sax, 0, sizeof(*sax));
+    sax->initialized = XML_SAX2_MAGIC;
+    sax->startElementNs = on_start;
+    sax->endElementNs = on_end;
+    sax->characters = sax->cdataBlock = sax->ignorableWhitespace = on_text;
+    sax->internalSubset = sax->externalSubset = on_doctype;
+    sax->serror = on_error;
+    r->ctxt->userData = r;
+    /* NOENT decodes character references in attributes too; there is no
+     * entity of the document's to substitute, none can be declared */
+    r->lx->ctxt_use_options(r->ctxt, XML_PARSE_NONET | XML_PARSE_NOENT);
+    r->lx->parse_document(r->ctxt);
+    return r->ctxt->wellFormed && !r->refused && !r->too_deep && r->root;
+}
+
+static DcNode *result(Reader *r, gboolean ok, const char *root_name, const char *what, GError **err)
+{
+    g_autoptr(DcNode) root = r->root;
+    if (r->refused) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s refused: it contains %s", what, r->refused);
+    } else if (r->too_deep) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s is nested more than %d levels deep", what,
+                    DC_XML_MAX_DEPTH);
+    } else if (!ok) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s is not well-formed XML (line %d: %s)", what,
+                    r->error ? r->error_line : 1, r->error ? r->error : "no root element");
+    } else if (root_name && strcmp(root->name, root_name) != 0) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s has root element <%s>, expected <%s>", what,
+                    root->name, root_name);
+    } else {
+        return g_steal_pointer(&root);
+    }
+    return NULL;
+}
 
 DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const char *what, GError **err)
 {
@@ -115,36 +208,18 @@ DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const ch
                     " bytes, the limit is %u)", what, len, DC_XML_MAX_BYTES);
         return NULL;
     }
-    Reader r = { 0 };
+    g_autoptr(GError) load_err = NULL;
+    Reader r = { .lx = dc_libxml(&load_err) };
+    if (!r.lx) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_IO, "%s cannot be read: %s", what, load_err->message);
+        return NULL;
+    }
     r.stack = g_ptr_array_new();
     r.text = g_string_sized_new(256);
     r.text_start = g_array_new(FALSE, FALSE, sizeof(gsize));
-    GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &r, NULL);
-    GError *perr = NULL;
-    gboolean ok = g_markup_parse_context_parse(ctx, data, (gssize)len, &perr) &&
-                  g_markup_parse_context_end_parse(ctx, &perr);
-    int line = 0;
-    g_markup_parse_context_get_position(ctx, &line, NULL);
-    g_markup_parse_context_free(ctx);
-    g_string_free(r.text, TRUE);
-    g_array_free(r.text_start, TRUE);
-    g_ptr_array_free(r.stack, TRUE);
-    g_autoptr(DcNode) root = r.root;
-    if (r.refused) {
-        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s refused: it contains %s", what, r.refused);
-    } else if (r.too_deep) {
-        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s is nested more than %d levels deep", what,
-                    DC_XML_MAX_DEPTH);
-    } else if (!ok || !root) {
-        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s is not well-formed XML (line %d: %s)", what,
-                    line, perr ? perr->message : "no root element");
-    } else if (root_name && strcmp(root->name, root_name) != 0) {
-        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s has root element <%s>, expected <%s>", what,
-                    root->name, root_name);
-    } else {
-        g_clear_error(&perr);
-        return g_steal_pointer(&root);
-    }
-    g_clear_error(&perr);
-    return NULL;
+    r.values = g_string_sized_new(256);
+    gboolean ok = parse(&r, data, len);
+    DcNode *root = result(&r, ok, root_name, what, err);
+    reader_clear(&r);
+    return root;
 }

@@ -8,9 +8,10 @@
  *  - every baseline of a group of real host CPUs (groups.txt) is one each
  *    member can run (compare: identical or superset), as cputest checks;
  *  - reading and writing a guest CPU definition is stable (write, read, write);
- *  - the libxml2-style error scanner and the GMarkup reader agree on which
- *    texts are well-formed, for every data file and every truncation of a
- *    few of them, and the scanner reports positions inside the text.
+ *  - the CPU commands' reader (libxml2's tree, libvirt's options) and the
+ *    reader of everything else (libxml2's SAX, domcaps' rules) agree on
+ *    which texts are well-formed, for every data file and every truncation
+ *    of a few of them, and the first reports positions inside the text.
  *
  * The CPU map is libvirt's installed one (DC_TEST_CPU_MAP_DIR); the test is
  * skipped without it.
@@ -219,9 +220,9 @@ test_round_trip(void)
     g_assert_cmpuint(n, >=, 40);
 }
 
-/* libxml2 (the CPU commands' reader) and GMarkup (the reader of
- * everything else) agree on @text being well-formed, and libxml2's error
- * is caught whole. */
+/* The CPU commands' reader (libxml2's tree, as virsh) and the reader of
+ * everything else (libxml2's SAX, util/xmlread.h) agree on @text being
+ * well-formed, and the first one's error is caught whole. */
 static void
 assert_readers_agree(const char *text, gsize len)
 {
@@ -239,7 +240,7 @@ assert_readers_agree(const char *text, gsize len)
         g_assert_true(g_str_has_suffix(report, "^"));
     }
     if (scanner_ok != (root != NULL))
-        g_error("scanner says %s, GMarkup says %s, for: %.*s", scanner_ok ? "well-formed" : e.message,
+        g_error("scanner says %s, dc_xml_read says %s, for: %.*s", scanner_ok ? "well-formed" : e.message,
                 err ? err->message : "well-formed", (int)len, text);
 }
 
@@ -274,6 +275,6 @@ main(int argc, char **argv)
     g_test_add_func("/cpu-ops/libvirt-baselines", test_libvirt_baselines);
     g_test_add_func("/cpu-ops/baseline-runs-everywhere", test_baseline_runs_everywhere);
     g_test_add_func("/cpu-ops/round-trip", test_round_trip);
-    g_test_add_func("/cpu-ops/libxml2-agrees-with-gmarkup", test_libxml2_agrees);
+    g_test_add_func("/cpu-ops/readers-agree", test_libxml2_agrees);
     return g_test_run();
 }
