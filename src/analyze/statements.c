@@ -172,28 +172,61 @@ static gboolean is_blockers(const DcNode *n)
     return strcmp(n->name, "blockers") == 0 && dc_node_get_attr(n, "model");
 }
 
-static void add_blockers(DcStatementSink *sink, const char *path, const DcNode *b)
+/* @path extended by the strings given (NULL-terminated); returns its
+ * length before, to truncate it back to. */
+static gsize path_push(GString *path, ...)
 {
-    g_autofree char *bpath = g_strdup_printf("%s/blockers[@model='%s']", path, dc_node_get_attr(b, "model"));
+    gsize before = path->len, len = 0;
+    va_list ap;
+    va_start(ap, path);
+    for (const char *part; (part = va_arg(ap, const char *));)
+        len += strlen(part);
+    va_end(ap);
+    g_string_set_size(path, before + len);   /* one resize, then the parts copied in */
+    char *at = path->str + before;
+    va_start(ap, path);
+    for (const char *part; (part = va_arg(ap, const char *));) {
+        gsize n = strlen(part);
+        memcpy(at, part, n);
+        at += n;
+    }
+    va_end(ap);
+    return before;
+}
+
+static void add_blockers(DcStatementSink *sink, GString *path, const DcNode *b)
+{
+    gsize before = path_push(path, "/blockers[@model='", dc_node_get_attr(b, "model"), "']", NULL);
     for (guint i = 0; i < b->children.len; i++) {
         const char *feature = dc_node_get_attr(b->children.pdata[i], "name");
         if (feature)
-            sink->add(sink, bpath, feature, NULL);
+            sink->add(sink, path->str, feature, NULL);
+    }
+    g_string_truncate(path, before);
+}
+
+/* <value>V</value>, <model>M</model>: the text is the member, the
+ * attributes are statements of their own. */
+static void add_keyed_by_text(DcStatementSink *sink, GString *path, const DcNode *c)
+{
+    sink->add(sink, path->str, c->text, NULL);
+    for (guint a = 0; a < c->n_attrs; a++) {
+        gsize before = path_push(path, "/", c->name, "[.='", c->text, "']/@", dc_node_attr_name(c, a), NULL);
+        sink->add(sink, path->str, NULL, dc_node_attr_value(c, a));
+        g_string_truncate(path, before);
     }
 }
 
-static void walk(const DcNode *n, const char *path, DcStatementSink *sink)
+/* @path (the parent's) is extended by each child's step while the child
+ * is walked, and set back after: no string is made per element. */
+static void walk(const DcNode *n, GString *path, DcStatementSink *sink)
 {
     g_autoptr(GHashTable) step_seen = NULL;   /* made for the first child that is a step */
+    g_autoptr(GString) step = g_string_new(NULL);
     for (guint i = 0; i < n->children.len; i++) {
         const DcNode *c = n->children.pdata[i];
         if (keyed_by_text(n, c) && c->text) {
-            sink->add(sink, path, c->text, NULL);
-            for (guint a = 0; a < c->n_attrs; a++) {
-                g_autofree char *p = g_strconcat(path, "/", c->name, "[.='", c->text, "']/@",
-                                                 dc_node_attr_name(c, a), NULL);
-                sink->add(sink, p, NULL, dc_node_attr_value(c, a));
-            }
+            add_keyed_by_text(sink, path, c);
             continue;
         }
         if (is_blockers(c)) {
@@ -201,32 +234,37 @@ static void walk(const DcNode *n, const char *path, DcStatementSink *sink)
             continue;
         }
         const char *name_attr = dc_node_get_attr(c, "name");
-        g_autofree char *step = name_attr ? g_strconcat(c->name, "[@name='", name_attr, "']", NULL) : g_strdup(c->name);
+        g_string_assign(step, c->name);
+        if (name_attr) {
+            g_string_append(step, "[@name='");
+            g_string_append(step, name_attr);
+            g_string_append(step, "']");
+        }
         /* a repeated step gets its position */
         if (!step_seen)
             step_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        guint count = GPOINTER_TO_UINT(g_hash_table_lookup(step_seen, step)) + 1;
-        g_hash_table_insert(step_seen, g_strdup(step), GUINT_TO_POINTER(count));
+        guint count = GPOINTER_TO_UINT(g_hash_table_lookup(step_seen, step->str)) + 1;
+        g_hash_table_insert(step_seen, g_strdup(step->str), GUINT_TO_POINTER(count));
         /* an element whose only attribute names it, with no text or
          * children, states nothing of its own (blockers' features) */
         if (!c->text && !c->children.len && c->n_attrs == (name_attr ? 1u : 0u))
             continue;
-        if (count > 1) {
-            char *again = g_strdup_printf("%s[%u]", step, count);
-            g_free(step);
-            step = again;
-        }
-        g_autofree char *cpath = *path ? g_strconcat(path, "/", step, NULL) : g_strdup(step);
+        if (count > 1)
+            g_string_append_printf(step, "[%u]", count);
+        gsize before = path_push(path, path->len ? "/" : "", step->str, NULL);
+        gsize cpath = path->len;
         for (guint a = 0; a < c->n_attrs; a++) {
             const char *an = dc_node_attr_name(c, a);
             if (name_attr && strcmp(an, "name") == 0)
                 continue;
-            g_autofree char *p = g_strconcat(cpath, "/@", an, NULL);
-            sink->add(sink, p, NULL, dc_node_attr_value(c, a));
+            path_push(path, "/@", an, NULL);
+            sink->add(sink, path->str, NULL, dc_node_attr_value(c, a));
+            g_string_truncate(path, cpath);
         }
         if (c->text)
-            sink->add(sink, cpath, NULL, c->text);
-        walk(c, cpath, sink);
+            sink->add(sink, path->str, NULL, c->text);
+        walk(c, path, sink);
+        g_string_truncate(path, before);
     }
 }
 
@@ -236,7 +274,8 @@ static GPtrArray *statements_undescribed(const DcNode *doc)
 {
     StatementList l = { { list_add }, g_ptr_array_new_with_free_func((GDestroyNotify)dc_statement_free),
                    g_hash_table_new(g_str_hash, g_str_equal) };
-    walk(doc, "", &l.sink);
+    g_autoptr(GString) path = g_string_sized_new(256);
+    walk(doc, path, &l.sink);
     g_hash_table_unref(l.seen);
     return l.out;
 }
@@ -374,7 +413,8 @@ char *dc_diff(const DcNode *a, const DcNode *b, guint *n_changes)
 
 void dc_statements_walk(const DcNode *doc, DcStatementSink *sink)
 {
-    walk(doc, "", sink);
+    g_autoptr(GString) path = g_string_sized_new(256);
+    walk(doc, path, sink);
 }
 
 gboolean dc_statement_is_identity(const char *path)
