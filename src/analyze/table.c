@@ -443,10 +443,16 @@ static BuiltRow *row_of(TableSink *ts, const char *path, const char *member, con
 {
     DcTable *t = ts->t;
     /* Documents of a fleet mostly list the same statements in the same
-     * order: the row after the last one is tried before the hash table. */
+     * order: the rows after the last one are tried before the hash table
+     * (a few, for the statements this document does not make). */
     BuiltRow *r = ts->prev ? ts->prev->next : t->head;
-    if (r && is_key_of(r->statement->key, path, member) && (r->cells->len <= ts->col || !r->cells->pdata[ts->col]))
-        return r;
+    for (guint ahead = 0; r && ahead < 4; ahead++, r = r->next) {
+        if (!is_key_of(r->statement->key, path, member))
+            continue;
+        if (r->cells->len <= ts->col || !r->cells->pdata[ts->col])
+            return r;
+        break;   /* a member repeated: its next key, below */
+    }
     g_string_assign(ts->key, path);
     g_string_append_c(ts->key, '\n');
     g_string_append(ts->key, member ? member : "");
@@ -472,10 +478,14 @@ static void table_add(DcStatementSink *sink, const char *path, const char *membe
     TableSink *ts = (TableSink *)sink;
     const char *cell = member ? "yes" : value;
     BuiltRow *r = row_of(ts, path, member, value);
-    if (r->cells->len <= ts->col)
-        g_ptr_array_set_size(r->cells, ts->col + 1);
-    r->cells->pdata[ts->col] = member ? (gpointer)ts->t->yes
-                                      : cell ? g_string_chunk_insert_const(ts->t->values, cell) : NULL;
+    gpointer interned = member ? (gpointer)ts->t->yes : cell ? g_string_chunk_insert_const(ts->t->values, cell) : NULL;
+    if (r->cells->len == ts->col) {   /* in the column before too: the usual row */
+        g_ptr_array_add(r->cells, interned);
+    } else {
+        if (r->cells->len <= ts->col)
+            g_ptr_array_set_size(r->cells, ts->col + 1);
+        r->cells->pdata[ts->col] = interned;
+    }
     ts->prev = r;
 }
 
