@@ -1,17 +1,26 @@
 #include "util/node.h"
 
-/* The bytes @name and the @n pairs take laid out as lay_strings() lays them. */
-static gsize strings_size(const char *name, guint n, const char *const *pairs)
+#define FEW_PAIRS 8   /* most elements have a handful of attributes: no allocation for them */
+
+/* The bytes @name and the @n pairs take laid out as lay_strings() lays
+ * them; @lens (2 * @n) gets the pairs' lengths, or has them already when
+ * @measured. */
+static gsize strings_size(const char *name, guint n, const char *const *pairs, gsize *lens, gboolean measured)
 {
     gsize bytes = 2 * n * sizeof(char *) + strlen(name) + 1;
-    for (guint i = 0; i < 2 * n; i++)
-        bytes += strlen(pairs[i]) + 1;
+    for (guint i = 0; i < 2 * n; i++) {
+        if (!measured)
+            lens[i] = strlen(pairs[i]);
+        bytes += lens[i] + 1;
+    }
     return bytes;
 }
 
-/* Lays out @name and the @n pairs in @block (strings_size() bytes): the
- * pointers first, then the bytes; points @node at them. */
-static void lay_strings(DcNode *node, gpointer block, const char *name, guint n, const char *const *pairs)
+/* Lays out @name and the @n pairs (@lens bytes each, NUL added) in @block
+ * (strings_size() bytes): the pointers first, then the bytes; points
+ * @node at them. */
+static void lay_strings(DcNode *node, gpointer block, const char *name, guint n, const char *const *pairs,
+                        const gsize *lens)
 {
     char **table = block;
     char *at = (char *)(table + 2 * n);
@@ -20,10 +29,10 @@ static void lay_strings(DcNode *node, gpointer block, const char *name, guint n,
     node->name = at;
     at += name_len;
     for (guint i = 0; i < 2 * n; i++) {
-        gsize len = strlen(pairs[i]) + 1;
-        memcpy(at, pairs[i], len);
+        memcpy(at, pairs[i], lens[i]);
+        at[lens[i]] = '\0';
         table[i] = at;
-        at += len;
+        at += lens[i] + 1;
     }
     node->attrs = n ? table : NULL;
     node->n_attrs = n;
@@ -33,24 +42,37 @@ static void lay_strings(DcNode *node, gpointer block, const char *name, guint n,
  * old block is freed after, so the arguments may point into it. */
 static void set_strings(DcNode *node, const char *name, guint n, const char *const *pairs)
 {
-    gpointer block = g_malloc(strings_size(name, n, pairs));
-    lay_strings(node, block, name, n, pairs);
+    gsize few[2 * FEW_PAIRS];
+    g_autofree gsize *many = n > FEW_PAIRS ? g_new(gsize, 2 * n) : NULL;
+    gsize *lens = many ? many : few;
+    gpointer block = g_malloc(strings_size(name, n, pairs, lens, FALSE));
+    lay_strings(node, block, name, n, pairs, lens);
     g_free(node->strings);
     node->strings = block;
 }
 
 /* A node and its strings in one allocation: a document is mostly small
- * elements made once and never changed. */
-static DcNode *node_new(const char *name, guint n, const char *const *pairs, guint n_children)
+ * elements made once and never changed. @lens: the pairs' lengths, NULL
+ * to measure them. */
+static DcNode *node_new_sized(const char *name, guint n, const char *const *pairs, const gsize *lens,
+                              guint n_children)
 {
-    DcNode *node = g_malloc(sizeof(DcNode) + strings_size(name, n, pairs));
-    lay_strings(node, node + 1, name, n, pairs);
+    gsize few[2 * FEW_PAIRS];
+    g_autofree gsize *many = !lens && n > FEW_PAIRS ? g_new(gsize, 2 * n) : NULL;
+    gsize *measured = lens ? (gsize *)lens : many ? many : few;
+    DcNode *node = g_malloc(sizeof(DcNode) + strings_size(name, n, pairs, measured, lens != NULL));
+    lay_strings(node, node + 1, name, n, pairs, measured);
     node->text = NULL;
     node->strings = NULL;
     node->children.len = 0;
     node->children.alloc = n_children;
     node->children.pdata = n_children ? g_new(DcNode *, n_children) : NULL;
     return node;
+}
+
+static DcNode *node_new(const char *name, guint n, const char *const *pairs, guint n_children)
+{
+    return node_new_sized(name, n, pairs, NULL, n_children);
 }
 
 DcNode *dc_node_new(const char *name)
@@ -161,8 +183,6 @@ static guint merge_pairs(const char **pairs, guint n_old, guint n, const char *c
     return len / 2;
 }
 
-#define FEW_PAIRS 8   /* most elements have a handful of attributes: no allocation for them */
-
 void dc_node_set_attrs(DcNode *node, guint n, const char *const *names, const char *const *values)
 {
     const char *few[2 * FEW_PAIRS] = { NULL };
@@ -183,6 +203,39 @@ DcNode *dc_node_new_with_attrs(const char *name, guint n, const char *const *nam
     if (pairs != few)
         g_free(pairs);
     return node;
+}
+
+static gboolean names_distinct(guint n, const char *const *names)
+{
+    for (guint i = 0; i < n; i++)
+        for (guint k = 0; k < i; k++)
+            if (strcmp(names[i], names[k]) == 0)
+                return FALSE;
+    return TRUE;
+}
+
+DcNode *dc_node_new_with_attrs_len(const char *name, guint n, const char *const *names, const char *const *values,
+                                   const gsize *value_lens)
+{
+    if (!names_distinct(n, names)) {   /* the last value of a name, as dc_node_new_with_attrs() */
+        g_autoptr(GPtrArray) copies = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < n; i++)
+            g_ptr_array_add(copies, g_strndup(values[i], value_lens[i]));
+        return dc_node_new_with_attrs(name, n, names, (const char *const *)copies->pdata);
+    }
+    const char *few[2 * FEW_PAIRS];
+    gsize few_lens[2 * FEW_PAIRS];
+    g_autofree const char **many = n > FEW_PAIRS ? g_new(const char *, 2 * n) : NULL;
+    g_autofree gsize *many_lens = n > FEW_PAIRS ? g_new(gsize, 2 * n) : NULL;
+    const char **pairs = many ? many : few;
+    gsize *lens = many_lens ? many_lens : few_lens;
+    for (guint i = 0; i < n; i++) {
+        pairs[2 * i] = names[i];
+        lens[2 * i] = strlen(names[i]);
+        pairs[2 * i + 1] = values[i];
+        lens[2 * i + 1] = value_lens[i];
+    }
+    return node_new_sized(name, n, pairs, lens, 0);
 }
 
 void dc_node_set_attr(DcNode *node, const char *name, const char *value)

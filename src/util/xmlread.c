@@ -19,7 +19,7 @@ typedef struct {
     GPtrArray *stack;     /* open elements, root first */
     GString *text;        /* the open elements' text, innermost last */
     GArray *text_start;   /* per open element: where its text starts in @text */
-    GString *values;      /* the attribute values of the element starting, each ending in NUL */
+    GString *names;       /* the prefixed attribute names of the element starting, each ending in NUL */
     DcNode *root;
     guint elements;
     const char *refused;  /* why the input was refused, or NULL */
@@ -45,36 +45,39 @@ static const char *qualified(const xmlChar *prefix, const xmlChar *local, char *
 
 /* libxml2's attributes are five pointers each: local name, prefix, URI,
  * value start and end (not NUL-terminated). Namespace declarations come
- * apart and are not attributes of the element. The values (and the rare
- * prefixed names) are copied into @r->values, NUL-terminated, first. */
+ * apart and are not attributes of the element. Prefixed names (rare) are
+ * joined in @r->names. */
 static DcNode *element(Reader *r, const char *name, int n, const xmlChar **attrs)
 {
     enum { FEW = 8 };
     const char *few[2][FEW];
-    gsize few_at[2][FEW];
+    gsize few_lens[FEW];
     g_autofree const char **many = n > FEW ? g_new(const char *, 2 * (gsize)n) : NULL;
-    g_autofree gsize *many_at = n > FEW ? g_new(gsize, 2 * (gsize)n) : NULL;
+    g_autofree gsize *many_lens = n > FEW ? g_new(gsize, (gsize)n) : NULL;
     const char **names = many ? many : few[0], **values = many ? many + n : few[1];
-    gsize *name_at = many_at ? many_at : few_at[0], *value_at = many_at ? many_at + n : few_at[1];
-    g_string_truncate(r->values, 0);
+    gsize *lens = many_lens ? many_lens : few_lens;
+    gboolean prefixed = FALSE;
     for (int i = 0; i < n; i++) {
         const xmlChar *const *a = attrs + 5 * i;
-        name_at[i] = r->values->len;
-        if (a[1]) {
-            g_string_append(r->values, (const char *)a[1]);
-            g_string_append_c(r->values, ':');
-            g_string_append(r->values, (const char *)a[0]);
-            g_string_append_c(r->values, '\0');
+        names[i] = (const char *)a[0];
+        values[i] = (const char *)a[3];
+        lens[i] = (gsize)(a[4] - a[3]);
+        prefixed |= a[1] != NULL;
+    }
+    if (prefixed) {
+        g_string_truncate(r->names, 0);
+        g_autofree gsize *at = g_new(gsize, (gsize)n);
+        for (int i = 0; i < n; i++) {
+            at[i] = r->names->len;
+            if (attrs[5 * i + 1])
+                g_string_append_printf(r->names, "%s:", (const char *)attrs[5 * i + 1]);
+            g_string_append(r->names, (const char *)attrs[5 * i]);
+            g_string_append_c(r->names, '\0');
         }
-        value_at[i] = r->values->len;
-        g_string_append_len(r->values, (const char *)a[3], a[4] - a[3]);
-        g_string_append_c(r->values, '\0');
+        for (int i = 0; i < n; i++)
+            names[i] = r->names->str + at[i];
     }
-    for (int i = 0; i < n; i++) {
-        names[i] = attrs[5 * i + 1] ? r->values->str + name_at[i] : (const char *)attrs[5 * i];
-        values[i] = r->values->str + value_at[i];
-    }
-    return dc_node_new_with_attrs(name, (guint)n, names, values);
+    return dc_node_new_with_attrs_len(name, (guint)n, names, values, lens);
 }
 
 static void on_start(void *data, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri G_GNUC_UNUSED,
@@ -124,7 +127,9 @@ static void on_end(void *data, const xmlChar *local G_GNUC_UNUSED, const xmlChar
 static void on_text(void *data, const xmlChar *text, int len)
 {
     Reader *r = data;
-    if (r->stack->len)
+    /* an element's text is kept only when it has no child elements: once
+     * it has one, what comes (the indentation before the next) is not */
+    if (r->stack->len && !((DcNode *)r->stack->pdata[r->stack->len - 1])->children.len)
         g_string_append_len(r->text, (const char *)text, len);
 }
 
@@ -150,7 +155,7 @@ static void reader_clear(Reader *r)
     g_ptr_array_free(r->stack, TRUE);
     g_string_free(r->text, TRUE);
     g_array_free(r->text_start, TRUE);
-    g_string_free(r->values, TRUE);
+    g_string_free(r->names, TRUE);
     g_free(r->error);
 }
 
@@ -217,7 +222,7 @@ DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const ch
     r.stack = g_ptr_array_new();
     r.text = g_string_sized_new(256);
     r.text_start = g_array_new(FALSE, FALSE, sizeof(gsize));
-    r.values = g_string_sized_new(256);
+    r.names = g_string_sized_new(64);
     gboolean ok = parse(&r, data, len);
     DcNode *root = result(&r, ok, root_name, what, err);
     reader_clear(&r);
