@@ -309,7 +309,9 @@ gboolean domcaps_fleet_add_file(domcaps_fleet *fleet, const char *name, const ch
 
 /* The same for @n files (@names may be NULL, or hold NULLs), added in
  * order. Stops at the first file that cannot be read or added (the error
- * names it); those before it stay added. */
+ * names it); those before it stay added. With two cores or more, the files
+ * are read and parsed on a thread of its own (a few ahead) while this one
+ * adds them; the fleet is the same as one by one. */
 gboolean domcaps_fleet_add_files(domcaps_fleet *fleet, const char *const *names, const char *const *paths, guint n,
                                  GError **err);
 

@@ -101,6 +101,45 @@ static void read_one(gpointer index, gpointer data)
     g_mutex_unlock(&r->lock);
 }
 
+static void reading_init(Reading *r, const char *const *paths, guint n)
+{
+    g_mutex_init(&r->lock);
+    g_cond_init(&r->ready);
+    r->paths = paths;
+    r->roots = g_new0(DcNode *, n);
+    r->errors = g_new0(GError *, n);
+    r->done = g_new0(gboolean, n);
+    r->garbage = g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
+}
+
+/* Once the reader has stopped: what it read and nobody took. */
+static void reading_clear(Reading *r, guint n)
+{
+    g_ptr_array_unref(r->garbage);
+    for (guint k = 0; k < n; k++) {
+        dc_node_free(r->roots[k]);
+        g_clear_error(&r->errors[k]);
+    }
+    g_free(r->roots);
+    g_free(r->errors);
+    g_free(r->done);
+    g_mutex_clear(&r->lock);
+    g_cond_clear(&r->ready);
+}
+
+/* File @i's document once read (NULL and @err when it could not be). */
+static DcNode *wait_for(Reading *r, guint i, GError **err)
+{
+    g_mutex_lock(&r->lock);
+    while (!r->done[i])
+        g_cond_wait(&r->ready, &r->lock);
+    DcNode *root = g_steal_pointer(&r->roots[i]);
+    if (r->errors[i])
+        g_propagate_error(err, g_steal_pointer(&r->errors[i]));
+    g_mutex_unlock(&r->lock);
+    return root;
+}
+
 gboolean domcaps_fleet_add_files(domcaps_fleet *f, const char *const *names, const char *const *paths, guint n,
                                  GError **err)
 {
@@ -111,46 +150,22 @@ gboolean domcaps_fleet_add_files(domcaps_fleet *f, const char *const *names, con
                 return FALSE;
         return TRUE;
     }
-    Reading r = { .paths = paths };
-    g_mutex_init(&r.lock);
-    g_cond_init(&r.ready);
-    r.roots = g_new0(DcNode *, n);
-    r.errors = g_new0(GError *, n);
-    r.done = g_new0(gboolean, n);
-    r.garbage = g_ptr_array_new_with_free_func((GDestroyNotify)dc_node_free);
+    Reading r;
+    reading_init(&r, paths, n);
     dc_fleet_set_dispose(f->fleet, give_back, &r);
     GThreadPool *pool = g_thread_pool_new(read_one, &r, 1, FALSE, NULL);
-    guint queued = 0, i = 0;
     gboolean ok = TRUE;
-    for (; i < n && ok; i++) {
+    for (guint i = 0, queued = 0; i < n && ok; i++) {
         while (queued < n && queued < i + READ_AHEAD)
             g_thread_pool_push(pool, GUINT_TO_POINTER(++queued), NULL);
-        g_mutex_lock(&r.lock);
-        while (!r.done[i])
-            g_cond_wait(&r.ready, &r.lock);
-        DcNode *root = g_steal_pointer(&r.roots[i]);
-        GError *e = g_steal_pointer(&r.errors[i]);
-        g_mutex_unlock(&r.lock);
-        if (!root) {
-            g_propagate_error(err, e);
-            ok = FALSE;
-        } else if (!dc_fleet_add_take(f->fleet, names ? names[i] : NULL, root, err)) {
+        DcNode *root = wait_for(&r, i, err);
+        ok = root && dc_fleet_add_take(f->fleet, names ? names[i] : NULL, root, err);
+        if (root && !ok)
             g_prefix_error(err, "%s: ", paths[i]);
-            ok = FALSE;
-        }
     }
     g_thread_pool_free(pool, TRUE, TRUE);   /* what was queued and not started is dropped */
     dc_fleet_set_dispose(f->fleet, NULL, NULL);
-    g_ptr_array_unref(r.garbage);
-    for (guint k = 0; k < n; k++) {
-        dc_node_free(r.roots[k]);
-        g_clear_error(&r.errors[k]);
-    }
-    g_free(r.roots);
-    g_free(r.errors);
-    g_free(r.done);
-    g_mutex_clear(&r.lock);
-    g_cond_clear(&r.ready);
+    reading_clear(&r, n);
     return ok;
 }
 

@@ -103,6 +103,8 @@ def run_case(domcaps, case, tmp):
         if proc.stderr.count("\n") > 1:
             problems.append(f"error is more than one line: {proc.stderr!r}")
     problems += kind_problems(opt("kinds-after") or "", tmp)
+    if "-CRITICAL **" in proc.stderr or "-WARNING **" in proc.stderr:   # a GLib assertion that failed
+        problems.append(f"GLib complained: {proc.stderr.strip()!r}")
     if want_exit != 1 and "AddressSanitizer" in proc.stderr:
         problems.append(proc.stderr)
     return problems
