@@ -2,7 +2,8 @@
  * host's document in turn and add it to a fleet keeping the intersection
  * and the table, then write the intersection, the fleet's CPU and the
  * table of the differences. Prints one line: hosts, seconds for each part
- * and in all, peak resident memory (VmHWM) in MiB.
+ * and in all, peak resident memory (VmHWM) in MiB. Columns are named by
+ * the files' names without .xml, as `domcaps matrix --caps NAME=FILE`.
  * Usage: fleetbench [--cpu-map DIR] CAPS.xml... */
 #include "domcaps.h"
 #include <stdio.h>
@@ -41,10 +42,19 @@ int main(int argc, char **argv)
         opts.cpu_map_dir = argv[2];
         first = 3;
     }
+    /* columns named as hosts are (host0001.xml: host0001), not by the
+     * files' paths, whose length would make the table's */
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (int i = first; i < argc; i++) {
+        char *base = g_path_get_basename(argv[i]);
+        if (g_str_has_suffix(base, ".xml"))
+            base[strlen(base) - 4] = '\0';
+        g_ptr_array_add(names, base);
+    }
     double t0 = now();
     g_autoptr(domcaps_fleet) fleet = domcaps_fleet_new(&opts, DOMCAPS_FLEET_INTERSECT | DOMCAPS_FLEET_TABLE);
     GError *err = NULL;
-    if (!domcaps_fleet_add_files(fleet, (const char *const *)argv + first, (const char *const *)argv + first,
+    if (!domcaps_fleet_add_files(fleet, (const char *const *)names->pdata, (const char *const *)argv + first,
                                  (guint)(argc - first), &err)) {
         fprintf(stderr, "fleetbench: %s\n", err->message);
         return 1;
