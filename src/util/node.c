@@ -80,7 +80,6 @@ DcNode *dc_node_new(const char *name)
     return node_new(name, 0, NULL, 0);
 }
 
-
 void dc_node_free(DcNode *node)
 {
     if (!node)
@@ -207,6 +206,13 @@ DcNode *dc_node_new_with_attrs(const char *name, guint n, const char *const *nam
 
 static gboolean names_distinct(guint n, const char *const *names)
 {
+    if (n > 16) {   /* hostile input can have many: not each against all */
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < n; i++)
+            if (!g_hash_table_add(seen, (gpointer)names[i]))
+                return FALSE;
+        return TRUE;
+    }
     for (guint i = 0; i < n; i++)
         for (guint k = 0; k < i; k++)
             if (strcmp(names[i], names[k]) == 0)

@@ -148,6 +148,49 @@ static void on_error(void *data, DcLibxmlError *e)
     r->error_line = e->line;
 }
 
+/* Where the markup construct at @p (just after its '<') ends: after its
+ * closing "-->", "]]>", "?>" or '>'; a start tag's attributes counted on
+ * the way (an '=' outside quotes is one), FALSE when they are too many.
+ * Only a guard before libxml2 reads the text: it decides what is
+ * well-formed. */
+static const char *skip_markup(const char *p, const char *end, gboolean *too_many)
+{
+    static const struct { const char *open, *close; } skipped[] = {
+        { "!--", "-->" }, { "![CDATA[", "]]>" }, { "?", "?>" },
+    };
+    for (gsize k = 0; k < G_N_ELEMENTS(skipped); k++) {
+        gsize n = strlen(skipped[k].open);
+        if ((gsize)(end - p) >= n && memcmp(p, skipped[k].open, n) == 0) {
+            const char *close = g_strstr_len(p + n, end - p - (gssize)n, skipped[k].close);
+            return close ? close + strlen(skipped[k].close) : end;
+        }
+    }
+    guint attributes = 0;
+    char quote = 0;
+    for (; p < end; p++) {
+        if (quote) {
+            quote = *p == quote ? 0 : quote;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (*p == '=' && ++attributes > DC_XML_MAX_ATTRIBUTES) {
+            *too_many = TRUE;
+            return end;
+        } else if (*p == '>') {
+            return p + 1;
+        }
+    }
+    return end;
+}
+
+static gboolean attributes_bounded(const char *data, gsize len)
+{
+    const char *end = data + len;
+    gboolean too_many = FALSE;
+    for (const char *p = memchr(data, '<', len); p && !too_many; p = memchr(p, '<', (gsize)(end - p)))
+        p = skip_markup(p + 1, end, &too_many);
+    return !too_many;
+}
+
 static void reader_clear(Reader *r)
 {
     if (r->ctxt)
@@ -211,6 +254,11 @@ DcNode *dc_xml_read(const char *data, gsize len, const char *root_name, const ch
     if (len > DC_XML_MAX_BYTES) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML, "%s is too large (%" G_GSIZE_FORMAT
                     " bytes, the limit is %u)", what, len, DC_XML_MAX_BYTES);
+        return NULL;
+    }
+    if (!attributes_bounded(data, len)) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML,
+                    "%s refused: it contains an element with more than %d attributes", what, DC_XML_MAX_ATTRIBUTES);
         return NULL;
     }
     g_autoptr(GError) load_err = NULL;

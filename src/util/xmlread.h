@@ -4,7 +4,8 @@
  * before it can cost anything: a DOCTYPE (hence every entity declaration,
  * internal or external), entity references other than XML's five and
  * character references, input over DC_XML_MAX_BYTES, nesting deeper than
- * DC_XML_MAX_DEPTH, more than DC_XML_MAX_ELEMENTS elements. It never
+ * DC_XML_MAX_DEPTH, more than DC_XML_MAX_ELEMENTS elements, an element with
+ * more than DC_XML_MAX_ATTRIBUTES attributes. It never
  * touches a file or the network.
  *
  * The parser is libxml2's (libvirt's own, so the same texts are
@@ -18,6 +19,10 @@
 #define DC_XML_MAX_BYTES (8u << 20)
 #define DC_XML_MAX_DEPTH 64
 #define DC_XML_MAX_ELEMENTS 200000
+/* libxml2 (before 2.11) finds an element's duplicate attributes by
+ * comparing each with all before it: 60,000 attributes took a second, the
+ * most 8 MiB can hold minutes. These documents use a handful. */
+#define DC_XML_MAX_ATTRIBUTES 256
 
 /* Parse @data into a DcNode tree whose root element must be @root_name
  * (any root when NULL). Element and attribute names keep their namespace

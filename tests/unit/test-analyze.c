@@ -179,6 +179,17 @@ static char *many_elements(void)
     return g_string_free(s, FALSE);
 }
 
+/* libxml2 before 2.11 checks an element's attributes each against all
+ * before it: 300,000 would take minutes. */
+static char *many_attributes(void)
+{
+    GString *s = g_string_new("<domain type='kvm'");
+    for (int i = 0; i < 300000; i++)
+        g_string_append_printf(s, " a%d='1'", i);
+    g_string_append(s, "><name>x</name></domain>");
+    return g_string_free(s, FALSE);
+}
+
 static char *not_xml(void) { return g_strdup("this is not XML at all {\"domain\": 1}"); }
 static char *binary(void) { return g_strdup("\x7f" "ELF\x02\x01\x01\xff\xfe<domain>"); }
 static char *unclosed(void) { return g_strdup("<domain type='kvm'><devices><disk></devices></domain>"); }
@@ -196,6 +207,7 @@ static const Hostile hostile[] = {
     { "nested-100k", nested_100k, "nested more than 64" },
     { "huge", huge, "too large" },
     { "many-elements", many_elements, "200000 elements" },
+    { "many-attributes", many_attributes, "more than 256 attributes" },
     { "not-xml", not_xml, "not well-formed" },
     { "binary", binary, "not well-formed" },
     { "unclosed", unclosed, "not well-formed" },
@@ -222,6 +234,30 @@ static void test_hostile(gconstpointer data)
     g_assert_null(doc);
     g_assert_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML);
     g_clear_error(&err);
+}
+
+/* DC_XML_MAX_ATTRIBUTES on one element is read, one more refused, and
+ * attribute-like text in quotes, comments and CDATA does not count. */
+static void test_attribute_limit(void)
+{
+    for (int n = 255; n <= 257; n++) {
+        GString *s = g_string_new("<domainCapabilities><path>/x</path><domain>kvm</domain><arch>x86_64</arch>"
+                                  "<!-- a=1 b=2 --><machine note='x=y'");
+        for (int i = 1; i < n; i++)
+            g_string_append_printf(s, " a%d='%d'", i, i);
+        g_string_append(s, ">pc<![CDATA[c=d]]></machine></domainCapabilities>");
+        g_autofree char *xml = g_string_free(s, FALSE);
+        GError *err = NULL;
+        g_autoptr(domcaps_doc) doc = domcaps_doc_new_from_xml(xml, -1, &err);
+        if (n <= 256) {
+            g_assert_no_error(err);
+            g_assert_nonnull(doc);
+        } else {
+            g_assert_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_XML);
+            g_assert_nonnull(strstr(err->message, "more than 256 attributes"));
+            g_clear_error(&err);
+        }
+    }
 }
 
 static void test_caps_reader_errors(void)
@@ -622,6 +658,7 @@ int main(int argc, char **argv)
         g_test_add_data_func(name, &domain_cases[i], test_domain_probe);
     }
     g_test_add_func("/analyze/check/query-refused", test_domain_query_refused);
+    g_test_add_func("/analyze/reader/attribute-limit", test_attribute_limit);
     g_test_add_func("/analyze/intersect/pc-q35", test_intersect_pc_q35);
     g_test_add_func("/analyze/intersect/rules", test_intersect_rules);
     g_test_add_func("/analyze/diff", test_diff);
