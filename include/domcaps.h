@@ -177,9 +177,9 @@ typedef enum {
  * XML inputs are read by libxml2 (libvirt's parser) under strict rules: it
  * never touches a file or the network and knows no entity beyond XML's
  * five; a DOCTYPE is refused, as are inputs over 8 MiB, nested more than 64
- * levels or with more than 200000 elements (DOMCAPS_ERROR_INVALID_XML).
- * libxml2 is loaded when XML is first read; when it cannot be, that read
- * fails with DOMCAPS_ERROR_IO. */
+ * levels, with more than 200000 elements or an element with more than 256
+ * attributes (DOMCAPS_ERROR_INVALID_XML). libxml2 is loaded when XML is
+ * first read; when it cannot be, that read fails with DOMCAPS_ERROR_IO. */
 
 /* A <domainCapabilities> document (libvirt's or domcaps' XML, from any
  * host) as a document: it prints back byte for byte, and can be checked
