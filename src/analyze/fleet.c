@@ -403,7 +403,7 @@ static void cpu_modes(DcFleet *f, DcNode *out)
         if (cpu->children.pdata[i] == hm) {
             /* the same CPU, however each host's libvirt listed it: the first's */
             cpu->children.pdata[i] = fleet_cpu ? dc_fleet_mode_node(fleet_cpu, f->phys_limit)
-                                                : dc_node_copy(f->host_model);
+                                               : dc_node_copy(f->host_model);
             dc_node_free(hm);
         }
 }
