@@ -194,16 +194,6 @@ void dc_node_set_attrs(DcNode *node, guint n, const char *const *names, const ch
         g_free(pairs);
 }
 
-DcNode *dc_node_new_with_attrs(const char *name, guint n, const char *const *names, const char *const *values)
-{
-    const char *few[2 * FEW_PAIRS] = { NULL };
-    const char **pairs = n <= FEW_PAIRS ? few : g_new(const char *, 2 * n);
-    DcNode *node = node_new(name, merge_pairs(pairs, 0, n, names, values), pairs, 0);
-    if (pairs != few)
-        g_free(pairs);
-    return node;
-}
-
 static gboolean names_distinct(guint n, const char *const *names)
 {
     if (n > 16) {   /* hostile input can have many: not each against all */
@@ -223,11 +213,13 @@ static gboolean names_distinct(guint n, const char *const *names)
 DcNode *dc_node_new_with_attrs_len(const char *name, guint n, const char *const *names, const char *const *values,
                                    const gsize *value_lens)
 {
-    if (!names_distinct(n, names)) {   /* the last value of a name, as dc_node_new_with_attrs() */
+    if (!names_distinct(n, names)) {   /* set one by one: a name's last value stays */
         g_autoptr(GPtrArray) copies = g_ptr_array_new_with_free_func(g_free);
         for (guint i = 0; i < n; i++)
             g_ptr_array_add(copies, g_strndup(values[i], value_lens[i]));
-        return dc_node_new_with_attrs(name, n, names, (const char *const *)copies->pdata);
+        DcNode *node = dc_node_new(name);
+        dc_node_set_attrs(node, n, names, (const char *const *)copies->pdata);
+        return node;
     }
     const char *few[2 * FEW_PAIRS];
     gsize few_lens[2 * FEW_PAIRS];

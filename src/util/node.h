@@ -37,9 +37,8 @@ static inline const char *dc_node_attr_value(const DcNode *node, guint i)
 }
 
 DcNode *dc_node_new(const char *name);
-/* The same with @n attributes (a name given twice: its last value). */
-DcNode *dc_node_new_with_attrs(const char *name, guint n, const char *const *names, const char *const *values);
-/* The same with values of @value_lens bytes each (not NUL-terminated). */
+/* The same with @n attributes, their values of @value_lens bytes each (not
+ * NUL-terminated); a name given twice takes its last value. */
 DcNode *dc_node_new_with_attrs_len(const char *name, guint n, const char *const *names, const char *const *values,
                                    const gsize *value_lens);
 void dc_node_free(DcNode *node);
