@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -300,11 +301,36 @@ static void live_free(DcQmp *qmp)
 void dc_qmp_creds_clear(DcQmpCreds *creds)
 {
     g_clear_pointer(&creds->name, g_free);
+    g_clear_pointer(&creds->home, g_free);
     g_clear_pointer(&creds->groups, g_free);
     creds->n_groups = 0;
 }
 
+/* A group by name or numeric gid. */
+static gboolean group_lookup(const char *group, gid_t *gid, GError **err)
+{
+    struct group gr, *found = NULL;
+    char buf[65536]; /* a group entry lists its members */
+    int rc = getgrnam_r(group, &gr, buf, sizeof(buf), &found);
+    char *end = NULL;
+    unsigned long num = strtoul(group, &end, 10);
+    if (!found && rc == 0 && *group && !*end && num <= G_MAXUINT32)
+        rc = getgrgid_r((gid_t)num, &gr, buf, sizeof(buf), &found);
+    if (!found) {
+        g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN, "unknown group '%s'%s%s", group, rc ? ": " : "",
+                    rc ? g_strerror(rc) : "");
+        return FALSE;
+    }
+    *gid = found->gr_gid;
+    return TRUE;
+}
+
 gboolean dc_qmp_creds_lookup(const char *user, DcQmpCreds *out, GError **err)
+{
+    return dc_qmp_creds_lookup_group(user, NULL, out, err);
+}
+
+gboolean dc_qmp_creds_lookup_group(const char *user, const char *group, DcQmpCreds *out, GError **err)
 {
     memset(out, 0, sizeof(*out));
     struct passwd pw, *found = NULL;
@@ -316,6 +342,7 @@ gboolean dc_qmp_creds_lookup(const char *user, DcQmpCreds *out, GError **err)
         rc = getpwuid_r((uid_t)num, &pw, buf, sizeof(buf), &found);
     if (found) {
         out->name = g_strdup(found->pw_name);
+        out->home = g_strdup(found->pw_dir);
         out->uid = found->pw_uid;
         out->gid = found->pw_gid;
     }
@@ -327,6 +354,10 @@ gboolean dc_qmp_creds_lookup(const char *user, DcQmpCreds *out, GError **err)
     if (geteuid() != 0 && out->uid != geteuid()) {
         g_set_error(err, DC_QMP_ERROR, DC_QMP_ERROR_SPAWN,
                     "only root can run QEMU as another user ('%s')", out->name);
+        dc_qmp_creds_clear(out);
+        return FALSE;
+    }
+    if (group && !group_lookup(group, &out->gid, err)) {
         dc_qmp_creds_clear(out);
         return FALSE;
     }
@@ -422,8 +453,8 @@ static gboolean spawn_fds_open(SpawnFds *f, GError **err)
 
 /* The child: become @creds' user (root asked for another), then QEMU with
  * its monitor on fd 3. Only async-signal-safe calls: never returns. */
-static G_GNUC_NORETURN void child_run(const char *const *argv, const SpawnFds *f, const DcQmpCreds *creds,
-                                      pid_t parent)
+static G_GNUC_NORETURN void child_run(const char *const *argv, char *const *envp, const SpawnFds *f,
+                                      const DcQmpCreds *creds, pid_t parent)
 {
     /* Groups first, then gid, then uid: each later step needs the privilege
      * the earlier one still had. */
@@ -456,7 +487,7 @@ static G_GNUC_NORETURN void child_run(const char *const *argv, const SpawnFds *f
      * pipe stays until exec closes it. */
     close_range(4, (unsigned)f->statusp[1] - 1, 0);
     close_range((unsigned)f->statusp[1] + 1, ~0U, 0);
-    execv(argv[0], (char *const *)argv);
+    execve(argv[0], (char *const *)argv, envp);
     child_fail(f->statusp[1], SPAWN_EXEC);
 }
 
@@ -552,13 +583,15 @@ DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, i
     }
     /* Switch only when it changes something (root asked for another user). */
     const DcQmpCreds *as = creds && geteuid() == 0 && creds->uid != 0 ? creds : NULL;
+    /* Built before fork, as the user lookups are. */
+    g_auto(GStrv) envp = dc_qmp_env_new(creds);
     SpawnFds f;
     if (!spawn_fds_open(&f, err))
         return NULL;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        child_run(argv, &f, as, parent);
+        child_run(argv, envp, &f, as, parent);
     int fork_errno = errno;
     close(f.sv[1]);
     close(f.errp[1]);

@@ -30,6 +30,7 @@ DcQmp *dc_qmp_live_new(const char *emulator, const char *const *argv_extra, int 
  * before fork: user databases (NSS) cannot be read between fork and exec. */
 typedef struct {
     char *name;
+    char *home;          /* the user's home directory, for QEMU's HOME */
     uid_t uid;
     gid_t gid;
     gid_t *groups;       /* supplementary groups: the user's, plus /dev/kvm's */
@@ -41,8 +42,35 @@ typedef struct {
  * write it, so an unprivileged probe keeps KVM. Refuses when the caller is
  * not root and the user is not the caller. */
 gboolean dc_qmp_creds_lookup(const char *user, DcQmpCreds *out, GError **err);
+/* The same, with @group (name or numeric gid, NULL: the user's own) as the
+ * primary group, as libvirt's qemu.conf `group` sets it. */
+gboolean dc_qmp_creds_lookup_group(const char *user, const char *group, DcQmpCreds *out, GError **err);
 void dc_qmp_creds_clear(DcQmpCreds *creds);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DcQmpCreds, dc_qmp_creds_clear)
+
+/* The Debian package's system user for probing (debian/domcaps.postinst),
+ * used where libvirt is not installed; libvirt's QEMU configuration. */
+#define DC_QMP_SYSTEM_USER "domcaps"
+#define DC_QMP_LIBVIRT_CONF "/etc/libvirt/qemu.conf"
+/* QEMU's PATH when the caller has none. */
+#define DC_QMP_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* The `user` and `group` libvirt's qemu.conf at @path sets (NULL: not set);
+ * FALSE when there is no such file (libvirt is not installed). */
+gboolean dc_qmp_libvirt_conf_read(const char *path, char **user, char **group);
+
+/* Who a root domcaps runs QEMU as when no user is named: qemu.conf's user
+ * (and group, in @group), libvirt's default user when qemu.conf names
+ * none, else DC_QMP_SYSTEM_USER if it exists; else NULL with an error
+ * (DC_QMP_ERROR_SPAWN) that names --user. */
+char *dc_qmp_default_user(const char *libvirt_conf, char **group, GError **err);
+
+/* QEMU's environment, built: LC_ALL=C, PATH (the caller's, else
+ * DC_QMP_DEFAULT_PATH), HOME, USER and LOGNAME of @as (NULL: of the
+ * caller, from the user database), QEMU's own variables the caller set
+ * (QEMU_MODULE_DIR, QEMU_AUDIO_DRV) and those $DOMCAPS_QEMU_ENV names.
+ * Nothing else of the caller's. Free with g_strfreev(). */
+char **dc_qmp_env_new(const DcQmpCreds *as);
 
 /* As dc_qmp_live_new(), QEMU running as `creds` (NULL: as the caller). */
 DcQmp *dc_qmp_live_new_as(const char *emulator, const char *const *argv_extra, int timeout_ms,

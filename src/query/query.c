@@ -83,6 +83,30 @@ static gboolean resolve_virttype(DcQuery *q, GError **err)
     return TRUE;
 }
 
+/* Who QEMU runs as: the user asked for; as root, else libvirt's QEMU user
+ * or domcaps' own (qmp/qemu-user.c), never root unless asked by name. */
+static gboolean resolve_user(DcQuery *q, GError **err)
+{
+    const char *user = q->opts->user;
+    g_autofree char *found = NULL, *group = NULL;
+    GError *inner = NULL;
+    if (q->replay || (!user && geteuid() != 0))
+        return TRUE;
+    if (!user && !(user = found = dc_qmp_default_user(DC_QMP_LIBVIRT_CONF, &group, &inner))) {
+        g_set_error_literal(err, DOMCAPS_ERROR, DOMCAPS_ERROR_NOT_EXECUTABLE, inner->message);
+        g_error_free(inner);
+        return FALSE;
+    }
+    if (!dc_qmp_creds_lookup_group(user, group, &q->creds, &inner)) {
+        /* a default that does not resolve says where it came from */
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, "%s%s", inner->message,
+                    found ? " (QEMU's user, from " DC_QMP_LIBVIRT_CONF "; --user names another)" : "");
+        g_error_free(inner);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean open_transport_inputs(DcQuery *q, GError **err)
 {
     GError *inner = NULL;
@@ -91,12 +115,7 @@ static gboolean open_transport_inputs(DcQuery *q, GError **err)
         g_error_free(inner);
         return FALSE;
     }
-    if (q->opts->user && !q->replay && !dc_qmp_creds_lookup(q->opts->user, &q->creds, &inner)) {
-        g_set_error_literal(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, inner->message);
-        g_error_free(inner);
-        return FALSE;
-    }
-    return TRUE;
+    return resolve_user(q, err);
 }
 
 gboolean dc_query_init(DcQuery *q, const domcaps_options *opts, GError **err)

@@ -303,7 +303,8 @@ def facts_session(spec, private):
         wrappers = {a: wrapper(os.path.join(d, a), a, [] if fact == BASELINE else [fact]) for a in QEMU}
         with lock:
             emit({"kind": "wrappers", "paths": list(wrappers.values())})
-        env = dict(os.environ, DOMCAPS_STANDIN_LOG=os.path.join(d, "domcaps.log"))
+        env = dict(os.environ, DOMCAPS_STANDIN_LOG=os.path.join(d, "domcaps.log"),
+                   DOMCAPS_QEMU_ENV="DOMCAPS_STANDIN_LOG")
         results = []
         for arch, virttype, machine in COMBOS:
             args = ["--emulatorbin", wrappers[arch], "--arch", arch, "--virttype", virttype, "--machine", machine]
