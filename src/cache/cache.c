@@ -6,6 +6,7 @@
 #include "probe/facts.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -328,6 +329,44 @@ gboolean dc_cache_store(const char *dir, const char *emulator, json_object *key,
     gboolean ok = g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, err);
     json_object_put(entry);
     return ok;
+}
+
+/* The lock beside an entry: the entry's name plus ".lock", which is not an
+ * entry name, so listing and pruning never take it for one. */
+static char *lock_path(const char *dir, const char *emulator)
+{
+    g_autofree char *entry = dc_cache_entry_path(dir, emulator);
+    return g_strconcat(entry, ".lock", NULL);
+}
+
+int dc_cache_lock(const char *dir, const char *emulator, int timeout_ms)
+{
+    if (g_mkdir_with_parents(dir, 0755) < 0)
+        return -1;
+    g_autofree char *path = lock_path(dir, emulator);
+    /* No symlink followed, nothing but a regular file locked: a planted
+     * link or device costs the sharing, never a write elsewhere. */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        return -1;
+    }
+    if (fd < 0)
+        return -1;
+    /* flock() has no timeout: try, then nap, up to the deadline. The naps
+     * stay short (at most 20 ms), against probes of a few hundred. */
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    gulong nap = 1000;
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time() >= deadline) {
+            close(fd);
+            return -1;
+        }
+        g_usleep(nap);
+        nap = MIN(nap * 2, 20000);
+    }
+    return fd;
 }
 
 char *dc_cache_default_dir(void)

@@ -47,5 +47,13 @@ char *dc_cache_key_diff(json_object *stored, json_object *current);
  * plausible size. NULL with a short reason in *why. */
 char *dc_cache_read_entry(const char *path, gsize *len, char **why);
 
+/* Take the probe lock of @emulator's entry in @dir (a lock file beside
+ * it, flock()), waiting up to @timeout_ms for a query that holds it, so
+ * that concurrent queries of one binary, in any process, probe it once.
+ * Returns the descriptor holding the lock (close() releases it; so does the
+ * holder's death), or -1: no lock could be made (a read-only directory) or
+ * the holder kept it past the deadline: the caller probes all the same. */
+int dc_cache_lock(const char *dir, const char *emulator, int timeout_ms);
+
 /* Default directory: $XDG_CACHE_HOME/domcaps for users, /var/cache/domcaps for root. */
 char *dc_cache_default_dir(void);

@@ -5,6 +5,7 @@
 #include "caps/caps.h"
 #include "host/deps.h"
 #include "probe/passes.h"
+#include <unistd.h>
 
 /* In-process memory of the cache: a program that asks again (a daemon, the
  * Python binding) gets its answer without reading the entry file again. One
@@ -98,9 +99,18 @@ static char *doc_query(const DcQuery *q)
                            host->privileged, host->xdg_config_home ? host->xdg_config_home : "", path ? path : "");
 }
 
+/* Release the entry's probe lock, if held. */
+static void unlock(DcSession *s)
+{
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    s->lock_fd = -1;
+}
+
 void dc_session_open(DcSession *s, DcQuery *q)
 {
     memset(s, 0, sizeof(*s));
+    s->lock_fd = -1;
     s->query = q;
     s->record = q->opts->record ? g_string_new(NULL) : NULL;
     /* Replays and recordings always talk QMP; everything else may be cached. */
@@ -120,6 +130,7 @@ void dc_session_close(DcSession *s)
     if (s->facts_owned)
         dc_facts_free(s->facts);
     g_clear_pointer(&s->facts_json, json_object_put);
+    unlock(s);
     g_clear_pointer(&s->locker, g_mutex_locker_free);
     g_clear_pointer(&s->key, json_object_put);
     g_clear_pointer(&s->cache_dir, g_free);
@@ -127,6 +138,7 @@ void dc_session_close(DcSession *s)
     if (s->record)
         g_string_free(s->record, TRUE);
     memset(s, 0, sizeof(*s));
+    s->lock_fd = -1;
 }
 
 /* A document from a memo: its XML and its tree's text. */
@@ -230,14 +242,48 @@ static void make_view(DcSession *s)
     s->facts_owned = TRUE;
 }
 
+/* The facts at hand: a guessed KVM that this binary's probe ran as TCG
+ * before turns the query to TCG. */
+static void take_facts(DcSession *s, json_object *facts)
+{
+    DcQuery *q = s->query;
+    g_clear_pointer(&s->facts_json, json_object_put);
+    s->facts_json = facts;
+    if (q->virttype_guessed && strcmp(q->virttype, "kvm") == 0 && s->facts_json &&
+        dc_json_bool(s->facts_json, "kvm-refused", FALSE))
+        dc_query_use_tcg(q);
+}
+
+static gboolean facts_answer(const DcSession *s)
+{
+    return s->facts_json && dc_facts_json_has_accel(s->facts_json, dc_query_accel(s->query));
+}
+
+/* Before probing, the entry's lock: a query of the same binary in another
+ * process may be probing it now. Once the lock is ours, the entry is read
+ * again, since whoever held it may have stored what we lack. */
+static void wait_for_other_probes(DcSession *s)
+{
+    DcQuery *q = s->query;
+    if (!s->key)
+        return;
+    s->lock_fd = dc_cache_lock(s->cache_dir, q->emulator, q->opts->timeout_ms > 0 ? q->opts->timeout_ms : 30000);
+    if (s->lock_fd >= 0 && q->opts->cache != DOMCAPS_CACHE_REFRESH) {
+        json_object *stored = dc_cache_load(s->cache_dir, q->emulator, s->key, NULL);
+        if (stored)
+            take_facts(s, stored);
+    }
+    if (facts_answer(s))
+        unlock(s);  /* nothing to probe: the next waiter need not wait for our assembly */
+}
+
 gboolean dc_session_facts(DcSession *s, GError **err)
 {
     DcQuery *q = s->query;
-    s->facts_json = cached_facts(s);
-    if (q->virttype_guessed && strcmp(q->virttype, "kvm") == 0 && s->facts_json &&
-        dc_json_bool(s->facts_json, "kvm-refused", FALSE))
-        dc_query_use_tcg(q);  /* this binary's KVM probe ran as TCG before */
-    if (!s->facts_json || !dc_facts_json_has_accel(s->facts_json, dc_query_accel(q))) {
+    take_facts(s, cached_facts(s));
+    if (!facts_answer(s))
+        wait_for_other_probes(s);
+    if (!facts_answer(s)) {
         json_object *fresh = probe_missing(s, s->facts_json, err);
         if (!fresh)
             return FALSE;
@@ -265,6 +311,7 @@ void dc_session_keep_facts(DcSession *s, gboolean memo_changed)
     if (s->dirty || memo_changed)
         dc_cache_store(s->cache_dir, s->query->emulator, s->key, s->facts_json, NULL); /* unwritable: still an answer */
     s->dirty = FALSE;
+    unlock(s);  /* stored: the queries waiting read it while we assemble */
     if (s->proc->facts != s->facts_json)
         proc_entry_set(s->proc, s->key, s->facts_json);
     if (!s->proc->view && s->facts_owned) {

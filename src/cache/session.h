@@ -6,7 +6,10 @@
  *   3. the probe passes (probe/passes.h) for what is missing, stored back.
  * Replays, recordings and DOMCAPS_CACHE_OFF skip 1 and 2 and store nothing.
  * The session holds the emulator's in-process entry locked from open to
- * close, so concurrent queries of one emulator probe it once. */
+ * close, so concurrent queries of one emulator probe it once; across
+ * processes, a query that must probe takes the entry's lock file first and
+ * holds it to close, and one that waited answers from what the holder
+ * stored. */
 #pragma once
 #include "query/query.h"
 #include "util/node.h"
@@ -21,6 +24,7 @@ typedef struct {
     char *doc_query;          /* what shapes a document besides facts and files */
     DcProcEntry *proc;
     GMutexLocker *locker;
+    int lock_fd;              /* the entry's probe lock (dc_cache_lock), -1: not held */
     json_object *facts_json;  /* after dc_session_facts() */
     DcFacts *facts;           /* lookup view of facts_json (owned or the entry's) */
     gboolean facts_owned;

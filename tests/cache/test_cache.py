@@ -81,7 +81,8 @@ class Env:
     def entries(self):
         """Probe entries (and anything else) in the cache dir; the docs/
         subdirectory of remembered documents is docs()."""
-        return sorted(x for x in os.listdir(self.cache) if x != "docs") if os.path.isdir(self.cache) else []
+        return sorted(x for x in os.listdir(self.cache) if x != "docs" and not x.endswith(".json.lock")) \
+            if os.path.isdir(self.cache) else []
 
     def docs(self):
         d = os.path.join(self.cache, "docs")
