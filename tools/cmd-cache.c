@@ -15,7 +15,7 @@ static char *opt_cache_dir, *opt_root, *opt_format;
 
 static GOptionEntry entries[] = {
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache_dir,
-      "the cache directory (default $XDG_CACHE_HOME/domcaps, /var/cache/domcaps for root)", "DIR" },
+      "default $XDG_CACHE_HOME/domcaps (root: /var/cache/domcaps)", "DIR" },
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &opt_root, "check entries against the host under DIR (default /)", "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "list: text (default) or json", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -92,16 +92,16 @@ int dc_cmd_cache(int argc, char **argv)
 {
     g_set_prgname("domcaps cache");
     g_autoptr(GOptionContext) ctx = g_option_context_new("list|prune");
+    g_option_context_set_description(ctx, "Example: domcaps cache list --cache-dir /var/lib/domcaps-image");
     g_option_context_set_summary(ctx,
-        "The persistent probe cache (one entry per emulator binary, keyed on the binary,\n"
-        "QEMU's module directory, /dev/kvm, the kernel, the host CPU and the domcaps build).\n\n"
+        "The persistent probe cache: one entry per emulator binary, keyed on the\n"
+        "binary, QEMU's modules, /dev/kvm, the kernel, the host CPU and domcaps.\n\n"
         "  list    every entry, its key in short, and whether a query would use it;\n"
         "          when not, which part of the key changed\n"
         "  prune   remove the entries that are not valid (stale, corrupt, foreign,\n"
         "          for a binary that is gone)\n\n"
-        "Pre-building a cache (machine image): domcaps --all --cache-dir DIR, then\n"
-        "queries with --cache-dir DIR use it, also read-only.\n\n"
-        "Exit status: 0 done (list: all valid), 2 list found invalid entries, 1 error.");
+        "Pre-building a cache (machine image): domcaps --all --cache-dir DIR.\n\n"
+        "Exit status: 0 done (list: all valid), 2 invalid entries listed, 1 error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;

@@ -12,8 +12,7 @@ static gboolean opt_quiet;
 
 static GOptionEntry entries[] = {
     { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps,
-      "check against this domainCapabilities XML instead of probing (repeatable: a verdict per document; - is "
-      "standard input)", "FILE" },
+      "a saved document, not a probe (repeatable; -: stdin)", "FILE" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output: text (default) or json", "FORMAT" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "print nothing, only set the exit status", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -157,15 +156,13 @@ static gboolean parse_args(int *argc, char ***argv, gboolean *json)
 {
     g_set_prgname("domcaps check");
     g_autoptr(GOptionContext) ctx = g_option_context_new("DOMAIN.xml|-");
+    g_option_context_set_description(ctx, "Example: domcaps check web01.xml    (saved documents: --caps host1.xml)");
     g_option_context_set_summary(ctx,
         "Would libvirt define and start this domain here? Every reason it would\n"
-        "not is one line: where in the definition, what it asks, why not, and\n"
-        "what would fit. libvirt's own rules are applied (firmware autoselection,\n"
-        "CPU checks, devices per machine...), and what the host decides at start\n"
-        "(KVM's SMM and MSRs, render nodes, firmware files) is asked of the host.\n\n"
-        "The capabilities are probed for the domain's own emulator, arch, machine\n"
-        "and type, or read with --caps (repeatable: one verdict line per document);\n"
-        "the probe options stand for the domain's values either way.\n\n"
+        "not is one line: where, what it asks, why not, and what would fit\n"
+        "(libvirt's own rules, and the host asked what it decides at start).\n"
+        "The capabilities are probed for the domain's emulator, arch, machine\n"
+        "and type (the probe options stand for those), or read with --caps.\n\n"
         "Exit status: 0 it fits (everywhere), 2 it does not (somewhere), 1 error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_add_group(ctx, dc_cli_probe_group());

@@ -11,8 +11,8 @@ static char *opt_html, *opt_format;
 static gboolean opt_all_rows;
 
 static GOptionEntry entries[] = {
-    { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html, "write the table as a self-contained HTML page to FILE "
-      "(- for standard output)", "FILE" },
+    { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html, "the table as a self-contained HTML page (-: stdout)",
+      "FILE" },
     { "all-rows", 0, 0, G_OPTION_ARG_NONE, &opt_all_rows, "show the capabilities all documents share too", NULL },
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output: text (default) or json", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -48,6 +48,7 @@ int dc_cmd_compare(int argc, char **argv)
 {
     g_set_prgname("domcaps compare");
     g_autoptr(GOptionContext) ctx = g_option_context_new("CAPS.xml CAPS.xml...");
+    g_option_context_set_description(ctx, "Example: domcaps compare --html table.html host1.xml host2.xml host3.xml");
     g_option_context_set_summary(ctx,
         "Compare domain capabilities documents (from several hosts, or QEMU versions):\n"
         "one row per capability that is not the same in all of them, one column per\n"

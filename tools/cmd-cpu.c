@@ -42,12 +42,13 @@ typedef struct {
     const char *name;
     const OptDef *opts;
     const char *summary;
+    const char *example;            /* a real command line, for --help */
     const char *values[MAX_OPTS];   /* per option: its value ("" for a flag given), NULL when absent */
 } Cmd;
 
 static const OptDef extra_opts[] = {
-    { "root", OPT_EXTRA, "read every host fact (the CPU map, the emulator...) under this directory" },
-    { "cpu-map", OPT_EXTRA, "libvirt's CPU map directory (default /usr/share/libvirt/cpu_map)" },
+    { "root", OPT_EXTRA, "read every host fact (CPU map, emulator...) under this dir" },
+    { "cpu-map", OPT_EXTRA, "libvirt's CPU map (default /usr/share/libvirt/cpu_map)" },
     { "cache-dir", OPT_EXTRA, "probe cache directory" },
     { "no-cache", OPT_BOOL, "neither read nor write the probe cache" },
     { "timeout", OPT_EXTRA, "probe deadline in milliseconds" },
@@ -81,16 +82,20 @@ static int opt_index(const Cmd *cmd, const char *name)
     return opt_index_len(cmd, name, strlen(name));
 }
 
+/* virsh's shape of help in 80 columns, with an example: the words a
+ * command needs in the usage line, every option below it. */
 static void print_help(const Cmd *cmd)
 {
-    printf("Usage: domcaps %s", cmd->name);
+    g_autoptr(GString) line = g_string_new(NULL);
+    g_string_printf(line, "Usage: domcaps %s", cmd->name);
     for (int i = 0; cmd->opts[i].name; i++)
-        printf(cmd->opts[i].type == OPT_DATA ? " <%s>" : cmd->opts[i].type == OPT_BOOL ? " [--%s]" : " [--%s VALUE]",
-               cmd->opts[i].name);
-    printf("\n\n%s\n\nOptions:\n", cmd->summary);
+        if (cmd->opts[i].type == OPT_DATA)
+            g_string_append_printf(line, " <%s>", cmd->opts[i].name);
+    g_string_append(line, " [OPTION...]");
+    printf("%s\n\n%s\n\nOptions:\n", line->str, cmd->summary);
     for (int i = 0; cmd->opts[i].name; i++)
         printf("  --%-12s %s\n", cmd->opts[i].name, cmd->opts[i].help);
-    printf("\nvirsh's output, messages and exit status (0 success, 1 failure).\n");
+    printf("\nvirsh's output, messages and exit status (0 success, 1 failure).\n\nExample: %s\n", cmd->example);
 }
 
 /* One --name[=value] word (and its value word); FALSE after the error. */
@@ -101,7 +106,18 @@ static gboolean take_option(Cmd *cmd, char **argv, int argc, int *i, guint64 *se
     int len = eq ? (int)(eq - name) : (int)strlen(name);
     int k = opt_index_len(cmd, name, (gsize)len);
     if (k < 0) {
-        error("command '%s' doesn't support option --%.*s", cmd->name, len, name);
+        /* virsh's message, and the option meant when it is a typo away */
+        g_autofree char *given = g_strndup(name, (gsize)len);
+        const char *names[MAX_OPTS + 1];
+        int n = 0;
+        for (; n < MAX_OPTS && cmd->opts[n].name; n++)
+            names[n] = cmd->opts[n].name;
+        names[n] = NULL;
+        const char *near = dc_cli_nearest(given, names);
+        if (near)
+            error("command '%s' doesn't support option --%s; did you mean --%s?", cmd->name, given, near);
+        else
+            error("command '%s' doesn't support option --%s", cmd->name, given);
         return FALSE;
     }
     if (*seen & (1ull << k)) {
@@ -219,7 +235,7 @@ static int print_result(char *result, GError *err)
 
 /* ---- the commands ---- */
 
-#define FILE_OPT(type) { "file", type, "file with the CPU definitions (several <cpu>, a domain, capabilities...)" }
+#define FILE_OPT(type) { "file", type, "the CPU definitions (<cpu>s, a domain, capabilities...)" }
 #define HV_OPTS \
     { "virttype", OPT_STRING, "virtualization type (kvm, qemu...)" }, \
     { "emulator", OPT_STRING, "path to the emulator binary" }, \
@@ -277,8 +293,10 @@ static int parse_cmd(Cmd *cmd, const OptDef *defs, int argc, char **argv)
 
 int dc_cmd_cpu_baseline(int argc, char **argv)
 {
-    Cmd cmd = { .name = "cpu-baseline", .summary = "The CPU every CPU of FILE (host CPUs) can run, from libvirt's "
-                                                   "CPU map alone (virsh cpu-baseline)." };
+    Cmd cmd = { .name = "cpu-baseline",
+                .summary = "The CPU every CPU of FILE (host CPUs) can run, from libvirt's CPU map\n"
+                           "alone (virsh cpu-baseline).",
+                .example = "domcaps cpu-baseline --features hosts.xml" };
     int rc = parse_cmd(&cmd, baseline_opts, argc, argv);
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     const char *file = NULL;
@@ -306,8 +324,9 @@ static gboolean hv_options(const Cmd *cmd, domcaps_options *opts, const char **f
 int dc_cmd_hypervisor_cpu_baseline(int argc, char **argv)
 {
     Cmd cmd = { .name = "hypervisor-cpu-baseline",
-                .summary = "The CPU every CPU of FILE can run, among the CPU models and features the hypervisor "
-                           "offers (virsh hypervisor-cpu-baseline)." };
+                .summary = "The CPU every CPU of FILE can run, among the CPU models and features\n"
+                           "the hypervisor offers (virsh hypervisor-cpu-baseline).",
+                .example = "domcaps hypervisor-cpu-baseline --virttype kvm --machine q35 hosts.xml" };
     int rc = parse_cmd(&cmd, hv_baseline_opts, argc, argv);
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     const char *file = NULL, *model = NULL;
@@ -344,8 +363,9 @@ int dc_cmd_hypervisor_cpu_baseline(int argc, char **argv)
 int dc_cmd_hypervisor_cpu_compare(int argc, char **argv)
 {
     Cmd cmd = { .name = "hypervisor-cpu-compare",
-                .summary = "Whether the hypervisor's CPU (host-model) can run the first CPU of FILE "
-                           "(virsh hypervisor-cpu-compare)." };
+                .summary = "Whether the hypervisor's CPU (host-model) can run the first CPU of FILE\n"
+                           "(virsh hypervisor-cpu-compare).",
+                .example = "domcaps hypervisor-cpu-compare --virttype kvm --error web01.xml" };
     int rc = parse_cmd(&cmd, hv_compare_opts, argc, argv);
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     const char *file = NULL;
@@ -378,7 +398,8 @@ int dc_cmd_hypervisor_cpu_compare(int argc, char **argv)
 
 int dc_cmd_cpu_models(int argc, char **argv)
 {
-    Cmd cmd = { .name = "cpu-models", .summary = "The CPU models libvirt knows for ARCH (virsh cpu-models)." };
+    Cmd cmd = { .name = "cpu-models", .summary = "The CPU models libvirt knows for ARCH (virsh cpu-models).",
+                .example = "domcaps cpu-models x86_64" };
     int rc = parse_cmd(&cmd, models_opts, argc, argv);
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     const char *arch = NULL;

@@ -23,6 +23,7 @@ int dc_cmd_diff(int argc, char **argv)
 {
     g_set_prgname("domcaps diff");
     g_autoptr(GOptionContext) ctx = g_option_context_new("OLD.xml NEW.xml");
+    g_option_context_set_description(ctx, "Example: domcaps diff before-upgrade.xml after-upgrade.xml");
     g_option_context_set_summary(ctx,
         "Show what changed between two domain capabilities documents, one line each:\n"
         "  - PATH: VALUE          only in OLD\n"

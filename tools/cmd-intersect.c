@@ -14,8 +14,8 @@ static char *opt_format, *opt_output, *opt_cpu, *opt_cpu_map;
 static GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output format: xml (default) or json", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, "write the document to FILE", "FILE" },
-    { "cpu", 0, 0, G_OPTION_ARG_FILENAME, &opt_cpu, "also write the fleet's CPU, a <cpu> for domain definitions, "
-      "to FILE (- for standard output)", "FILE" },
+    { "cpu", 0, 0, G_OPTION_ARG_FILENAME, &opt_cpu, "also the fleet's CPU, a <cpu> for domains (-: stdout)",
+      "FILE" },
     { "cpu-map", 0, 0, G_OPTION_ARG_FILENAME, &opt_cpu_map, "libvirt CPU map directory", "DIR" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
@@ -48,15 +48,14 @@ int dc_cmd_intersect(int argc, char **argv)
 {
     g_set_prgname("domcaps intersect");
     g_autoptr(GOptionContext) ctx = g_option_context_new("CAPS.xml...");
+    g_option_context_set_description(ctx,
+        "Example: domcaps intersect --cpu fleet-cpu.xml -o fleet.xml host1.xml host2.xml");
     g_option_context_set_summary(ctx,
         "Print what every given domain capabilities document allows, safe to\n"
-        "migrate across those hosts, as one document: enums intersected,\n"
-        "supported only where all say so, the smallest vcpu max, the custom CPU\n"
-        "models all list (usable only where usable everywhere), host-model the\n"
-        "fleet's CPU (the baseline of the hosts' host-model CPUs among the models\n"
-        "usable everywhere), host-passthrough and maximum only when every host's\n"
-        "host-model CPU is the same. No <path>; <machine> only when all agree.\n"
-        "The documents must be for one arch and domain type.\n\n"
+        "migrate across those hosts, as one document: enums intersected, the\n"
+        "smallest vcpu max, the CPU models usable everywhere, host-model the\n"
+        "fleet's CPU (the baseline of the hosts' host-model CPUs). The documents\n"
+        "must be for one arch and domain type.\n\n"
         "Exit status: 0 printed, 1 error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!dc_cli_parse(ctx, &argc, &argv))

@@ -18,10 +18,10 @@ static char **opt_caps;
 static gboolean opt_differences;
 
 static GOptionEntry entries[] = {
-    { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html, "write a self-contained HTML page to FILE (- for standard "
-      "output) instead of the text table", "FILE" },
-    { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a column from this domainCapabilities XML instead "
-      "of a probe, named NAME when given as NAME=FILE (repeatable)", "[NAME=]FILE" },
+    { "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html, "a self-contained HTML page instead of text (-: stdout)",
+      "FILE" },
+    { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a column from a saved document (repeatable)",
+      "[NAME=]FILE" },
     { "differences", 0, 0, G_OPTION_ARG_NONE, &opt_differences, "only the rows that are not the same for all", NULL },
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output: text (default) or json", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -88,15 +88,12 @@ int dc_cmd_matrix(int argc, char **argv)
 {
     g_set_prgname("domcaps matrix");
     g_autoptr(GOptionContext) ctx = g_option_context_new("[EMULATOR...]");
+    g_option_context_set_description(ctx, "Example: domcaps matrix --virttype qemu --differences --html matrix.html");
     g_option_context_set_summary(ctx,
         "One table of the domain capabilities of every installed qemu-system-*\n"
-        "(or of the EMULATORs given, or of --caps documents): a row per feature,\n"
-        "enum value and CPU model, a column per target, each with its default\n"
-        "machine and kvm where usable (--virttype qemu for TCG everywhere).\n"
-        "The probe options apply to every column: --machine probes that machine\n"
-        "(or alias) of each emulator, --emulatorbin adds a column, --arch the\n"
-        "emulator for that arch, --replay answers the one column from a\n"
-        "transcript. Saved documents can be given with --caps.\n\n"
+        "(or of the EMULATORs given, or of --caps documents): a row per value,\n"
+        "a column per target with its default machine, kvm where usable. The\n"
+        "probe options apply to every column (--machine, --virttype qemu...).\n\n"
         "Exit status: 0 printed, 1 error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_add_group(ctx, dc_cli_probe_group());

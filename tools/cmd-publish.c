@@ -19,10 +19,10 @@ static char **opt_caps;
 static char *opt_output, *opt_format;
 
 static GOptionEntry entries[] = {
-    { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a saved domainCapabilities XML instead of a probe "
-      "(repeatable)", "FILE" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, "write to FILE (replaced at once: a reader never "
-      "sees half of it)", "FILE" },
+    { "caps", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_caps, "a saved document instead of a probe (repeatable)",
+      "FILE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, "write to FILE (replaced whole, never half-written)",
+      "FILE" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "text (default) or json", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
@@ -127,13 +127,14 @@ static char *as_text(GPtrArray *lines, gboolean labels)
 static int run(int argc, char **argv, gboolean labels)
 {
     g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+    g_option_context_set_description(ctx, labels ?
+        "Example: domcaps labels --machine q35 --virttype kvm -o domcaps.features" :
+        "Example: domcaps traits --caps host1.xml --format json");
     g_option_context_set_summary(ctx, labels ?
         "Print the Kubernetes node labels KubeVirt's node labeller makes of this\n"
-        "host's domain capabilities (usable CPU models, host-model CPU, its vendor\n"
-        "and required features, CPU features, machine type, SEV), as a Node\n"
-        "Feature Discovery local feature file: key=value lines, every one valid\n"
-        "under Kubernetes' label syntax. Probe as KubeVirt does (--machine q35\n"
-        "--virttype kvm) or give saved documents with --caps.\n\n"
+        "host's domain capabilities (CPU models and features, machine type, SEV)\n"
+        "as a Node Feature Discovery feature file. Probe as KubeVirt does\n"
+        "(--machine q35 --virttype kvm) or give saved documents with --caps.\n\n"
         "Exit status: 0 printed, 1 error." :
         "Print the OpenStack placement traits nova's libvirt driver derives from\n"
         "this host's domain capabilities (storage buses, video models, CPU\n"

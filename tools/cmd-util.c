@@ -80,11 +80,110 @@ gboolean dc_cli_probe_options(domcaps_options *opts)
     return TRUE;
 }
 
+/* Restricted Damerau-Levenshtein distance: insertions, deletions,
+ * substitutions and swaps of neighbours each count one (a typo's usual
+ * shapes). Words here are short; two rows of a small matrix suffice. */
+static guint edit_distance(const char *a, const char *b)
+{
+    gsize la = strlen(a), lb = strlen(b);
+    g_autofree guint *prev2 = g_new0(guint, lb + 1);
+    g_autofree guint *prev = g_new0(guint, lb + 1);
+    g_autofree guint *row = g_new0(guint, lb + 1);
+    for (gsize j = 0; j <= lb; j++)
+        prev[j] = (guint)j;
+    for (gsize i = 1; i <= la; i++) {
+        row[0] = (guint)i;
+        for (gsize j = 1; j <= lb; j++) {
+            guint cost = a[i - 1] != b[j - 1];
+            guint d = MIN(MIN(prev[j] + 1, row[j - 1] + 1), prev[j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d = MIN(d, prev2[j - 2] + 1);
+            row[j] = d;
+        }
+        guint *t = prev2;
+        prev2 = prev;
+        prev = row;
+        row = t;
+    }
+    return prev[lb];
+}
+
+const char *dc_cli_nearest(const char *word, const char *const *candidates)
+{
+    /* a short word has few letters to spare: one edit; longer ones two,
+     * three past ten letters (hypervisor-cpu-baselin) */
+    gsize len = strlen(word);
+    guint limit = len <= 4 ? 1 : len <= 10 ? 2 : 3, best = G_MAXUINT;
+    const char *nearest = NULL;
+    for (const char *const *c = candidates; c && *c; c++) {
+        guint d = edit_distance(word, *c);
+        if (d > 0 && d <= limit && d < best) {
+            best = d;
+            nearest = *c;
+        }
+    }
+    return nearest;
+}
+
+/* The long options a context knows (those --help-all lists, help ones
+ * included), without their dashes. */
+static GPtrArray *known_options(GOptionContext *ctx)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *help = g_option_context_get_help(ctx, FALSE, NULL);
+    g_auto(GStrv) lines = g_strsplit(help, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        const char *p = *l;
+        if (!g_str_has_prefix(p, "  "))
+            continue;
+        p += 2;
+        if (p[0] == '-' && p[1] != '-' && p[1] && p[2] == ',' && p[3] == ' ')
+            p += 4;   /* "-q, --quiet" */
+        if (!g_str_has_prefix(p, "--"))
+            continue;
+        p += 2;
+        gsize n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-");
+        if (n)
+            g_ptr_array_add(names, g_strndup(p, n));
+    }
+    g_ptr_array_add(names, NULL);
+    return names;
+}
+
+/* After GLib refused an unknown option: the first --word of @argv that
+ * the context does not know, and the known one it is nearest to. */
+static gboolean suggest_option(GOptionContext *ctx, int argc, char **argv)
+{
+    g_autoptr(GPtrArray) known = known_options(ctx);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (!g_str_has_prefix(argv[i], "--"))
+            continue;
+        g_autofree char *name = g_strndup(argv[i] + 2, strcspn(argv[i] + 2, "="));
+        if (g_strv_contains((const char *const *)known->pdata, name))
+            continue;
+        const char *near = dc_cli_nearest(name, (const char *const *)known->pdata);
+        if (!near)
+            return FALSE;
+        fprintf(stderr, "domcaps: unknown option --%s; did you mean --%s?\n", name, near);
+        return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean dc_cli_parse(GOptionContext *ctx, int *argc, char ***argv)
 {
     GError *err = NULL;
+    /* GLib reorders and consumes argv as it goes: the words as given are
+     * kept for the suggestion */
+    int given_count = *argc;
+    g_autofree char **given = g_new(char *, given_count + 1);
+    memcpy(given, *argv, sizeof(char *) * (gsize)(given_count + 1));
     if (!g_option_context_parse(ctx, argc, argv, &err)) {
-        fprintf(stderr, "domcaps: %s\n", err->message);
+        if (!g_error_matches(err, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION) ||
+            !suggest_option(ctx, given_count, given))
+            fprintf(stderr, "domcaps: %s\n", err->message);
         g_error_free(err);
         return FALSE;
     }

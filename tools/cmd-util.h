@@ -14,7 +14,12 @@ const GOptionEntry *dc_cli_probe_entries(void);
 GOptionGroup *dc_cli_probe_group(void);
 gboolean dc_cli_probe_options(domcaps_options *opts);
 
-/* Parse a subcommand's options: prints the error and returns FALSE. */
+/* The candidate nearest @word when it is near enough to be a typo of it
+ * (a few edits, fewer for short words), else NULL: for "did you mean". */
+const char *dc_cli_nearest(const char *word, const char *const *candidates);
+
+/* Parse a subcommand's options: prints the error (an unknown option with
+ * the nearest known one, when there is one) and returns FALSE. */
 gboolean dc_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 
 /* Read capability documents from files; on an error prints it and returns NULL. */

@@ -13,6 +13,8 @@ typedef struct {
 } DcCommand;
 
 const DcCommand *dc_command_find(const char *name);
+/* The command (domcapabilities included) that @word is a typo of, or NULL. */
+const char *dc_command_nearest(const char *word);
 /* The summary text for --help: intro, then one line per subcommand. */
 char *dc_commands_summary(const char *intro);
 

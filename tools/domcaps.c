@@ -20,6 +20,7 @@ static char *opt_format, *opt_record;
 static gboolean opt_version, opt_all, opt_stats;
 static char *opt_output_dir;
 static gboolean opt_expand_cpu, opt_supported_cpu, opt_disable_deprecated, opt_explain_firmware;
+static gboolean opt_help, opt_help_all;
 
 static GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output format: xml (default) or json", "FORMAT" },
@@ -32,6 +33,8 @@ static GOptionEntry entries[] = {
     { "disable-deprecated-features", 0, 0, G_OPTION_ARG_NONE, &opt_disable_deprecated, "host-model CPU disables the features QEMU flags as deprecated (libvirt >= 11.0)", NULL },
     { "explain-firmware", 0, 0, G_OPTION_ARG_NONE, &opt_explain_firmware, "print, instead of the document, every firmware descriptor considered for the query, in priority order, taken or skipped and why", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &opt_help, "the common options, an example and the commands", NULL },
+    { "help-all", 0, 0, G_OPTION_ARG_NONE, &opt_help_all, "every option", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -131,6 +134,26 @@ static gboolean check_option_combinations(const domcaps_options *opts)
     return TRUE;
 }
 
+/* --help: one screen (80 columns) with an example; GLib's list of every
+ * option is --help-all. The options KubeVirt's labeller greps for in
+ * `domcapabilities --help` are among the common ones. */
+static void print_short_help(void)
+{
+    g_autofree char *commands = dc_commands_summary(
+        "Usage: domcaps [OPTION...]            this host's default QEMU\n"
+        "       domcaps domcapabilities [VIRTTYPE [EMULATORBIN [ARCH [MACHINE]]]]\n"
+        "       domcaps COMMAND [OPTION...]    (below)\n\n"
+        "Print the domain capabilities of a QEMU binary on this host, as libvirt's\n"
+        "`virsh domcapabilities` does, without a daemon.\n\n"
+        "Example: domcaps --virttype qemu --machine q35 --format json\n\n"
+        "Common options (every one, with what it does: domcaps --help-all):\n"
+        "  --emulatorbin=PATH  --arch=ARCH  --machine=MACHINE  --virttype=kvm|qemu\n"
+        "  --format=xml|json  --schema=RELEASE  --cache-dir=DIR  --all\n"
+        "  --expand-cpu-features  --supported-cpu-features  --explain-firmware\n"
+        "  --disable-deprecated-features  --version");
+    printf("%s\n", commands);
+}
+
 /* GLib prints help (its [OPTION…]) and messages in the locale's charset:
  * the user's locale, UTF-8 where it names none. */
 static void use_locale(void)
@@ -150,6 +173,13 @@ int main(int argc, char **argv)
         const DcCommand *cmd = dc_command_find(argv[1]);
         if (cmd)
             return cmd->run(argc - 1, argv + 1);
+        /* a word that is no command is virsh's positional VIRTTYPE; one a
+         * typo away from a command is taken for that command misspelt */
+        const char *near = dc_command_nearest(argv[1]);
+        if (near && strcmp(argv[1], "domcapabilities") != 0) {
+            fprintf(stderr, "domcaps: unknown command '%s'; did you mean '%s'?\n", argv[1], near);
+            return 1;
+        }
     }
     gint64 start = g_get_monotonic_time();
     g_autoptr(GOptionContext) ctx = g_option_context_new("[domcapabilities] [VIRTTYPE [EMULATORBIN [ARCH [MACHINE]]]] | --all [EMULATOR...]");
@@ -159,8 +189,17 @@ int main(int argc, char **argv)
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, dc_cli_probe_entries(), NULL);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_help_enabled(ctx, FALSE);
     if (!dc_cli_parse(ctx, &argc, &argv))
         return 1;
+    if (opt_help || opt_help_all) {
+        g_autofree char *all = opt_help_all ? g_option_context_get_help(ctx, FALSE, NULL) : NULL;
+        if (all)
+            fputs(all, stdout);
+        else
+            print_short_help();
+        return 0;
+    }
     if (opt_version) {
         printf("domcaps %s\noutput format %d\nmatches libvirt %s (--schema %s)\n", domcaps_version(),
                DOMCAPS_FORMAT_VERSION, DOMCAPS_LIBVIRT_VERSION, DOMCAPS_SCHEMAS);
