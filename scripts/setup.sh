@@ -9,7 +9,8 @@
 # tests/reference/virsh), debootstrap for the Debian 13 comparison, and
 # libvirt's consumers virt-manager (virtinst) and OpenStack nova for
 # tests/consumers and tests/publish, and Ansible (with community.general's
-# chroot connection) for tests/ansible. Nothing outside the checkout is needed.
+# chroot connection) for tests/ansible, and meson-python with venv for
+# tests/install/pip.sh (pip install .). Nothing outside the checkout is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitize=0
@@ -19,7 +20,7 @@ pkgs="build-essential meson ninja-build pkg-config python3 libglib2.0-dev libjso
       libyajl-dev libxml2-dev libxml2-utils clang qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc
       ovmf qemu-efi-aarch64 libvirt0 swtpm swtpm-tools
       libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients python3-libvirt debootstrap
-      scdoc man-db debhelper lintian dh-python python3-dev
+      scdoc man-db debhelper lintian dh-python python3-dev python3-venv python3-mesonpy
       virtinst python3-nova ansible
       chromium fonts-dejavu-core
       valgrind"
