@@ -41,16 +41,18 @@ typedef struct {
     domcaps_cache_mode cache;  /* DOMCAPS_CACHE_USE by default */
     const char *user;          /* when running as root, run QEMU as this user (name or uid, its
                                   groups plus /dev/kvm's); NULL: as the caller (docs/security.md) */
-    const char *schema;        /* print as this libvirt release did: "9.0" or "11.3" (DOMCAPS_SCHEMAS);
-                                  NULL: the newest format */
+    const char *schema;        /* print as this libvirt release did: "12.9", "11.3" or "9.0"
+                                  (DOMCAPS_SCHEMAS), "latest" for the newest; NULL: the release of
+                                  the libvirt installed under root, else the newest
+                                  (domcaps_schema_chosen()) */
     unsigned int flags;        /* domcaps_get_flags: what to change in the host-model CPU */
 } domcaps_options;
 
 #define DOMCAPS_OPTIONS_INIT { DOMCAPS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, DOMCAPS_CACHE_USE, NULL, NULL, 0 }
 
 /* The libvirt releases whose output format domcaps_options.schema can pin,
- * newest first; the newest is the default. */
-#define DOMCAPS_SCHEMAS "11.3, 9.0"
+ * newest first. */
+#define DOMCAPS_SCHEMAS "12.9, 11.3, 9.0"
 
 /* domcaps_options.flags, libvirt's virConnectGetDomainCapabilitiesFlags
  * (same values, same meaning as in libvirt's documentation; newer than
@@ -139,13 +141,21 @@ int domcaps_cache_prune(const char *cache_dir, const char *root, GPtrArray **rem
 const char *domcaps_version(void);
 
 /* The version of the output documents (XML layout and JSON mapping): it
- * changes when the same query can print differently. 2: the newest libvirt
- * format is the default (see domcaps_options.schema). */
-#define DOMCAPS_FORMAT_VERSION 2
+ * changes when the same query can print differently. 3: by default, the
+ * release of the libvirt installed on the host (see domcaps_options.schema). */
+#define DOMCAPS_FORMAT_VERSION 3
 
 /* The newest libvirt release whose `virsh domcapabilities` output domcaps
- * matches byte for byte: the first of DOMCAPS_SCHEMAS, and the default. */
-#define DOMCAPS_LIBVIRT_VERSION "11.3.0"
+ * matches byte for byte: the first of DOMCAPS_SCHEMAS. */
+#define DOMCAPS_LIBVIRT_VERSION "12.9.0"
+
+/* The release a query with @opts prints ("9.0"): @opts->schema when set,
+ * else the release of the libvirt installed under @opts->root (the nearest
+ * one domcaps holds at or below its library's version), else the newest.
+ * @why (may be NULL) gets one line saying which of these decided. @opts may
+ * be NULL. Returns: (transfer full) the release, NULL with @err set
+ * (DOMCAPS_ERROR_INVALID_ARG) for a schema domcaps does not hold. */
+char *domcaps_schema_chosen(const domcaps_options *opts, char **why, GError **err);
 
 #define DOMCAPS_ERROR (domcaps_error_quark())
 GQuark domcaps_error_quark(void);

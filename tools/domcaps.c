@@ -38,6 +38,24 @@ static GOptionEntry entries[] = {
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
+/* The version, the releases held, and which one a query here prints and why. */
+static int print_version(void)
+{
+    domcaps_options opts = DOMCAPS_OPTIONS_INIT;
+    if (!dc_cli_probe_options(&opts))
+        return 1;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *why = NULL;
+    g_autofree char *release = domcaps_schema_chosen(&opts, &why, &err);
+    if (!release) {
+        g_printerr("domcaps: %s\n", err->message);
+        return 1;
+    }
+    printf("domcaps %s\noutput format %d\nmatches libvirt %s (--schema %s)\nprints libvirt %s's format: %s\n",
+           domcaps_version(), DOMCAPS_FORMAT_VERSION, DOMCAPS_LIBVIRT_VERSION, DOMCAPS_SCHEMAS, release, why);
+    return 0;
+}
+
 static char *document_text(const domcaps_doc *doc)
 {
     return g_strcmp0(opt_format, "json") == 0 ? domcaps_doc_to_json(doc, TRUE) : domcaps_doc_to_xml(doc);
@@ -200,11 +218,8 @@ int main(int argc, char **argv)
             print_short_help();
         return 0;
     }
-    if (opt_version) {
-        printf("domcaps %s\noutput format %d\nmatches libvirt %s (--schema %s)\n", domcaps_version(),
-               DOMCAPS_FORMAT_VERSION, DOMCAPS_LIBVIRT_VERSION, DOMCAPS_SCHEMAS);
-        return 0;
-    }
+    if (opt_version)
+        return print_version();
     /* `domcaps domcapabilities ...` is accepted so virsh command lines work unchanged. */
     int first = 1;
     if (argc > first && g_strcmp0(argv[first], "domcapabilities") == 0)

@@ -9,7 +9,7 @@
 
 static const char *const device_elements[] = {
     "disk", "graphics", "video", "hostdev", "rng", "filesystem", "tpm", "redirdev", "channel",
-    "crypto", "interface", "panic", NULL,
+    "crypto", "interface", "panic", "console", NULL,
 };
 
 /* Whether a <devices> child is supported at all (its enums are printed only
@@ -84,6 +84,7 @@ static void assemble_features(const DcCapsCtx *ctx, DcNode *root)
     }
     dc_caps_add_s390_pv(ctx, features);
     dc_caps_add_ps2(ctx, features);
+    dc_caps_add_tdx(ctx, features);
     dc_caps_add_sev(ctx, features);
     dc_caps_add_sgx(ctx, features);
     dc_caps_add_hyperv(ctx, features);

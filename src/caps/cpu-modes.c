@@ -113,6 +113,24 @@ static gboolean read_host_cpu(gpointer opaque, gboolean msr, guint32 in, guint32
     return TRUE;
 }
 
+static int compare_feature_names(const void *a, const void *b)
+{
+    const DcNode *fa = *(const DcNode *const *)a, *fb = *(const DcNode *const *)b;
+    return g_strcmp0(dc_node_get_attr(fa, "name"), dc_node_get_attr(fb, "name"));
+}
+
+/* Releases that sort the host model's features print them by name, the
+ * <feature> elements being the last children of the mode. */
+static void sort_host_model_features(const DcCapsCtx *ctx, DcNode *mode)
+{
+    if (!dc_release_behaves(ctx->query->release, DC_BEHAVIOUR_SORTED_HOST_MODEL))
+        return;
+    guint first = mode->children.len;
+    while (first > 0 && strcmp(((DcNode *)mode->children.pdata[first - 1])->name, "feature") == 0)
+        first--;
+    qsort(mode->children.pdata + first, mode->children.len - first, sizeof(gpointer), compare_feature_names);
+}
+
 static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
 {
     DcNode *mode = dc_node_add(cpu, "mode");
@@ -277,7 +295,9 @@ gboolean dc_caps_add_cpu(const DcCapsCtx *ctx, DcNode *root, GError **err)
         }
     }
     add_host_model(ctx, map, cpu);
-    dc_caps_host_model_flags(ctx, map, dc_node_child(cpu, "mode", "host-model"));
+    DcNode *host_model = dc_node_child(cpu, "mode", "host-model");
+    dc_caps_host_model_flags(ctx, map, host_model);
+    sort_host_model_features(ctx, host_model);
     add_custom(ctx, map, cpu);
     return TRUE;
 }

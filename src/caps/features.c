@@ -116,8 +116,31 @@ void dc_caps_add_ps2(const DcCapsCtx *ctx, DcNode *features)
                           pc && dc_facts_has(ctx->facts, "object-prop:generic-pc-machine.i8042"));
 }
 
+/* Intel TDX on this host: KVM's kvm_intel module has it on (libvirt asks
+ * the same parameter before it believes QEMU's tdx-guest). */
+static gboolean host_tdx(const DcCapsCtx *ctx)
+{
+    g_autofree char *value = NULL;
+    return dc_host_read_file(ctx->host, "/sys/module/kvm_intel/parameters/tdx", &value, NULL, NULL) &&
+           (value[0] == 'Y' || value[0] == 'y' || value[0] == '1');
+}
+
+static gboolean qemu_and_host_tdx(const DcCapsCtx *ctx)
+{
+    return dc_facts_has(ctx->facts, "type:tdx-guest") && host_tdx(ctx);
+}
+
+/* <tdx>: a KVM guest of an x86 emulator that has tdx-guest, on a TDX host. */
+void dc_caps_add_tdx(const DcCapsCtx *ctx, DcNode *features)
+{
+    gboolean yes = dc_arch_is_x86(ctx->query->emu_arch) && strcmp(ctx->accel, "kvm") == 0 &&
+                   qemu_and_host_tdx(ctx);
+    dc_node_set_supported(dc_node_add(features, "tdx"), yes);
+}
+
 /* Launch security types QEMU offers: SEV, SEV-SNP, s390 protected
- * virtualization (which needs confidential-guest-support on machines). */
+ * virtualization (which needs confidential-guest-support on machines),
+ * TDX (on a TDX host). */
 void dc_caps_add_launch_security(const DcCapsCtx *ctx, DcNode *features)
 {
     const DcFacts *f = ctx->facts;
@@ -130,6 +153,8 @@ void dc_caps_add_launch_security(const DcCapsCtx *ctx, DcNode *features)
         dc_node_enum_add_value(e, "sev-snp");
     if (dc_facts_has(f, "type:s390-pv-guest") && dc_facts_has(f, "object-prop:none-machine.confidential-guest-support"))
         dc_node_enum_add_value(e, "s390-pv");
+    if (qemu_and_host_tdx(ctx))
+        dc_node_enum_add_value(e, "tdx");
     dc_node_set_supported(ls, e->children.len > 0);
     if (e->children.len > 0)
         dc_node_append(ls, g_steal_pointer(&e));
@@ -156,15 +181,18 @@ static gboolean cmdline_prot_virt(const char *cmdline)
     return FALSE;
 }
 
-/* Protected virtualization: s390 emulators only (others get no element).
- * It takes QEMU's s390-pv-guest object and machines' confidential-guest-
- * support, and a host that can run secure guests, which libvirt asks only
- * of a binary that has KVM (/sys/firmware/uv and prot_virt= on the kernel
- * command line); then for either domain type. */
+/* Protected virtualization: s390 emulators only (others get no element,
+ * or 'no' in later releases). It takes QEMU's s390-pv-guest object and
+ * machines' confidential-guest-support, and a host that can run secure
+ * guests, which libvirt asks only of a binary that has KVM (/sys/firmware/uv
+ * and prot_virt= on the kernel command line); then for either domain type. */
 void dc_caps_add_s390_pv(const DcCapsCtx *ctx, DcNode *features)
 {
-    if (!dc_arch_is_s390(ctx->query->emu_arch))
+    if (!dc_arch_is_s390(ctx->query->emu_arch)) {
+        if (dc_release_behaves(ctx->query->release, DC_BEHAVIOUR_S390_PV_EVERY_ARCH))
+            dc_node_set_supported(dc_node_add(features, "s390-pv"), FALSE);
         return;
+    }
     gboolean yes = dc_facts_has(ctx->facts, "object-prop:none-machine.confidential-guest-support") &&
                    dc_facts_has(ctx->facts, "type:s390-pv-guest") && dc_facts_kvm_enabled(ctx->facts);
     if (yes) {
@@ -185,6 +213,37 @@ static const char *const hyperv_names[] = {
     "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer", "reset", "vendor_id",
     "frequencies", "reenlightenment", "tlbflush", "ipi", "evmcs", "avic", "emsr_bitmap", "xmm_input", NULL,
 };
+
+/* <defaults>: the values KVM's hv-passthrough expansion sets, which a
+ * domain asking for the enlightenment gets: a spinlock retry count other
+ * than "never" (0xffffffff), the direct and extended modes that are on, a
+ * vendor id that is not empty. None of them: no element. */
+static void add_hyperv_defaults(DcNode *hv, json_object *props)
+{
+    static const struct { const char *prop, *element; } modes[] = {
+        { "hv-stimer-direct", "stimer_direct" },
+        { "hv-tlbflush-direct", "tlbflush_direct" },
+        { "hv-tlbflush-ext", "tlbflush_extended" },
+    };
+    g_autoptr(DcNode) defaults = dc_node_new("defaults");
+    json_object *v = NULL;
+    if (json_object_object_get_ex(props, "hv-spinlocks", &v) && json_object_is_type(v, json_type_int)) {
+        gint64 retries = json_object_get_int64(v);
+        if (retries > 0 && retries < 0xffffffffLL) {
+            g_autofree char *text = g_strdup_printf("%" G_GINT64_FORMAT, retries);
+            dc_node_add_text(defaults, "spinlocks", text);
+        }
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(modes); i++)
+        if (json_object_object_get_ex(props, modes[i].prop, &v) && json_object_is_type(v, json_type_boolean) &&
+            json_object_get_boolean(v))
+            dc_node_add_text(defaults, modes[i].element, "on");
+    if (json_object_object_get_ex(props, "hv-vendor-id", &v) && json_object_is_type(v, json_type_string) &&
+        json_object_get_string_len(v) > 0)
+        dc_node_add_text(defaults, "vendor_id", json_object_get_string(v));
+    if (defaults->children.len > 0)
+        dc_node_append(hv, g_steal_pointer(&defaults));
+}
 
 void dc_caps_add_hyperv(const DcCapsCtx *ctx, DcNode *features)
 {
@@ -215,4 +274,5 @@ void dc_caps_add_hyperv(const DcCapsCtx *ctx, DcNode *features)
     for (gsize i = 0; hyperv_names[i]; i++)
         if (on[i])
             dc_node_enum_add_value(e, hyperv_names[i]);
+    add_hyperv_defaults(hv, props);
 }

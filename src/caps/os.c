@@ -37,6 +37,26 @@ static GPtrArray *loader_values(const DcHost *host, const DcFirmwareVerdicts *v)
     return values;
 }
 
+/* An enum of the values seen among the taken descriptors, yes before no. */
+static void add_seen_enum(DcNode *parent, const char *name, guint seen)
+{
+    DcNode *e = dc_node_add_enum(parent, name);
+    if (seen & DC_FW_SEEN_YES)
+        dc_node_enum_add_value(e, "yes");
+    if (seen & DC_FW_SEEN_NO)
+        dc_node_enum_add_value(e, "no");
+}
+
+/* <firmwareFeatures>: Secure Boot and enrolled keys, as the descriptors
+ * matching the query offer them (empty enums when none matches). */
+static void add_firmware_features(DcNode *os, const DcFirmwareVerdicts *v)
+{
+    DcNode *ff = dc_node_add(os, "firmwareFeatures");
+    dc_node_set_supported(ff, TRUE);
+    add_seen_enum(ff, "secureBoot", v->secure_boot);
+    add_seen_enum(ff, "enrolledKeys", v->enrolled_keys);
+}
+
 gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err)
 {
     g_autoptr(DcFirmwareVerdicts) v = dc_firmware_verdicts(ctx->host, ctx->query->arch, ctx->query->machine,
@@ -58,6 +78,7 @@ gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err)
     if (v->interfaces & DC_FW_IFACE_UEFI)
         firmware[n++] = "efi";
     add_enum(os, "firmware", firmware);
+    add_firmware_features(os, v);
 
     DcNode *loader = dc_node_add(os, "loader");
     dc_node_set_supported(loader, TRUE);
@@ -69,6 +90,9 @@ gboolean dc_caps_add_os(const DcCapsCtx *ctx, DcNode *root, GError **err)
     /* secure='yes' is offered when a taken descriptor requires SMM */
     add_enum(loader, "secure", v->requires_smm ? (const char *const[]){ "yes", "no", NULL }
                                                : (const char *const[]){ "no", NULL });
+    /* QEMU keeps the variables (uefi-vars) when a descriptor says it can and
+     * the binary has the device (the value table's row). */
+    dc_node_set_supported(dc_node_add(os, "varstore"), v->host_uefi_vars && dc_support_holds("os/varstore", ctx));
     return TRUE;
 }
 

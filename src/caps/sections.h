@@ -17,4 +17,5 @@ void dc_caps_add_sev(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_sgx(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_hyperv(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_ps2(const DcCapsCtx *ctx, DcNode *features);
+void dc_caps_add_tdx(const DcCapsCtx *ctx, DcNode *features);
 void dc_caps_add_launch_security(const DcCapsCtx *ctx, DcNode *features);

@@ -73,6 +73,26 @@ static gboolean rule_host_vfio(const DcCapsCtx *c)
     return dc_host_has_iommu(c->host) && dc_host_exists(c->host, "/dev/vfio/vfio");
 }
 
+/* VFIO through iommufd: the host's VFIO and its /dev/iommu. */
+static gboolean rule_host_iommufd(const DcCapsCtx *c)
+{
+    return rule_host_vfio(c) && dc_host_exists(c->host, "/dev/iommu");
+}
+
+/* Floppy disks, before libvirt asked QEMU for a floppy controller: every
+ * machine but pSeries. */
+static gboolean rule_floppy_by_machine(const DcCapsCtx *c)
+{
+    return !dc_release_behaves(c->query->release, DC_BEHAVIOUR_FLOPPY_BY_BUS) && rule_not_pseries(c);
+}
+
+/* Since: where QEMU has a floppy controller (the row's facts), pSeries
+ * still without. */
+static gboolean rule_floppy_by_bus(const DcCapsCtx *c)
+{
+    return dc_release_behaves(c->query->release, DC_BEHAVIOUR_FLOPPY_BY_BUS) && rule_not_pseries(c);
+}
+
 /* virTPMHasSwtpm: swtpm, swtpm_setup and swtpm_ioctl on the host. */
 static gboolean rule_swtpm(const DcCapsCtx *c)
 {
@@ -130,18 +150,23 @@ static const char *const usb_controllers[] = {
 };
 
 #define VIRTIO_TRANSITIONAL { virtio_transitional, NULL, NULL, NULL }
+/* QEMU_CAPS_BUS_FLOPPY: an ISA or sysbus floppy controller. */
+#define FLOPPY_BUS ANY_RULE(rule_floppy_by_bus, "type:isa-fdc", "type:sysbus-fdc")
 
 const DcEnumRow dc_device_enum_rows[] = {
     { "disk", "diskDevice", "disk", ALWAYS },
     { "disk", "diskDevice", "cdrom", ALWAYS },
-    { "disk", "diskDevice", "floppy", RULE(rule_not_pseries) },
+    { "disk", "diskDevice", "floppy", RULE(rule_floppy_by_machine) },
+    { "disk", "diskDevice", "floppy", FLOPPY_BUS },
     { "disk", "diskDevice", "lun", ALWAYS },
     { "disk", "bus", "ide", RULE(rule_builtin_ide) },
-    { "disk", "bus", "fdc", RULE(rule_not_pseries) },
+    { "disk", "bus", "fdc", RULE(rule_floppy_by_machine) },
+    { "disk", "bus", "fdc", FLOPPY_BUS },
     { "disk", "bus", "scsi", ALWAYS },
     { "disk", "bus", "virtio", ALWAYS },
     { "disk", "bus", "usb", ANY("type:usb-storage") },
     { "disk", "bus", "sata", ANY("type:ich9-ahci") },
+    { "disk", "bus", "nvme", ANY("type:nvme-ns") },
     { "disk", "model", "virtio", ALWAYS },
     { "disk", "model", "virtio-transitional", VIRTIO_TRANSITIONAL },
     { "disk", "model", "virtio-non-transitional", VIRTIO_TRANSITIONAL },
@@ -175,6 +200,8 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "hostdev", "capsType", NULL, ALWAYS },
     { "hostdev", "pciBackend", "default", ANY_RULE(rule_host_vfio, "type:vfio-pci") },
     { "hostdev", "pciBackend", "vfio", ANY_RULE(rule_host_vfio, "type:vfio-pci") },
+    { "hostdev", "iommufd", "yes", ANY_RULE(rule_host_iommufd, "type:iommufd") },
+    { "hostdev", "iommufd", "no", ALWAYS },
 
     { "rng", "model", "virtio", { virtio_rng, NULL, NULL, NULL } },
     { "rng", "model", "virtio-transitional", { virtio_rng, virtio_transitional, NULL, NULL } },
@@ -218,6 +245,22 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "panic", "model", "s390", RULE(rule_s390) },
     { "panic", "model", "pvpanic", ANY("type:pvpanic-pci") },
 
+    /* character device back ends a console can use */
+    { "console", "type", "null", ALWAYS },
+    { "console", "type", "vc", ALWAYS },
+    { "console", "type", "pty", ALWAYS },
+    { "console", "type", "dev", ALWAYS },
+    { "console", "type", "file", ALWAYS },
+    { "console", "type", "pipe", ALWAYS },
+    { "console", "type", "stdio", ALWAYS },
+    { "console", "type", "udp", ALWAYS },
+    { "console", "type", "tcp", ALWAYS },
+    { "console", "type", "unix", ALWAYS },
+    { "console", "type", "spicevmc", ANY("option:spice") },
+    { "console", "type", "spiceport", ANY("option:spice") },
+    { "console", "type", "qemu-vdagent", ANY("schema:chardev-add/arg-type/backend/+qemu-vdagent") },
+    { "console", "type", "dbus", ALWAYS },
+
     /* <memoryBacking><enum name='sourceType'> */
     { "memoryBacking", "sourceType", "file", ALWAYS },
     { "memoryBacking", "sourceType", "anonymous", ALWAYS },
@@ -241,6 +284,8 @@ const DcSupportRow dc_support_rows[] = {
         LIST("schema:migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform"), NULL, NULL } },
     { "features/backup", ANY_RELEASE, DC_BEHAVIOUR_BACKUP_ALWAYS, ALWAYS },
     { "features/async-teardown", ANY_RELEASE, ANY_RELEASE, ANY("option:run-with.async-teardown") },
+    /* and a firmware descriptor with host-uefi-vars (caps/os.c) */
+    { "os/varstore", ANY_RELEASE, ANY_RELEASE, ANY("type:uefi-vars-x64", "type:uefi-vars-sysbus") },
 };
 const gsize dc_support_rows_len = G_N_ELEMENTS(dc_support_rows);
 
@@ -258,6 +303,7 @@ const char *const dc_section_facts[] = {
     "type:sev-guest",
     "type:sev-snp-guest",
     "type:sgx-epc",
+    "type:tdx-guest",
     /* analyze/cpu-api.c: QEMU expands (and so baselines and compares) s390 CPUs */
     "schema:query-cpu-model-expansion",
     NULL,

@@ -17,27 +17,38 @@
 
 typedef struct {
     const char *path;
-    guint since;
+    guint since;       /* the first release printing it (0: always printed) */
+    guint until;       /* the first release no longer printing it (0: still printed) */
     const char *what;
 } DcReleaseRow;
 
 static const DcReleaseRow rows[] = {
+    /* <os> */
+    { "os/firmwareFeatures", 12001, 0, "Secure Boot and enrolled keys of the firmware descriptors" },
+    { "os/varstore", 12001, 0, "UEFI variables kept by QEMU (uefi-vars devices)" },
     /* <cpu> */
-    { "cpu/mode/maxphysaddr", 9003, "host-model physical address bits (passthrough limit)" },
-    { "cpu/mode/blockers", 10009, "features that make a custom model unusable" },
-    { "cpu/mode/model/@canonical", 10010, "the versioned model an alias stands for" },
+    { "cpu/mode/maxphysaddr", 9003, 0, "host-model physical address bits (passthrough limit)" },
+    { "cpu/mode/blockers", 10009, 0, "features that make a custom model unusable" },
+    { "cpu/mode/model/@canonical", 10010, 0, "the versioned model an alias stands for" },
     /* <devices> */
-    { "devices/crypto", 9001, "virtio-crypto models, types and back ends" },
-    { "devices/interface", 9006, "network back ends (default, passt)" },
-    { "devices/panic", 10001, "panic notifier models" },
-    { "devices/graphics/enum[type]/rdp", 11002, "RDP through qemu-rdp" },
+    { "devices/disk/enum[bus]/nvme", 11005, 0, "NVMe disks (nvme-ns)" },
+    { "devices/hostdev/enum[iommufd]", 12001, 0, "VFIO through iommufd" },
+    { "devices/filesystem/enum[driverType]/handle", 0, 12002, "the handle fsdriver, removed from QEMU" },
+    { "devices/crypto", 9001, 0, "virtio-crypto models, types and back ends" },
+    { "devices/interface", 9006, 0, "network back ends (default, passt)" },
+    { "devices/panic", 10001, 0, "panic notifier models" },
+    { "devices/graphics/enum[type]/rdp", 11002, 0, "RDP through qemu-rdp" },
+    { "devices/console", 11005, 0, "console character device types" },
     /* <features> */
-    { "features/sev/cpu0Id", 10000, "the SEV host's first CPU identity (QEMU's cpu0-id)" },
-    { "features/async-teardown", 9006, "QEMU's -run-with async-teardown" },
-    { "features/ps2", 10003, "the i8042 machine option" },
-    { "features/hyperv/enum[features]/emsr_bitmap", 9001, "Hyper-V enlightenment" },
-    { "features/hyperv/enum[features]/xmm_input", 9001, "Hyper-V enlightenment" },
-    { "features/launchSecurity", 10005, "launch security types (sev, sev-snp, s390-pv)" },
+    { "features/tdx", 11006, 0, "Intel TDX" },
+    { "features/sev/cpu0Id", 10000, 0, "the SEV host's first CPU identity (QEMU's cpu0-id)" },
+    { "features/async-teardown", 9006, 0, "QEMU's -run-with async-teardown" },
+    { "features/ps2", 10003, 0, "the i8042 machine option" },
+    { "features/hyperv/enum[features]/emsr_bitmap", 9001, 0, "Hyper-V enlightenment" },
+    { "features/hyperv/enum[features]/xmm_input", 9001, 0, "Hyper-V enlightenment" },
+    { "features/hyperv/defaults", 11009, 0, "Hyper-V values libvirt sets for hv-passthrough" },
+    { "features/launchSecurity", 10005, 0, "launch security types (sev, sev-snp, s390-pv)" },
+    { "features/launchSecurity/enum[sectype]/tdx", 11006, 0, "Intel TDX launch security" },
 };
 
 /* When each behaviour came. The preferred machines and arches of each
@@ -58,9 +69,12 @@ static const guint behaviour_since[DC_BEHAVIOUR_LAST] = {
     [DC_BEHAVIOUR_JSON_C_READER] = 10008,
     [DC_BEHAVIOUR_QEMU_6_2_REQUIRED] = 11002,
     [DC_BEHAVIOUR_SEV_SNP] = 10005,
+    [DC_BEHAVIOUR_FLOPPY_BY_BUS] = 11004,
+    [DC_BEHAVIOUR_S390_PV_EVERY_ARCH] = 11006,
+    [DC_BEHAVIOUR_SORTED_HOST_MODEL] = 12000,
 };
 
-static const char *const supported[] = { "11.3", "9.0", NULL };
+static const char *const supported[] = { "12.9", "11.3", "9.0", NULL };
 
 const char *const *dc_release_supported(void)
 {
@@ -93,6 +107,12 @@ gboolean dc_release_behaves(guint release, DcBehaviour behaviour)
 {
     g_return_val_if_fail(behaviour < DC_BEHAVIOUR_LAST, FALSE);
     return release >= behaviour_since[behaviour];
+}
+
+/* Whether @release prints what @row names. */
+static gboolean row_printed(const DcReleaseRow *row, guint release)
+{
+    return release >= row->since && (!row->until || release < row->until);
 }
 
 guint dc_release_path_since(const char *path)
@@ -149,53 +169,79 @@ guint dc_release_path_count(const DcNode *root, const char *path)
     return count_matches(root, steps);
 }
 
-/* Prune below @node, @steps being its path from the root (its own step last). */
-static void prune(DcNode *node, GPtrArray *steps, guint release)
+/* The rows' paths split into steps, once per process. */
+static gpointer split_rows(gpointer data)
+{
+    (void)data;
+    char ***steps = g_new0(char **, G_N_ELEMENTS(rows));
+    for (gsize r = 0; r < G_N_ELEMENTS(rows); r++)
+        steps[r] = g_strsplit(rows[r].path, "/", -1);
+    return steps;   /* kept for the process */
+}
+
+static char **row_steps(gsize r)
+{
+    static GOnce once = G_ONCE_INIT;
+    char ***steps = g_once(&once, split_rows, NULL);
+    return steps[r];
+}
+
+/* A set of rows, one bit each. */
+typedef guint64 DcRowSet;
+G_STATIC_ASSERT(G_N_ELEMENTS(rows) <= 64);
+
+/* Prune below @node at @depth (the root's children are depth 0): @live
+ * holds the rows not printed by the release whose first @depth steps name
+ * the path down to @node, so a subtree no such row reaches is not walked. */
+static void prune(DcNode *node, guint depth, DcRowSet live)
 {
     for (gsize r = 0; r < G_N_ELEMENTS(rows); r++) {
-        if (release >= rows[r].since)
-            continue;
-        g_auto(GStrv) parts = g_strsplit(rows[r].path, "/", -1);
-        guint n = g_strv_length(parts);
-        /* An attribute row: the steps name this node, the last the attribute. */
-        if (n == steps->len + 1 && parts[n - 1][0] == '@') {
-            gboolean all = TRUE;
-            for (guint i = 0; all && i < steps->len; i++)
-                all = step_matches(parts[i], steps->pdata[i]);
-            if (!all)
-                continue;
-            dc_node_remove_attr(node, parts[n - 1] + 1);
-        }
+        char **steps = row_steps(r);
+        if ((live & ((DcRowSet)1 << r)) && steps[depth] && !steps[depth + 1] && steps[depth][0] == '@')
+            dc_node_remove_attr(node, steps[depth] + 1);
     }
     for (guint c = 0; c < node->children.len;) {
         DcNode *child = node->children.pdata[c];
-        g_ptr_array_add(steps, child);
+        DcRowSet below = 0;
         gboolean drop = FALSE;
-        for (gsize r = 0; !drop && r < G_N_ELEMENTS(rows); r++) {
-            if (release >= rows[r].since)
+        for (gsize r = 0; r < G_N_ELEMENTS(rows); r++) {
+            char **steps = row_steps(r);
+            if (!(live & ((DcRowSet)1 << r)) || !steps[depth] || steps[depth][0] == '@' ||
+                !step_matches(steps[depth], child))
                 continue;
-            g_auto(GStrv) parts = g_strsplit(rows[r].path, "/", -1);
-            if (g_strv_length(parts) != steps->len)
-                continue;
-            gboolean all = TRUE;
-            for (guint i = 0; all && i < steps->len; i++)
-                all = step_matches(parts[i], steps->pdata[i]);
-            drop = all;
+            if (!steps[depth + 1])
+                drop = TRUE;
+            else
+                below |= (DcRowSet)1 << r;
         }
         if (drop) {
             dc_node_remove(node, c);
-        } else {
-            prune(child, steps, release);
-            c++;
+            continue;
         }
-        g_ptr_array_set_size(steps, steps->len - 1);
+        if (below)
+            prune(child, depth + 1, below);
+        c++;
     }
 }
 
 void dc_release_prune(DcNode *root, guint release)
 {
-    if (release >= DC_RELEASE_NEWEST)
-        return;
-    g_autoptr(GPtrArray) steps = g_ptr_array_new();
-    prune(root, steps, release);
+    DcRowSet live = 0;
+    for (gsize r = 0; r < G_N_ELEMENTS(rows); r++)
+        if (!row_printed(&rows[r], release))
+            live |= (DcRowSet)1 << r;
+    if (live)
+        prune(root, 0, live);
+}
+
+guint dc_release_for_libvirt(guint version)
+{
+    guint oldest = 0;
+    for (const char *const *s = supported; *s; s++) {
+        guint release = dc_release_parse(*s, NULL);
+        if (release * 1000 <= version)
+            return release;   /* supported[] is newest first */
+        oldest = release;
+    }
+    return oldest;
 }

@@ -8,11 +8,12 @@
 #include "util/node.h"
 
 /* A release as major * 1000 + minor: 9000 is libvirt 9.0. The releases
- * domcaps reproduces are these two (releases.c lists them for --schema;
- * a unit test holds DOMCAPS_SCHEMAS and DOMCAPS_LIBVIRT_VERSION to it). */
+ * domcaps reproduces are these (releases.c lists them for --schema; a unit
+ * test holds DOMCAPS_SCHEMAS and DOMCAPS_LIBVIRT_VERSION to it). */
 #define DC_RELEASE_9_0 9000
 #define DC_RELEASE_11_3 11003
-#define DC_RELEASE_NEWEST DC_RELEASE_11_3
+#define DC_RELEASE_12_9 12009
+#define DC_RELEASE_NEWEST DC_RELEASE_12_9
 
 /* Behaviours that changed between releases without a path of their own
  * in the document; releases.c gives the release each came with. */
@@ -26,6 +27,9 @@ typedef enum {
     DC_BEHAVIOUR_JSON_C_READER,          /* descriptors are read with json-c, not yajl */
     DC_BEHAVIOUR_QEMU_6_2_REQUIRED,      /* QEMU older than 6.2 is refused (before: 4.2) */
     DC_BEHAVIOUR_SEV_SNP,                /* sev-snp-guest alone makes SEV supported */
+    DC_BEHAVIOUR_FLOPPY_BY_BUS,          /* floppy and fdc where the machine has a floppy bus */
+    DC_BEHAVIOUR_S390_PV_EVERY_ARCH,     /* <s390-pv> printed for every arch, not only s390 */
+    DC_BEHAVIOUR_SORTED_HOST_MODEL,      /* host-model features sorted by name */
     DC_BEHAVIOUR_LAST
 } DcBehaviour;
 
@@ -55,3 +59,8 @@ guint dc_release_path_count(const DcNode *root, const char *path);
 
 /* For the unit test of the table: its paths, NULL-terminated. */
 const char *const *dc_release_paths(void);
+
+/* The release a libvirt of @version (MAJOR * 1000000 + MINOR * 1000 +
+ * MICRO) prints: the newest of dc_release_supported() at or below it, the
+ * oldest for a libvirt older than all of them. */
+guint dc_release_for_libvirt(guint version);

@@ -29,6 +29,7 @@ static const NamedBit feature_names[] = {
     { "amd-sev", DC_FW_FEATURE_AMD_SEV },
     { "amd-sev-es", DC_FW_FEATURE_AMD_SEV_ES },
     { "enrolled-keys", DC_FW_FEATURE_ENROLLED_KEYS },
+    { "host-uefi-vars", DC_FW_FEATURE_HOST_UEFI_VARS },
     { "requires-smm", DC_FW_FEATURE_REQUIRES_SMM },
     { "secure-boot", DC_FW_FEATURE_SECURE_BOOT },
     { "verbose-dynamic", DC_FW_FEATURE_VERBOSE_DYNAMIC },

@@ -91,13 +91,23 @@ static DcFirmwareVerdict *judge_winner(const DcHost *host, const DcFirmwareName 
     return v;
 }
 
-/* A taken descriptor counts: its interfaces, SMM, and its loader image
- * once (libvirt lists an image once, and only when it exists). */
+static guint seen(guint features, guint feature)
+{
+    return features & feature ? DC_FW_SEEN_YES : DC_FW_SEEN_NO;
+}
+
+/* A taken descriptor counts: its interfaces, its features, and its loader
+ * image once (libvirt lists an image once, and only when it exists). */
 static void take(const DcHost *host, DcFirmwareVerdicts *all, DcFirmwareVerdict *v)
 {
+    guint features = v->desc->features;
     all->interfaces |= v->desc->interfaces;
-    if (v->desc->features & DC_FW_FEATURE_REQUIRES_SMM)
+    if (features & DC_FW_FEATURE_REQUIRES_SMM)
         all->requires_smm = TRUE;
+    if (features & DC_FW_FEATURE_HOST_UEFI_VARS)
+        all->host_uefi_vars = TRUE;
+    all->secure_boot |= seen(features, DC_FW_FEATURE_SECURE_BOOT);
+    all->enrolled_keys |= seen(features, DC_FW_FEATURE_ENROLLED_KEYS);
     const char *path = dc_firmware_desc_loader_path(v->desc);
     if (!path) {
         v->loader = DC_FW_LOADER_NONE;

@@ -60,7 +60,15 @@ typedef enum {
     DC_FW_FEATURE_SECURE_BOOT = 1 << 6,
     DC_FW_FEATURE_VERBOSE_DYNAMIC = 1 << 7,
     DC_FW_FEATURE_VERBOSE_STATIC = 1 << 8,
+    DC_FW_FEATURE_HOST_UEFI_VARS = 1 << 9,   /* variables kept by QEMU's uefi-vars device */
 } DcFirmwareFeature;
+
+/* Whether some taken descriptor has a feature (YES) and some lacks it (NO):
+ * libvirt's <firmwareFeatures> enums. */
+typedef enum {
+    DC_FW_SEEN_YES = 1 << 0,
+    DC_FW_SEEN_NO = 1 << 1,
+} DcFirmwareSeen;
 
 typedef struct {
     char *filename;
@@ -159,6 +167,9 @@ typedef struct {
     /* What the taken descriptors give together. */
     guint interfaces;            /* DcFirmwareInterface bits */
     gboolean requires_smm;       /* one of them requires SMM (libvirt's secure loader) */
+    guint secure_boot;           /* DcFirmwareSeen bits of secure-boot */
+    guint enrolled_keys;         /* DcFirmwareSeen bits of enrolled-keys */
+    gboolean host_uefi_vars;     /* one of them keeps its variables in QEMU (host-uefi-vars) */
     GPtrArray *loaders;          /* DcFirmwareLoader*, unique, in order */
     gboolean builtin_loaders;    /* no taken descriptor offers an image: the
                                   * loaders are libvirt's built-in list */

@@ -1,23 +1,21 @@
 #include "query/query.h"
 #include "format/releases.h"
+#include "query/release.h"
 #include "host/emulators.h"
 #include "host/kvm.h"
 #include "util/arch.h"
 #include <unistd.h>
 
-static gboolean check_options(const domcaps_options *opts, guint *release, GError **err)
+static gboolean check_options(const domcaps_options *opts, const DcHost *host, guint *release, char **why,
+                              GError **err)
 {
-    if (!opts || opts->version != DOMCAPS_OPTIONS_VERSION) {
-        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, "unsupported domcaps_options version");
-        return FALSE;
-    }
     if (opts->virttype && strcmp(opts->virttype, "kvm") != 0 && strcmp(opts->virttype, "qemu") != 0) {
         g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG,
                     "unknown virttype '%s' (domcaps knows 'kvm' and 'qemu')", opts->virttype);
         return FALSE;
     }
     g_autoptr(GError) schema_err = NULL;
-    if (!(*release = dc_release_parse(opts->schema, &schema_err))) {
+    if (!(*release = dc_release_choose(opts->schema, host, why, &schema_err))) {
         g_set_error_literal(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, schema_err->message);
         return FALSE;
     }
@@ -122,9 +120,15 @@ gboolean dc_query_init(DcQuery *q, const domcaps_options *opts, GError **err)
 {
     memset(q, 0, sizeof(*q));
     q->opts = opts;
-    if (!check_options(opts, &q->release, err))
+    if (!opts || opts->version != DOMCAPS_OPTIONS_VERSION) {
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_INVALID_ARG, "unsupported domcaps_options version");
         return FALSE;
+    }
     q->host = dc_host_new(opts->root, geteuid() == 0, g_get_user_config_dir());
+    if (!check_options(opts, q->host, &q->release, &q->release_why, err)) {
+        dc_query_clear(q);
+        return FALSE;
+    }
     if (!(q->emulator = resolve_emulator(q, err)) || !resolve_virttype(q, err) || !open_transport_inputs(q, err)) {
         dc_query_clear(q);
         return FALSE;
@@ -138,6 +142,7 @@ void dc_query_clear(DcQuery *q)
     g_clear_pointer(&q->host, dc_host_free);
     g_clear_pointer(&q->emulator, g_free);
     g_clear_pointer(&q->probe_path, g_free);
+    g_clear_pointer(&q->release_why, g_free);
     g_clear_pointer(&q->replay, dc_qmp_free);
     dc_qmp_creds_clear(&q->creds);
 }

@@ -12,6 +12,7 @@
 typedef struct {
     const domcaps_options *opts;
     guint release;            /* format/releases.h */
+    char *release_why;        /* why that release (query/release.h) */
     DcHost *host;
     char *emulator;           /* as the caller names it */
     char *probe_path;         /* the same under the host's root */

@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
-"""Debian 13 (trixie) live comparison: domcaps' default format against
-libvirt 11.3's `virsh domcapabilities`, both on trixie's QEMU 10.0.
+"""Debian 13 (trixie) live comparison: domcaps with no option against
+`virsh domcapabilities` of the libvirt installed beside it, on the same QEMU.
+Two stacks (--profile): trixie's own, QEMU 10.0 and libvirt 11.3 (the
+default), and trixie-backports', QEMU 11.1 and libvirt 12.9, every target
+Debian builds. domcaps is given no --schema: the chroot's libvirt decides
+which release it prints, as on a user's host.
 
 Builds a trixie chroot (debootstrap from the mirror apt already uses, then
 QEMU, firmware, libvirt, swtpm and domcaps' build dependencies), keeps it as
-a tarball in the build directory (BUILD/debian13/trixie.tar.zst, rebuilt
-when the package list below changes), builds domcaps inside from this
-checkout, starts a private libvirtd inside and compares, for every line of
-matrix.txt, domcaps' output (no --schema: the newest format) with virsh's,
-byte for byte (trailing newlines aside); validates domcaps' output against
-the chroot's domaincaps.rng. All of it twice: without the spice modules of
-QEMU (qemu-system-modules-spice, only a Recommends in trixie), then with
-them, installed offline from the .debs kept in the chroot (they bring
-qemu-system-modules-opengl along). Both documents of every differing
-combination are kept in BUILD/debian13/differences/; the chroot itself
-(BUILD/debian13/root) stays until the next run replaces it.
+a tarball in the build directory (BUILD/debian13/trixie.tar.zst, or
+BUILD/debian13-backports/trixie-backports.tar.zst; rebuilt when the package
+lists below change), builds domcaps inside from this checkout, starts a
+private libvirtd inside and compares, for every line of the matrix file,
+domcaps' output with virsh's, byte for byte (trailing newlines aside);
+validates domcaps' output against the chroot's domaincaps.rng. All of it
+twice: without the module packages QEMU only recommends (trixie:
+qemu-system-modules-spice; backports: the GUI, spice, OpenGL and block
+modules), then with them, installed offline from the .debs kept in the
+chroot. Both documents of every differing combination are kept in
+BUILD/PROFILE_DIR/differences/; the chroot itself (BUILD/PROFILE_DIR/root)
+stays until the next run replaces it.
 
 Needs: root (debootstrap, chroot, mounts), /dev/kvm for the KVM lines, and
 the network for the first run (or after the package list changed); later
@@ -27,8 +32,8 @@ mounts undone: a guard process in its own session does it when this one
 ends. The host's own libvirtd is never touched (processes are picked by
 /proc/PID/root).
 
-Usage: compare.py BUILD_DIR SOURCE_DIR MATRIX_FILE
-       compare.py --cleanup BUILD_DIR   (stop and unmount what a killed run left)
+Usage: compare.py [--profile trixie|trixie-backports] BUILD_DIR SOURCE_DIR MATRIX_FILE
+       compare.py [--profile ...] --cleanup BUILD_DIR   (stop and unmount what a killed run left)
 
 Other tests that need the same chroot (tests/ansible) import this file:
 chroot_session() for the lock, guard and cleanup, prepare_chroot(),
@@ -52,19 +57,57 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tap import check, finish  # noqa: E402
 
 SUITE = "trixie"
-# Everything the chroot gets. Changing any of this rebuilds the tarball.
-PACKAGES = [
-    # what is compared
-    "qemu-system-x86", "qemu-system-arm", "ovmf", "qemu-efi-aarch64",
-    "libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-clients", "swtpm", "swtpm-tools",
-    # domcaps' build (meson.build: glib-2.0, json-c, yajl, libxml2's headers;
-    # python3-dev and scdoc are optional and left out), procps, xmllint
+# domcaps' build (meson.build: glib-2.0, json-c, yajl, libxml2's headers;
+# python3-dev and scdoc are optional and left out), procps, xmllint
+BUILD_PACKAGES = [
     "meson", "ninja-build", "gcc", "libc6-dev", "pkg-config", "libglib2.0-dev", "libjson-c-dev",
-    "libyajl-dev", "libxml2-dev",
-    "python3", "procps", "libxml2-utils",
+    "libyajl-dev", "libxml2-dev", "python3", "procps", "libxml2-utils",
 ]
-DOWNLOAD_ONLY = ["qemu-system-modules-spice"]   # installed offline in the second pass
-SETUP_REVISION = 1   # bump when the way the chroot is made changes
+
+
+class Profile:
+    """One Debian 13 stack to compare with: the chroot's packages and where
+    it is kept. The package lists decide the tarball (changing them rebuilds
+    it)."""
+
+    def __init__(self, name, label, packages, download_only, passes, backports=(), revision=1):
+        self.name = name                    # the work directory under BUILD, and the tarball's name
+        self.label = label                  # the libvirt it holds, as reports name it
+        self.packages = packages            # from trixie
+        self.backports = list(backports)    # from trixie-backports (-t trixie-backports)
+        self.download_only = download_only  # installed offline in the second pass
+        self.revision = revision            # bump when the way the chroot is made changes
+        self.passes = passes                # the two passes' labels: without, with download_only
+
+
+PROFILES = {
+    # QEMU 10.0 and libvirt 11.3, as trixie ships them; the spice modules
+    # are only a Recommends.
+    "trixie": Profile(
+        "debian13", "libvirt 11.3",
+        ["qemu-system-x86", "qemu-system-arm", "ovmf", "qemu-efi-aarch64",
+         "libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-clients", "swtpm", "swtpm-tools"]
+        + BUILD_PACKAGES,
+        ["qemu-system-modules-spice"], ("no spice", "spice")),
+    # QEMU 11.1 and libvirt 12.9 from trixie-backports, every target Debian
+    # builds; firmware and swtpm from trixie. The second pass adds the
+    # module packages QEMU only recommends.
+    "trixie-backports": Profile(
+        "debian13-backports", "libvirt 12.9",
+        ["ovmf", "qemu-efi-aarch64", "swtpm", "swtpm-tools"] + BUILD_PACKAGES,
+        ["qemu-system-gui", "qemu-system-modules-spice", "qemu-system-modules-opengl", "qemu-block-extra"],
+        ("no recommends", "recommends"),
+        backports=["qemu-system-x86", "qemu-system-arm", "qemu-system-ppc", "qemu-system-s390x",
+                   "qemu-system-misc", "qemu-system-riscv", "qemu-system-sparc", "qemu-system-mips",
+                   "libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-clients"]),
+}
+for _key, _profile in PROFILES.items():
+    _profile.key = _key   # the tarball's name
+P = PROFILES["trixie"]   # main() switches with --profile; tests/ansible uses trixie's
+# (kept for the importers of this file)
+PACKAGES = P.packages
+DOWNLOAD_ONLY = P.download_only
+SETUP_REVISION = P.revision
 
 SPICE_DEBS = "/var/lib/domcaps-debian13/spice-debs"   # inside the chroot
 SRC_IN = "/usr/src/domcaps"
@@ -226,8 +269,10 @@ def mirror():
 
 
 def package_key():
-    spec = {"suite": SUITE, "variant": "minbase", "packages": sorted(PACKAGES),
-            "download_only": sorted(DOWNLOAD_ONLY), "revision": SETUP_REVISION}
+    spec = {"suite": SUITE, "variant": "minbase", "packages": sorted(P.packages),
+            "download_only": sorted(P.download_only), "revision": P.revision}
+    if P.backports:
+        spec["backports"] = sorted(P.backports)
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
@@ -287,19 +332,28 @@ def build_chroot(root, mirror_uri):
     shutil.copy("/etc/resolv.conf", f"{root}/etc/resolv.conf")
     mount_all(root)
     apt = ["apt-get", "-q", "-o", "Acquire::Retries=3", "-o", "Acquire::Check-Valid-Until=false"]
-    note(f"apt-get install {len(PACKAGES)} packages inside")
+    from_bp = []
+    if P.backports:
+        with open(f"{root}/etc/apt/sources.list.d/backports.list", "w") as f:
+            f.write(f"deb {mirror_uri} {SUITE}-backports main\n")
+        from_bp = ["-t", f"{SUITE}-backports"]
+    note(f"apt-get install {len(P.backports) + len(P.packages)} packages inside")
     with_retries("apt-get update", lambda: in_chroot(root, apt + ["update"]))
+    if P.backports:
+        with_retries("apt-get install (backports)", lambda: in_chroot(
+            root, apt + ["install", "-y", "--no-install-recommends"] + from_bp + P.backports, timeout=1800))
     with_retries("apt-get install", lambda: in_chroot(
-        root, apt + ["install", "-y", "--no-install-recommends"] + PACKAGES, timeout=1800))
-    note(f"downloading {' '.join(DOWNLOAD_ONLY)} and its dependencies")
+        root, apt + ["install", "-y", "--no-install-recommends"] + P.packages, timeout=1800))
+    note(f"downloading {' '.join(P.download_only)} and their dependencies")
     in_chroot(root, apt + ["clean"])
     with_retries("apt-get download", lambda: in_chroot(
-        root, apt + ["install", "-y", "--no-install-recommends", "--download-only"] + DOWNLOAD_ONLY))
+        root, apt + ["install", "-y", "--no-install-recommends", "--download-only"] + from_bp + P.download_only))
     os.makedirs(root + SPICE_DEBS)
     archives = f"{root}/var/cache/apt/archives"
     debs = sorted(n for n in os.listdir(archives) if n.endswith(".deb"))
-    if not any(n.startswith(DOWNLOAD_ONLY[0] + "_") for n in debs):
-        raise Failure(f"{DOWNLOAD_ONLY[0]} was not downloaded", "\n".join(debs))
+    for pkg in P.download_only:
+        if not any(n.startswith(pkg + "_") for n in debs):
+            raise Failure(f"{pkg} was not downloaded", "\n".join(debs))
     for n in debs:
         shutil.move(f"{archives}/{n}", f"{root}{SPICE_DEBS}/{n}")
     in_chroot(root, apt + ["clean"])
@@ -339,8 +393,8 @@ def compressor(tarball):
 def prepare_chroot(work, root):
     """A fresh chroot, from the tarball when it matches the package list,
     else built (and the tarball saved). Returns True when it was built."""
-    tarballs = [f"{work}/{SUITE}.tar.zst", f"{work}/{SUITE}.tar.gz"]
-    keyfile = f"{work}/{SUITE}.key"
+    tarballs = [f"{work}/{P.key}.tar.zst", f"{work}/{P.key}.tar.gz"]
+    keyfile = f"{work}/{P.key}.key"
     key = package_key()
     have = open(keyfile).read().strip() if os.path.exists(keyfile) else None
     for tarball in tarballs:
@@ -475,11 +529,11 @@ def report(outdir, label, combo, ours, theirs, valid):
         if theirs.returncode != 0:
             detail.append(f"libvirt exit {theirs.returncode}: {theirs.stderr.strip()[-300:]}")
         if not detail:
-            detail += difflib.unified_diff(b.splitlines(), a.splitlines(), "libvirt-11.3", "domcaps",
+            detail += difflib.unified_diff(b.splitlines(), a.splitlines(), P.label.replace(" ", "-"), "domcaps",
                                            lineterm="", n=1)
         if not ok:
             detail.insert(0, f"both documents: {save(outdir, label, combo, ours, theirs)}")
-        check(ok, f"{label}: identical to libvirt 11.3: {combo}", "\n".join(detail), lines=41)
+        check(ok, f"{label}: identical to {P.label}: {combo}", "\n".join(detail), lines=41)
     if valid is not None:
         check(valid.returncode == 0, f"{label}: valid against the chroot's domaincaps.rng: {combo}",
               valid.stderr)
@@ -517,7 +571,7 @@ def main_guarded(build, src, matrix, work, root):
         check(False, "Debian 13 chroot", f"timed out: {e.cmd}")
         return
     versions = in_chroot(root, ["dpkg-query", "-W", "-f", "${Package} ${Version}\\n",
-                                "qemu-system-x86", "libvirt-daemon", "gcc", "libglib2.0-0t64"],
+                                "qemu-system-x86", "libvirt-daemon", "libvirt0", "gcc", "libglib2.0-0t64"],
                          check_rc=False).stdout
     for line in versions.splitlines():
         note(line)
@@ -540,24 +594,28 @@ def main_guarded(build, src, matrix, work, root):
 
     spice = sorted(n for n in os.listdir(root + MODULE_DIR_IN) if "spice" in n)
     check(not spice, "the spice modules are not installed yet", " ".join(spice))
-    compare_all(root, outdir, "no spice", combos, "/var/cache/domcaps-nospice")
+    without, with_ = P.passes
+    compare_all(root, outdir, without, combos, "/var/cache/domcaps-without")
 
-    note("installing qemu-system-modules-spice from the downloaded packages")
+    what = " ".join(P.download_only)
+    note(f"installing {what} from the downloaded packages")
+    before = set(os.listdir(root + MODULE_DIR_IN))
     p = in_chroot(root, ["sh", "-c", f"dpkg --force-unsafe-io -i {SPICE_DEBS}/*.deb"], check_rc=False,
                   timeout=600)
-    spice = sorted(n for n in os.listdir(root + MODULE_DIR_IN) if "spice" in n)
-    check(p.returncode == 0 and spice, "qemu-system-modules-spice installs offline",
+    added = sorted(set(os.listdir(root + MODULE_DIR_IN)) - before)
+    spice = [n for n in added if "spice" in n]
+    check(p.returncode == 0 and spice, f"{what} install offline, the spice modules among them",
           (p.stdout + p.stderr)[-1500:])
-    note("spice modules: " + " ".join(spice))
+    note("modules added: " + " ".join(added))
     # domcaps' cache keys on QEMU's module directory: the first pass's cache,
     # asked again, must answer as a fresh one does
-    stale = domcaps(root, ["--virttype", "qemu"], "/var/cache/domcaps-nospice")
+    stale = domcaps(root, ["--virttype", "qemu"], "/var/cache/domcaps-without")
     fresh = domcaps(root, ["--virttype", "qemu", "--no-cache"], "/var/cache/domcaps-unused")
     check(stale.returncode == 0 and stale.stdout == fresh.stdout,
           "domcaps' cache notices the new modules (cached answer = uncached answer)",
           "\n".join(difflib.unified_diff(fresh.stdout.splitlines(), stale.stdout.splitlines(),
                                          "uncached", "cached", lineterm="", n=1)))
-    compare_all(root, outdir, "spice", combos, "/var/cache/domcaps-spice")
+    compare_all(root, outdir, with_, combos, "/var/cache/domcaps-with")
 
 
 class Session:
@@ -613,8 +671,15 @@ def chroot_session(work, root):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--guard":
         return guard(sys.argv[2])
+    global P
+    if len(sys.argv) >= 3 and sys.argv[1] == "--profile":
+        if sys.argv[2] not in PROFILES:
+            print(f"unknown profile {sys.argv[2]!r} (known: {', '.join(PROFILES)})", file=sys.stderr)
+            return 2
+        P = PROFILES[sys.argv[2]]
+        del sys.argv[1:3]
     if len(sys.argv) == 3 and sys.argv[1] == "--cleanup":
-        root = os.path.join(os.path.abspath(sys.argv[2]), "debian13", "root")
+        root = os.path.join(os.path.abspath(sys.argv[2]), P.name, "root")
         procs, mounts = cleanup(root)
         return 1 if procs or mounts else 0
     if len(sys.argv) != 4:
@@ -625,7 +690,7 @@ def main():
         check(False, "runs as root (debootstrap, chroot and mounts need it)",
               "run `meson test --suite debian13` as root (and with the network on a first run)")
         return finish()
-    work = os.path.join(build, "debian13")
+    work = os.path.join(build, P.name)
     root = os.path.join(work, "root")
     try:
         with chroot_session(work, root) as session:

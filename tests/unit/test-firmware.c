@@ -8,6 +8,7 @@
 #include "caps/sections.h"
 #include "format/format.h"
 #include "format/releases.h"
+#include "util/xmlread.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -36,6 +37,7 @@ static char *os_block(const char *root, gboolean privileged, const char *xdg,
     g_autoptr(DcNode) doc = dc_node_new("domainCapabilities");
     if (!dc_caps_add_os(&ctx, doc, err))
         return NULL;
+    dc_release_prune(doc, release);   /* as the assembly does */
     g_autofree char *xml = dc_format_xml(doc);
     const char *start = strchr(xml, '\n') + 1;
     const char *end = g_strrstr(xml, "</domainCapabilities>");
@@ -482,6 +484,55 @@ static void test_oracle_host(void)
     g_assert_cmpuint(n, >=, 13);
 }
 
+/* <firmwareFeatures> (12.1 on): each feature's yes when a matching
+ * descriptor has it, no when one lacks it; Debian 12's OVMF and AAVMF
+ * descriptors on the debian12 fixture. Older releases print none. */
+static void test_firmware_features(void)
+{
+    g_autofree char *root = g_build_filename(DC_TEST_DATA_DIR, "hosts", "debian12", NULL);
+    static const struct {
+        const char *arch, *machine, *secure_boot, *enrolled_keys;
+    } rows[] = {
+        /* the secure-boot builds are for q35 (requires-smm) */
+        { "x86_64", "pc-q35-7.2", "yes no", "yes no" },
+        { "x86_64", "pc-i440fx-7.2", "no", "no" },
+        { "aarch64", "virt-7.2", "yes no", "yes no" },
+        /* no descriptor for the machine: empty enums, still supported */
+        { "aarch64", "sbsa-ref", "", "" },
+        { "s390x", "s390-ccw-virtio-7.2", "", "" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *xml = os_block(root, TRUE, NULL, rows[i].arch, rows[i].machine, DC_RELEASE_12_9, &err);
+        g_assert_no_error(err);
+        g_autofree char *whole = g_strdup_printf("<d>%s</d>", xml);
+        g_autoptr(DcNode) top = dc_xml_read(whole, strlen(whole), "d", "os block", &err);
+        DcNode *doc = top ? dc_node_child(top, "os", NULL) : NULL;
+        g_assert_no_error(err);
+        DcNode *ff = dc_node_child(doc, "firmwareFeatures", NULL);
+        g_assert_nonnull(ff);
+        g_assert_cmpstr(dc_node_get_attr(ff, "supported"), ==, "yes");
+        const char *names[] = { "secureBoot", "enrolledKeys" };
+        const char *want[] = { rows[i].secure_boot, rows[i].enrolled_keys };
+        for (gsize k = 0; k < 2; k++) {
+            DcNode *e = dc_node_child(ff, "enum", names[k]);
+            g_assert_nonnull(e);
+            g_autoptr(GString) got = g_string_new(NULL);
+            for (guint c = 0; c < e->children.len; c++)
+                g_string_append_printf(got, "%s%s", c ? " " : "", ((DcNode *)e->children.pdata[c])->text);
+            if (strcmp(got->str, want[k]) != 0)
+                g_error("%s %s %s: '%s', expected '%s'", rows[i].arch, rows[i].machine, names[k], got->str, want[k]);
+        }
+        /* no descriptor here keeps its variables in QEMU */
+        DcNode *vs = dc_node_child(doc, "varstore", NULL);
+        g_assert_nonnull(vs);
+        g_assert_cmpstr(dc_node_get_attr(vs, "supported"), ==, "no");
+        g_autofree char *old = os_block(root, TRUE, NULL, rows[i].arch, rows[i].machine, DC_RELEASE_11_3, &err);
+        g_assert_null(strstr(old, "firmwareFeatures"));
+        g_assert_null(strstr(old, "varstore"));
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -496,5 +547,6 @@ int main(int argc, char **argv)
     g_test_add_func("/firmware/dangling", test_dangling);
     g_test_add_func("/firmware/size-limit", test_size_limit);
     g_test_add_func("/firmware/oracle-host", test_oracle_host);
+    g_test_add_func("/firmware/features", test_firmware_features);
     return g_test_run();
 }

@@ -1,0 +1,32 @@
+#include "query/release.h"
+#include "format/releases.h"
+#include "host/libvirt-lib.h"
+
+guint dc_release_choose(const char *schema, const DcHost *host, char **why, GError **err)
+{
+    if (schema && *schema) {
+        guint release = dc_release_parse(schema, err);
+        if (release && why)
+            *why = g_strdup_printf("asked for (--schema or $DOMCAPS_SCHEMA: %s)", schema);
+        return release;
+    }
+    g_autofree char *lib = NULL;
+    guint version = host ? dc_host_libvirt_version(host, &lib) : 0;
+    if (!version) {
+        if (why)
+            *why = g_strdup("no libvirt installed: the newest release domcaps holds");
+        return DC_RELEASE_NEWEST;
+    }
+    guint release = dc_release_for_libvirt(version);
+    if (why) {
+        g_autofree char *name = dc_release_name(release);
+        guint held = release * 1000;
+        *why = g_strdup_printf("libvirt %u.%u.%u is installed (%s)%s%s", version / 1000000, version / 1000 % 1000,
+                               version % 1000, lib,
+                               held == version - version % 1000 ? "" :
+                               held < version ? ": the nearest release domcaps holds below it, " :
+                                                ": older than any release domcaps holds, the oldest, ",
+                               held == version - version % 1000 ? "" : name);
+    }
+    return release;
+}
