@@ -94,6 +94,12 @@ const char *domcaps_doc_arch(const domcaps_doc *doc);
 const char *domcaps_doc_machine(const domcaps_doc *doc);
 const char *domcaps_doc_virttype(const domcaps_doc *doc);
 
+/* What a person should know of how the answer was made, one line each (no
+ * newline), e.g. a probe cache that was not used because another user can
+ * write it (docs/security.md). The library never prints: the CLI writes
+ * each on stderr. NULL-terminated, owned by the document, empty for most. */
+const char *const *domcaps_doc_warnings(const domcaps_doc *doc);
+
 void domcaps_doc_free(domcaps_doc *doc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(domcaps_doc, domcaps_doc_free)
 
@@ -119,6 +125,8 @@ typedef struct {
     char *summary;    /* its key in short: QEMU version, target, accelerators probed, binary identity */
     gboolean valid;   /* a query would use it as it is */
     char *reason;     /* when not valid: what changed ("binary changed (mtime)", "corrupt entry"...) */
+    gboolean trusted; /* FALSE: another user can write it or its directory (docs/security.md); a
+                         query does not read it, and reason says who can */
 } domcaps_cache_entry;
 
 void domcaps_cache_entry_free(domcaps_cache_entry *entry);

@@ -397,7 +397,7 @@ static PyMethodDef methods[] = {
       "compare(docs, labels=None, differences=True, html=False) -> str: `domcaps compare`'s table of the "
       "documents (only the rows that differ unless differences=False; an HTML page with html=True)." },
     { "cache_list", (PyCFunction)(void (*)(void))py_cache_list, METH_VARARGS | METH_KEYWORDS,
-      "cache_list(cache_dir=None, root=None) -> list of dicts (path, emulator, summary, valid, reason): "
+      "cache_list(cache_dir=None, root=None) -> list of dicts (path, emulator, summary, valid, trusted, reason): "
       "the probe cache's entries, each judged as a query would judge it." },
     { "intersect", (PyCFunction)(void (*)(void))py_intersect, METH_VARARGS | METH_KEYWORDS,
       "intersect(docs, *, cpu=False, root=None, cpu_map=None) -> str\n\n"

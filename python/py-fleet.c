@@ -186,9 +186,9 @@ PyObject *py_cache_list(PyObject *self, PyObject *args, PyObject *kwargs)
     PyObject *list = PyList_New(0);
     for (guint i = 0; list && i < entries->len; i++) {
         const domcaps_cache_entry *e = entries->pdata[i];
-        PyObject *d = Py_BuildValue("{s:s,s:z,s:z,s:O,s:z}", "path", e->path, "emulator", e->emulator,
+        PyObject *d = Py_BuildValue("{s:s,s:z,s:z,s:O,s:O,s:z}", "path", e->path, "emulator", e->emulator,
                                     "summary", e->summary, "valid", e->valid ? Py_True : Py_False,
-                                    "reason", e->reason);
+                                    "trusted", e->trusted ? Py_True : Py_False, "reason", e->reason);
         if (!d || PyList_Append(list, d) < 0)
             Py_CLEAR(list);
         Py_XDECREF(d);

@@ -25,6 +25,8 @@ domcaps_doc *dc_doc_new_take(DcNode *root);
 const DcNode *dc_doc_root(const domcaps_doc *doc);
 /* Free @doc but its tree, handed back (built first when it was not yet). */
 DcNode *dc_doc_free_keep_root(domcaps_doc *doc);
+/* The query's warnings (domcaps_doc_warnings), taken over; NULL: none. */
+void dc_doc_take_warnings(domcaps_doc *doc, GPtrArray *warnings);
 /* The document's XML text, formatted once and kept (printed as it is). */
 const char *dc_doc_keep_xml(domcaps_doc *doc);
 

@@ -105,6 +105,8 @@ domcaps_doc *dc_api_get_with_facts(const domcaps_options *opts, json_object **fa
         doc = build(&s, err);
     else if (!doc)
         public_error(err, inner);
+    if (doc)
+        dc_doc_take_warnings(doc, dc_session_take_warnings(&s));
     if (doc && facts_out)
         *facts_out = json_object_get(s.facts_json);
     dc_session_close(&s);

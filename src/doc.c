@@ -15,6 +15,7 @@ struct domcaps_doc {
     char *arch;
     char *machine;
     char *virttype;
+    GPtrArray *warnings; /* NULL-terminated lines, NULL: none */
 };
 
 const char *domcaps_version(void) { return DOMCAPS_VERSION; }
@@ -30,6 +31,8 @@ void domcaps_doc_free(domcaps_doc *doc)
     g_free(doc->arch);
     g_free(doc->machine);
     g_free(doc->virttype);
+    if (doc->warnings)
+        g_ptr_array_unref(doc->warnings);
     g_free(doc);
 }
 
@@ -51,6 +54,22 @@ const char *domcaps_doc_emulator(const domcaps_doc *doc) { return doc->emulator;
 const char *domcaps_doc_arch(const domcaps_doc *doc) { return doc->arch; }
 const char *domcaps_doc_machine(const domcaps_doc *doc) { return doc->machine; }
 const char *domcaps_doc_virttype(const domcaps_doc *doc) { return doc->virttype; }
+
+const char *const *domcaps_doc_warnings(const domcaps_doc *doc)
+{
+    static const char *const none[] = { NULL };
+    return doc->warnings ? (const char *const *)doc->warnings->pdata : none;
+}
+
+void dc_doc_take_warnings(domcaps_doc *doc, GPtrArray *warnings)
+{
+    if (!warnings)
+        return;
+    if (doc->warnings)
+        g_ptr_array_unref(doc->warnings);
+    g_ptr_array_add(warnings, NULL);
+    doc->warnings = warnings;
+}
 
 domcaps_doc *dc_doc_new(DcNode *root, const char *emulator, const char *arch, const char *machine,
                         const char *virttype)

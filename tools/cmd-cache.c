@@ -32,10 +32,11 @@ static int list(void)
     }
     gboolean json = g_strcmp0(opt_format, "json") == 0;
     g_autoptr(GString) out = g_string_new(json ? "[" : "");
-    guint invalid = 0;
+    guint invalid = 0, untrusted = 0;
     for (guint i = 0; i < entries_->len; i++) {
         const domcaps_cache_entry *e = entries_->pdata[i];
         invalid += !e->valid;
+        untrusted += !e->trusted;
         if (json) {
             g_string_append(out, i ? ",\n  {\"path\": " : "\n  {\"path\": ");
             dc_cli_json_string(out, e->path);
@@ -43,23 +44,25 @@ static int list(void)
             dc_cli_json_string(out, e->emulator);
             g_string_append(out, ", \"summary\": ");
             dc_cli_json_string(out, e->summary);
-            g_string_append_printf(out, ", \"valid\": %s, \"reason\": ", e->valid ? "true" : "false");
+            g_string_append_printf(out, ", \"valid\": %s, \"trusted\": %s, \"reason\": ", e->valid ? "true" : "false",
+                                   e->trusted ? "true" : "false");
             dc_cli_json_string(out, e->reason);
             g_string_append(out, "}");
         } else {
             g_autofree char *base = g_path_get_basename(e->path);
-            g_string_append_printf(out, "%s  %s\n  %s\n  %s\n", e->valid ? "valid  " : "INVALID", base,
+            g_string_append_printf(out, "%s  %s\n  %s\n  %s\n", e->valid ? "valid  " : e->trusted ? "INVALID" : "UNTRUSTED", base,
                                    e->emulator ? e->emulator : "(unknown emulator)",
                                    e->summary && *e->summary ? e->summary : "(no key)");
             if (!e->valid)
                 g_string_append_printf(out, "  why: %s\n", e->reason);
         }
     }
+    g_autofree char *note = untrusted ? g_strdup_printf(" (%u untrusted: not read)", untrusted) : g_strdup("");
     if (json)
         g_string_append(out, entries_->len ? "\n]\n" : "]\n");
     else
-        g_string_append_printf(out, "%u entries, %u valid, %u invalid\n", entries_->len, entries_->len - invalid,
-                               invalid);
+        g_string_append_printf(out, "%u entries, %u valid, %u invalid%s\n", entries_->len, entries_->len - invalid,
+                               invalid, note);
     fputs(out->str, stdout);
     return invalid ? 2 : 0;
 }

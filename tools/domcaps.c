@@ -97,6 +97,8 @@ static int run_all(const domcaps_options *opts, char **emulators)
     int rc = 0;
     for (guint i = 0; i < list->len; i++) {
         const DcCliProbe *p = &probes[i];
+        if (p->doc)
+            dc_cli_print_warnings(p->doc);
         if (!p->doc) {
             if (!dc_cli_probe_report(p, p->emulator))
                 rc = 1;
@@ -256,6 +258,7 @@ int main(int argc, char **argv)
         g_error_free(err);
         return 1;
     }
+    dc_cli_print_warnings(doc);
     g_autofree char *out = NULL;
     if (opt_explain_firmware) {
         g_auto(GStrv) lines = domcaps_explain_firmware(&opts, doc);

@@ -65,3 +65,13 @@ void dc_cli_probes_free(DcCliProbe *probes, guint n)
     }
     g_free(probes);
 }
+
+void dc_cli_print_warnings(const domcaps_doc *doc)
+{
+    static GHashTable *said;
+    if (!said)
+        said = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (const char *const *w = domcaps_doc_warnings(doc); *w; w++)
+        if (g_hash_table_add(said, g_strdup(*w)))
+            fprintf(stderr, "domcaps: warning: %s\n", *w);
+}

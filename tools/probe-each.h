@@ -22,3 +22,7 @@ DcCliProbe *dc_cli_probe_each(const domcaps_options *base, GPtrArray *emulators)
 gboolean dc_cli_probe_report(const DcCliProbe *probe, const char *what);
 
 void dc_cli_probes_free(DcCliProbe *probes, guint n);
+
+/* Print the document's warnings on stderr ("domcaps: warning: ..."), each
+ * line once per run however many documents repeat it. */
+void dc_cli_print_warnings(const domcaps_doc *doc);

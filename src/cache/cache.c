@@ -255,6 +255,12 @@ char *dc_cache_read_entry(const char *path, gsize *len, char **why)
         *why = g_strdup(st.st_size == 0 ? "empty entry" : "entry is not a plausible file");
         return NULL;
     }
+    g_autofree char *untrusted = dc_cache_file_untrusted(&st, path);
+    if (untrusted) {
+        close(fd);
+        *why = g_strconcat(DC_CACHE_UNTRUSTED, untrusted, NULL);
+        return NULL;
+    }
     char *buf = g_malloc(st.st_size + 1);
     gsize got = 0;
     while (got < (gsize)st.st_size) {

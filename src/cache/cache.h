@@ -12,6 +12,7 @@
 #include "host/host.h"
 #include "qmp/qmp.h"
 #include <json-c/json.h>
+#include <sys/stat.h>
 
 #define DC_CACHE_FORMAT 1
 
@@ -44,7 +45,9 @@ char *dc_cache_key_diff(json_object *stored, json_object *current);
 
 /* Read an entry file (of this cache or its documents, cache/docmemo.h)
  * without following a symlink, refusing anything but a regular file of a
- * plausible size. NULL with a short reason in *why. */
+ * plausible size, and one another user could have written (its reason
+ * then starts with DC_CACHE_UNTRUSTED). NULL with a short reason in *why. */
+#define DC_CACHE_UNTRUSTED "untrusted: "
 char *dc_cache_read_entry(const char *path, gsize *len, char **why);
 
 /* Take the probe lock of @emulator's entry in @dir (a lock file beside
@@ -54,6 +57,15 @@ char *dc_cache_read_entry(const char *path, gsize *len, char **why);
  * holder's death), or -1: no lock could be made (a read-only directory) or
  * the holder kept it past the deadline: the caller probes all the same. */
 int dc_cache_lock(const char *dir, const char *emulator, int timeout_ms);
+
+/* Trust (cache/trust.c): why a cache directory, or an entry file (its
+ * fstat() and path), may hold what another user wrote, NULL when only the
+ * caller or root can have written it. A directory must be owned by the
+ * caller or root and writable by no one else, its parents likewise or
+ * sticky; an entry likewise. Such a directory is neither read nor written;
+ * such an entry is not read. */
+char *dc_cache_dir_untrusted(const char *dir);
+char *dc_cache_file_untrusted(const struct stat *st, const char *path);
 
 /* Default directory: $XDG_CACHE_HOME/domcaps for users, /var/cache/domcaps for root. */
 char *dc_cache_default_dir(void);

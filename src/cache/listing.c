@@ -64,14 +64,28 @@ static json_object *current_key(const DcHost *host, const char *emulator, json_o
     return dc_cache_key_new(host, emulator, probe_path, other ? &creds : NULL);
 }
 
-/* One entry: readable, ours, named for its emulator, and valid now? */
-static domcaps_cache_entry *examine(const DcHost *host, const char *dir, const char *name)
+/* An entry another user can write (or in a directory one can, @dir_untrusted):
+ * not read, listed as such with who can. */
+static domcaps_cache_entry *untrusted(domcaps_cache_entry *e, const char *why)
+{
+    e->trusted = FALSE;
+    e->reason = g_strdup(why);
+    return e;
+}
+
+/* One entry: readable, trusted, named for its emulator, and valid now? */
+static domcaps_cache_entry *examine(const DcHost *host, const char *dir, const char *name, const char *dir_untrusted)
 {
     domcaps_cache_entry *e = g_new0(domcaps_cache_entry, 1);
     e->path = g_build_filename(dir, name, NULL);
+    e->trusted = TRUE;
+    if (dir_untrusted)
+        return untrusted(e, dir_untrusted);
     g_autofree char *why = NULL;
     gsize len = 0;
     g_autofree char *data = dc_cache_read_entry(e->path, &len, &why);
+    if (!data && g_str_has_prefix(why, DC_CACHE_UNTRUSTED))
+        return untrusted(e, why + strlen(DC_CACHE_UNTRUSTED));
     if (!data) {
         e->reason = g_steal_pointer(&why);
         return e;
@@ -141,14 +155,22 @@ GPtrArray *domcaps_cache_list(const char *cache_dir, const char *root, GError **
             g_ptr_array_add(names, g_strdup(name));
     g_ptr_array_sort(names, compare_names);
     g_autoptr(DcHost) host = dc_host_new(root, geteuid() == 0, g_get_user_config_dir());
+    g_autofree char *dir_untrusted = dc_cache_dir_untrusted(dir);
     for (guint i = 0; i < names->len; i++)
-        g_ptr_array_add(out, examine(host, dir, names->pdata[i]));
+        g_ptr_array_add(out, examine(host, dir, names->pdata[i], dir_untrusted));
     return out;
 }
 
 int domcaps_cache_prune(const char *cache_dir, const char *root, GPtrArray **removed, GError **err)
 {
-    g_autoptr(GPtrArray) entries = domcaps_cache_list(cache_dir, root, err);
+    g_autofree char *dir = cache_dir ? g_strdup(cache_dir) : dc_cache_default_dir();
+    g_autofree char *dir_untrusted = dc_cache_dir_untrusted(dir);
+    if (dir_untrusted) {
+        /* not ours to clean: whoever else can write there put what is in it */
+        g_set_error(err, DOMCAPS_ERROR, DOMCAPS_ERROR_IO, "not pruning: %s", dir_untrusted);
+        return -1;
+    }
+    g_autoptr(GPtrArray) entries = domcaps_cache_list(dir, root, err);
     if (!entries)
         return -1;
     if (removed)
@@ -168,7 +190,6 @@ int domcaps_cache_prune(const char *cache_dir, const char *root, GPtrArray **rem
     }
     /* Remembered documents are derived from the entries and rebuilt on
      * demand: prune drops them all rather than judge each. */
-    g_autofree char *dir = cache_dir ? g_strdup(cache_dir) : dc_cache_default_dir();
     g_autoptr(GPtrArray) docs = dc_docmemo_clear(dir);
     for (guint i = 0; removed && i < docs->len; i++)
         g_ptr_array_add(*removed, g_strdup(docs->pdata[i]));

@@ -99,6 +99,19 @@ static char *doc_query(const DcQuery *q)
                            host->privileged, host->xdg_config_home ? host->xdg_config_home : "", path ? path : "");
 }
 
+/* Keep a line for the caller (taken over). */
+static void warn(DcSession *s, char *line)
+{
+    if (!s->warnings)
+        s->warnings = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(s->warnings, line);
+}
+
+GPtrArray *dc_session_take_warnings(DcSession *s)
+{
+    return g_steal_pointer(&s->warnings);
+}
+
 /* Release the entry's probe lock, if held. */
 static void unlock(DcSession *s)
 {
@@ -117,12 +130,25 @@ void dc_session_open(DcSession *s, DcQuery *q)
     if (q->replay || s->record || q->opts->cache == DOMCAPS_CACHE_OFF)
         return;
     s->cache_dir = q->opts->cache_dir ? g_strdup(q->opts->cache_dir) : dc_cache_default_dir();
+    g_autofree char *untrusted = dc_cache_dir_untrusted(s->cache_dir);
+    if (untrusted) {
+        /* neither read nor written: what another user can write is no answer */
+        warn(s, g_strdup_printf("the probe cache %s is not used: %s", s->cache_dir, untrusted));
+        g_clear_pointer(&s->cache_dir, g_free);
+        return;
+    }
     s->key = dc_cache_key_new(q->host, q->emulator, q->probe_path, q->creds.name ? &q->creds : NULL);
     if (!s->key)
         return;
     s->proc = proc_entry(s->cache_dir, q->emulator);
     s->locker = g_mutex_locker_new(&s->proc->lock);
     s->doc_query = doc_query(q);
+    g_autofree char *docs = g_build_filename(s->cache_dir, "docs", NULL);
+    g_autofree char *docs_untrusted = dc_cache_dir_untrusted(docs);
+    if (docs_untrusted) {
+        warn(s, g_strdup_printf("remembered documents are not used: %s", docs_untrusted));
+        g_clear_pointer(&s->doc_query, g_free);
+    }
 }
 
 void dc_session_close(DcSession *s)
@@ -135,6 +161,7 @@ void dc_session_close(DcSession *s)
     g_clear_pointer(&s->key, json_object_put);
     g_clear_pointer(&s->cache_dir, g_free);
     g_clear_pointer(&s->doc_query, g_free);
+    g_clear_pointer(&s->warnings, g_ptr_array_unref);
     if (s->record)
         g_string_free(s->record, TRUE);
     memset(s, 0, sizeof(*s));
@@ -170,7 +197,11 @@ static json_object *cached_facts(DcSession *s)
         return NULL;
     if (s->proc->key && json_object_equal(s->proc->key, s->key))
         return json_object_get(s->proc->facts);
-    return dc_cache_load(s->cache_dir, s->query->emulator, s->key, NULL);
+    g_autofree char *why = NULL;
+    json_object *facts = dc_cache_load(s->cache_dir, s->query->emulator, s->key, &why);
+    if (why && g_str_has_prefix(why, DC_CACHE_UNTRUSTED))
+        warn(s, g_strdup_printf("a probe cache entry is not used: %s; probed again", why + strlen(DC_CACHE_UNTRUSTED)));
+    return facts;
 }
 
 static DcProbeRequest probe_request(DcSession *s)

@@ -30,10 +30,16 @@ typedef struct {
     gboolean facts_owned;
     gboolean dirty;           /* facts not yet stored */
     json_object *memo;        /* sections remembered with the facts, NULL: none */
+    GPtrArray *warnings;      /* lines for the caller: a cache not believed (domcaps_doc_warnings) */
 } DcSession;
 
+/* A cache directory another user can write (cache/trust.c) is not used
+ * at all, as with DOMCAPS_CACHE_OFF, and a warning says why. */
 void dc_session_open(DcSession *s, DcQuery *q);
 void dc_session_close(DcSession *s);
+
+/* The session's warnings, taken (NULL when there are none). */
+GPtrArray *dc_session_take_warnings(DcSession *s);
 
 /* Layer 1: the remembered answer, or NULL. */
 domcaps_doc *dc_session_remembered(DcSession *s);

@@ -33,15 +33,17 @@ class Env:
         os.chmod(self.log, 0o666)
         self.first = os.path.join(self.tmp, "first")  # made by the first start: the one that stalls
 
-    def wrapper(self, name, stall=""):
+    def wrapper(self, name, stall="", hang_while=None):
         """An emulator at tmp/NAME/qemu-system-x86_64; @stall: shell run by
-        the first start of any wrapper only (sleep 3, exec sleep 600...)."""
+        the first start of any wrapper only (sleep 3...); @hang_while: every
+        start hangs while that file exists."""
         path = os.path.join(self.tmp, name, "qemu-system-x86_64")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write("#!/bin/sh\n"
                     f"echo \"start {name} $$ $*\" >> {self.log}\n"
                     + (f"if mkdir {self.first} 2>/dev/null; then {stall}; fi\n" if stall else "")
+                    + (f"if [ -e {hang_while} ]; then exec sleep 600; fi\n" if hang_while else "")
                     + f"exec {QEMU} \"$@\"\n")
         os.chmod(path, 0o755)
         return path
@@ -177,11 +179,17 @@ def a_hung_probe_is_taken_over_within_the_deadline(env):
     """The first query's QEMU hangs (never greets): that query fails at its
     deadline, and the waiters, whose deadline is the same, probe then and
     answer."""
-    emu = env.wrapper("a", stall="exec sleep 600")
+    flag = os.path.join(env.tmp, "hang")
+    open(flag, "w").close()
+    emu = env.wrapper("a", hang_while=flag)
     prober = env.spawn(emu, "--timeout", "3000", virttype="qemu")
-    check(env.wait_starts(1), "the first query never started QEMU")
+    # every QEMU of the first probe hangs (a TCG query on a KVM host runs two)
+    want = probe_starts() if kvm_usable() else 1
+    check(env.wait_starts(want), "the first query never started its QEMUs")
     start = time.monotonic()
     waiters = [env.spawn(emu, "--timeout", "3000", virttype="qemu") for _ in range(4)]
+    time.sleep(0.3)
+    os.unlink(flag)  # the waiters' own probe, after the first fails, answers
     outs = finish(waiters, 60)
     took = time.monotonic() - start
     p_out = prober.communicate(timeout=60)
