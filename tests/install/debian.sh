@@ -9,6 +9,8 @@
 #   - bash completion completes a subcommand, an option and an architecture;
 #   - reinstalling qemu-system-x86 runs the dpkg trigger, which leaves a
 #     valid entry for the new binary in /var/cache/domcaps;
+#   - the package makes the system user domcaps (kvm group), as which the
+#     trigger runs QEMU where libvirt is not installed;
 #   - the installed library exports only domcaps_* (nm -D);
 #   - python3-domcaps (when the tree has the binding, python/) imports and
 #     prints the same document.
@@ -248,6 +250,43 @@ EOF
 else
     not_ok "apt-get install --reinstall qemu-system-x86" "$work/qemu.log"
 fi
+
+# --- QEMU unprivileged: the package's system user, and the trigger's probes ---
+if [ "$(getent passwd domcaps | cut -d: -f7)" = /usr/sbin/nologin ] &&
+    id -nG domcaps 2>/dev/null | tr ' ' '\n' | grep -qx kvm; then
+    ok "the package made the system user domcaps (no shell, in the kvm group)"
+else
+    { getent passwd domcaps; id domcaps; } >"$work/user.log" 2>&1
+    not_ok "the package made the system user domcaps (no shell, in the kvm group)" "$work/user.log"
+fi
+# Where libvirt is not installed (an empty /etc/libvirt bound over the real
+# one, in a mount namespace of the trigger's own), the trigger's QEMU runs as
+# domcaps: the entry's key records the uid it ran as, and its KVM access.
+mkdir -p "$work/no-libvirt"
+rm -f /var/cache/domcaps/qemu-system-x86_64-*.json
+if unshare --mount --propagation private sh -c \
+    '{ [ ! -d /etc/libvirt ] || mount --bind "$1" /etc/libvirt; } && /var/lib/dpkg/info/domcaps.postinst triggered /usr/bin/qemu-system-x86_64' \
+    _ "$work/no-libvirt" >"$work/trig-user.log" 2>&1 &&
+    python3 - "$(id -u domcaps)" >>"$work/trig-user.log" 2>&1 <<'EOF'
+import glob, json, os, re, sys
+uid = int(sys.argv[1])
+entries = [e for e in glob.glob("/var/cache/domcaps/qemu-system-x86_64-*.json")
+           if re.search(r"/qemu-system-x86_64-[0-9a-f]{16}\.json$", e)]
+assert len(entries) == 1, entries
+key = json.load(open(entries[0]))["key"]
+assert key["user"] == uid, ("QEMU ran as uid", key["user"], "not domcaps", uid)
+st = os.stat("/dev/kvm")
+if st.st_mode & 0o060 == 0o060:
+    assert key["kvm"] == "rw", ("domcaps had no KVM", key["kvm"])
+print("uid %d, /dev/kvm %s" % (key["user"], key["kvm"]))
+EOF
+then
+    ok "without libvirt, the trigger probes as domcaps: $(tail -n1 "$work/trig-user.log")"
+else
+    not_ok "without libvirt, the trigger probes as domcaps" "$work/trig-user.log"
+fi
+# The cache is root's again for the checks below.
+rm -f /var/cache/domcaps/qemu-system-x86_64-*.json
 
 # --- the installed library exports only the public API ---
 lib=$(ls /usr/lib/*/libdomcaps.so.0 2>/dev/null | head -n1)
