@@ -93,6 +93,12 @@ const char *domcaps_doc_emulator(const domcaps_doc *doc);
 const char *domcaps_doc_arch(const domcaps_doc *doc);
 const char *domcaps_doc_machine(const domcaps_doc *doc);
 const char *domcaps_doc_virttype(const domcaps_doc *doc);
+/* The libvirt release whose format the document follows ("12.9") and one
+ * line saying why that one (asked for, the host's libvirt, or the newest);
+ * NULL for a document read from a file. Its JSON rendering says both, as
+ * "libvirt": {"release": ..., "why": ...} beside "domainCapabilities". */
+const char *domcaps_doc_schema(const domcaps_doc *doc);
+const char *domcaps_doc_schema_reason(const domcaps_doc *doc);
 
 /* What a person should know of how the answer was made, one line each (no
  * newline), e.g. a probe cache that was not used because another user can

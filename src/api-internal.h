@@ -27,6 +27,8 @@ const DcNode *dc_doc_root(const domcaps_doc *doc);
 DcNode *dc_doc_free_keep_root(domcaps_doc *doc);
 /* The query's warnings (domcaps_doc_warnings), taken over; NULL: none. */
 void dc_doc_take_warnings(domcaps_doc *doc, GPtrArray *warnings);
+/* Which libvirt release @doc follows ("12.9") and why (query/release.h). */
+void dc_doc_set_release(domcaps_doc *doc, const char *release, const char *why);
 /* The document's XML text, formatted once and kept (printed as it is). */
 const char *dc_doc_keep_xml(domcaps_doc *doc);
 

@@ -5,6 +5,7 @@
  *   3. build the document: the target the facts decide (arch, machine),
  *      the assembly (caps/), remembered for the next query. */
 #include "api-internal.h"
+#include "format/releases.h"
 #include "cache/session.h"
 #include "caps/caps.h"
 #include "cpu/cpu.h"
@@ -105,8 +106,11 @@ domcaps_doc *dc_api_get_with_facts(const domcaps_options *opts, json_object **fa
         doc = build(&s, err);
     else if (!doc)
         public_error(err, inner);
-    if (doc)
+    if (doc) {
+        g_autofree char *release = dc_release_name(q.release);
         dc_doc_take_warnings(doc, dc_session_take_warnings(&s));
+        dc_doc_set_release(doc, release, q.release_why);
+    }
     if (doc && facts_out)
         *facts_out = json_object_get(s.facts_json);
     dc_session_close(&s);

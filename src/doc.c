@@ -16,6 +16,8 @@ struct domcaps_doc {
     char *machine;
     char *virttype;
     GPtrArray *warnings; /* NULL-terminated lines, NULL: none */
+    char *release;     /* the libvirt release it follows ("12.9"), NULL: not known */
+    char *release_why; /* why that release, NULL: not known */
 };
 
 const char *domcaps_version(void) { return DOMCAPS_VERSION; }
@@ -31,6 +33,8 @@ void domcaps_doc_free(domcaps_doc *doc)
     g_free(doc->arch);
     g_free(doc->machine);
     g_free(doc->virttype);
+    g_free(doc->release);
+    g_free(doc->release_why);
     if (doc->warnings)
         g_ptr_array_unref(doc->warnings);
     g_free(doc);
@@ -49,7 +53,21 @@ char *domcaps_doc_to_xml(const domcaps_doc *doc)
     return doc->xml ? g_strdup(doc->xml) : dc_format_xml(dc_doc_root(doc));
 }
 
-char *domcaps_doc_to_json(const domcaps_doc *doc, gboolean pretty) { return dc_format_json(dc_doc_root(doc), pretty); }
+char *domcaps_doc_to_json(const domcaps_doc *doc, gboolean pretty)
+{
+    return dc_format_json_release(dc_doc_root(doc), pretty, doc->release, doc->release_why);
+}
+
+const char *domcaps_doc_schema(const domcaps_doc *doc) { return doc->release; }
+const char *domcaps_doc_schema_reason(const domcaps_doc *doc) { return doc->release_why; }
+
+void dc_doc_set_release(domcaps_doc *doc, const char *release, const char *why)
+{
+    g_free(doc->release);
+    g_free(doc->release_why);
+    doc->release = g_strdup(release);
+    doc->release_why = g_strdup(why);
+}
 const char *domcaps_doc_emulator(const domcaps_doc *doc) { return doc->emulator; }
 const char *domcaps_doc_arch(const domcaps_doc *doc) { return doc->arch; }
 const char *domcaps_doc_machine(const domcaps_doc *doc) { return doc->machine; }

@@ -13,7 +13,12 @@ char *dc_format_xml(const DcNode *root);
  * element text becomes "value" (or the member itself when the element has
  * nothing else). */
 char *dc_format_json(const DcNode *root, gboolean pretty);
+/* The same with a member "libvirt": {"release": RELEASE, "why": WHY} beside
+ * the root's, saying which libvirt release the document follows and why
+ * (none when @release is NULL). */
+char *dc_format_json_release(const DcNode *root, gboolean pretty, const char *release, const char *why);
 
 /* The JSON rendering read back into a tree whose root is @root_name
- * (json-read.c); NULL with @err (G_MARKUP_ERROR) when it is not one. */
+ * (json-read.c; a "libvirt" member beside it is allowed and left out);
+ * NULL with @err (G_MARKUP_ERROR) when it is not one. */
 DcNode *dc_json_read_document(const char *data, gsize len, const char *root_name, GError **err);

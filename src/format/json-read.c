@@ -165,7 +165,12 @@ DcNode *dc_json_read_document(const char *data, gsize len, const char *root_name
 {
     g_autoptr(json_object) top = dc_json_parse_whole(data, len);
     json_object *body = NULL;
-    if (!top || !json_object_is_type(top, json_type_object) || json_object_object_length(top) != 1 ||
+    /* beside the document, what dc_format_json_release() says of its release */
+    json_object *release = NULL;
+    int members = 1 + (top && json_object_is_type(top, json_type_object) &&
+                       json_object_object_get_ex(top, "libvirt", &release) &&
+                       json_object_is_type(release, json_type_object));
+    if (!top || !json_object_is_type(top, json_type_object) || json_object_object_length(top) != members ||
         !json_object_object_get_ex(top, root_name, &body)) {
         g_set_error(err, G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE, "not a JSON {\"%s\": ...} document", root_name);
         return NULL;

@@ -87,8 +87,20 @@ static json_object *node_to_json(const DcNode *n)
 
 char *dc_format_json(const DcNode *root, gboolean pretty)
 {
+    return dc_format_json_release(root, pretty, NULL, NULL);
+}
+
+char *dc_format_json_release(const DcNode *root, gboolean pretty, const char *release, const char *why)
+{
     json_object *top = json_object_new_object();
     json_object_object_add(top, root->name, node_to_json(root));
+    if (release) {
+        json_object *lv = json_object_new_object();
+        json_object_object_add(lv, "release", json_object_new_string(release));
+        if (why)
+            json_object_object_add(lv, "why", json_object_new_string(why));
+        json_object_object_add(top, "libvirt", lv);
+    }
     int flags = pretty ? (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) : JSON_C_TO_STRING_PLAIN;
     flags |= JSON_C_TO_STRING_NOSLASHESCAPE;
     char *s = g_strdup_printf("%s\n", json_object_to_json_string_ext(top, flags));

@@ -19,7 +19,8 @@ static guint roundtrip_dir(const char *dir)
     g_autoptr(GError) err = NULL;
     g_autoptr(DcNode) tree = dc_xml_read(xml, len, "domainCapabilities", "expected", &err);
     g_assert_no_error(err);
-    g_autofree char *json = dc_format_json(tree, TRUE);
+    /* with what the CLI writes beside it: the release and why */
+    g_autofree char *json = dc_format_json_release(tree, TRUE, "12.9", "asked for");
     g_autoptr(DcNode) back = dc_json_read_document(json, strlen(json), "domainCapabilities", &err);
     g_assert_no_error(err);
     g_autofree char *again = dc_format_xml(back);
@@ -52,6 +53,10 @@ static void test_refused(void)
         "", "[]", "{}", "{\"domain\": {}}", "{\"domainCapabilities\": []}",
         "{\"domainCapabilities\": {\"enum\": {\"x\": [{}]}}}", "{\"domainCapabilities\": {} } x",
         "{\"domainCapabilities\": {}, \"other\": 1}",
+        /* the release member is an object, and only one other member */
+        "{\"domainCapabilities\": {}, \"libvirt\": \"12.9\"}",
+        "{\"domainCapabilities\": {}, \"libvirt\": {}, \"other\": 1}",
+        "{\"libvirt\": {}}",
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) err = NULL;
