@@ -91,3 +91,52 @@ GPtrArray *dc_docmemo_clear(const char *cache_dir)
     }
     return removed;
 }
+
+/* Adds one memo's release to @counts (release -> count) and @whys (release
+ * -> the first reason seen). */
+static void count_release(const char *path, GHashTable *counts, GHashTable *whys)
+{
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL))
+        return;
+    g_autoptr(json_object) memo = dc_json_parse_whole(data, len);
+    const char *release = memo ? dc_json_str(memo, "release") : NULL;
+    if (!release)
+        release = "?";
+    g_hash_table_insert(counts, g_strdup(release),
+                        GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(counts, release)) + 1));
+    const char *why = memo ? dc_json_str(memo, "release-why") : NULL;
+    if (why && !g_hash_table_contains(whys, release))
+        g_hash_table_insert(whys, g_strdup(release), g_strdup(why));
+}
+
+char *dc_docmemo_describe(const char *cache_dir, const char *emulator)
+{
+    g_autofree char *dir = docs_dir(cache_dir);
+    g_autofree char *base = g_path_get_basename(emulator);
+    g_autofree char *e = g_compute_checksum_for_string(G_CHECKSUM_SHA256, emulator, -1);
+    g_autofree char *prefix = g_strdup_printf("%s-%.16s-", base, e);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GHashTable) counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) whys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        if (!g_str_has_prefix(name, prefix) || !g_str_has_suffix(name, ".json"))
+            continue;
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        count_release(path, counts, whys);
+    }
+    if (g_hash_table_size(counts) == 0)
+        return NULL;
+    g_autoptr(GList) releases = g_list_sort(g_hash_table_get_keys(counts), (GCompareFunc)g_strcmp0);
+    GString *s = g_string_new("remembered:");
+    for (GList *l = releases; l; l = l->next) {
+        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, l->data));
+        const char *why = g_hash_table_lookup(whys, l->data);
+        g_string_append_printf(s, "%s %u document%s in libvirt %s's format%s%s%s", l == releases ? "" : ",", n,
+                               n == 1 ? "" : "s", (const char *)l->data, why ? " (" : "", why ? why : "",
+                               why ? ")" : "");
+    }
+    return g_string_free(s, FALSE);
+}

@@ -40,3 +40,8 @@ gboolean dc_docmemo_store(const char *cache_dir, const char *emulator, const cha
 /* Remove every remembered document under cache_dir (they are rebuilt on
  * demand); returns the paths removed. */
 GPtrArray *dc_docmemo_clear(const char *cache_dir);
+
+/* The documents remembered for @emulator, by the libvirt release they
+ * follow, for `domcaps cache list`: "remembered: 2 documents in libvirt
+ * 9.0's format (why), ...", NULL when there are none. */
+char *dc_docmemo_describe(const char *cache_dir, const char *emulator);

@@ -100,6 +100,12 @@ static domcaps_cache_entry *examine(const DcHost *host, const char *dir, const c
     json_object_object_get_ex(entry, "facts", &facts);
     e->emulator = g_strdup(key ? dc_json_str(key, "emulator") : NULL);
     e->summary = summarize(key, facts);
+    g_autofree char *docs = e->emulator ? dc_docmemo_describe(dir, e->emulator) : NULL;
+    if (docs) {
+        char *longer = g_strdup_printf("%s; %s", e->summary, docs);
+        g_free(e->summary);
+        e->summary = longer;
+    }
     if (dc_json_int(entry, "domcaps-cache", -1) != DC_CACHE_FORMAT) {
         e->reason = g_strdup("entry from another domcaps version");
         return e;

@@ -1,4 +1,5 @@
 #include "cache/session.h"
+#include "format/releases.h"
 #include "api-internal.h"
 #include "cache/cache.h"
 #include "cache/docmemo.h"
@@ -366,6 +367,11 @@ void dc_session_remember(DcSession *s, domcaps_doc *doc, json_object *deps)
     g_autofree char *tree = dc_node_to_compact_text(dc_doc_root(doc));
     g_autoptr(json_object) memo = dc_docmemo_new(s->key, s->doc_query, deps, xml, tree, domcaps_doc_arch(doc),
                                                  domcaps_doc_machine(doc), domcaps_doc_virttype(doc));
+    /* for `cache list`: which release it follows, and why */
+    g_autofree char *release = dc_release_name(s->query->release);
+    json_object_object_add(memo, "release", json_object_new_string(release));
+    if (s->query->release_why)
+        json_object_object_add(memo, "release-why", json_object_new_string(s->query->release_why));
     dc_docmemo_store(s->cache_dir, s->query->emulator, s->doc_query, memo); /* unwritable: still an answer */
     proc_keep_doc(s->proc, s->doc_query, memo);
 }

@@ -62,6 +62,14 @@ check(lst.returncode == 0 and "2 entries, 2 valid, 0 invalid" in lst.stdout,
 check("QEMU " in lst.stdout and "target x86_64" in lst.stdout and "target aarch64" in lst.stdout and
       "probed" in lst.stdout, "cache list shows the key in short (QEMU version, target, accelerators)",
       lst.stdout)
+# the remembered documents by the release they follow, and why: --all
+# followed this host's libvirt (or the newest where there is none); one
+# more, asked in 12.9's format
+pinned = run("--cache-dir", image, "--virttype", "qemu", "--emulatorbin", X86, "--schema", "12.9")
+lst = run("cache", "list", "--cache-dir", image)
+check(pinned.returncode == 0 and "in libvirt 12.9's format (asked for (--schema" in lst.stdout and
+      ("is installed (" in lst.stdout or "no libvirt installed" in lst.stdout),
+      "cache list says which release each remembered document follows and why", lst.stdout + pinned.stderr)
 js = run("cache", "list", "--cache-dir", image, "--format", "json")
 try:
     data = json.loads(js.stdout)
