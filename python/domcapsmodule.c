@@ -145,8 +145,18 @@ domcaps_doc *dcpy_get_doc(const domcaps_options *opts)
     Py_BEGIN_ALLOW_THREADS
     doc = domcaps_get(opts, &err);
     Py_END_ALLOW_THREADS
-    if (!doc)
+    if (!doc) {
         dcpy_raise_error(err);
+        return NULL;
+    }
+    /* what the CLI prints as warning lines (an untrusted cache): Python's
+     * warnings, which a caller may filter or turn into errors */
+    for (const char *const *w = domcaps_doc_warnings(doc); *w; w++) {
+        if (PyErr_WarnEx(PyExc_RuntimeWarning, *w, 1) < 0) {
+            domcaps_doc_free(doc);
+            return NULL;
+        }
+    }
     return doc;
 }
 

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tap import check, finish  # noqa: E402
@@ -188,6 +189,18 @@ listing = domcaps.cache_list(cache_dir=CACHE)
 out = subprocess.run([CLI, "cache", "list", "--cache-dir", CACHE, "--format", "json"], capture_output=True, text=True)
 check(listing == json.loads(out.stdout) and listing and all(e["valid"] for e in listing),
       "cache_list() == domcaps cache list --format json", f"{listing}\n{out.stdout}")
+# A cache directory anyone can write is not used: a RuntimeWarning says why,
+# the answer is an uncached one, and nothing is written there.
+open_dir = tempfile.mkdtemp(prefix="domcaps-py-open-")
+os.chmod(open_dir, 0o777)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    got = domcaps.capabilities_xml(cache_dir=open_dir, virttype="qemu")
+check(got == domcaps.capabilities_xml(cache="off", virttype="qemu") and os.listdir(open_dir) == [] and
+      [(w.category, "writable by every user" in str(w.message)) for w in caught] == [(RuntimeWarning, True)],
+      "an untrusted cache directory: one RuntimeWarning, an uncached answer, nothing written",
+      f"{[str(w.message) for w in caught]} {os.listdir(open_dir)}")
+shutil.rmtree(open_dir, ignore_errors=True)
 try:
     domcaps.diff(pc, 42)
     check(False, "diff(doc, 42) raises domcaps.Error")
