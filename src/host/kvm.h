@@ -17,5 +17,6 @@ gboolean dc_host_kvm_stat(const DcHost *host, struct stat *st);
 guint dc_host_kvm_max_vcpus(const DcHost *host);
 
 /* A feature MSR KVM offers guests (KVM_GET_MSRS on the system descriptor,
- * Linux 4.17 and newer). */
+ * Linux 4.17 and newer); under a fixture root, the line "INDEX VALUE"
+ * (hex) of <root>/.domcaps/kvm-msr. */
 gboolean dc_host_kvm_feature_msr(const DcHost *host, guint32 index, guint64 *value);
