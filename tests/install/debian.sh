@@ -4,7 +4,7 @@
 # with lintian, install them with apt, then check the installed result:
 #   - the installed domcaps prints the host's document (the same as the build
 #     tree's) and --version;
-#   - the README's C example compiles against the installed domcaps.pc and runs;
+#   - the C example of docs/querying.md compiles against the installed domcaps.pc and runs;
 #   - man domcaps and man 3 libdomcaps render;
 #   - bash completion completes a subcommand, an option and an architecture;
 #   - reinstalling qemu-system-x86 runs the dpkg trigger, which leaves a
@@ -135,19 +135,19 @@ else
     not_ok "installed domcaps prints the host's document" "$work/host.err"
 fi
 
-# --- the README's C example against the installed domcaps.pc ---
-sed -n '/^## Using the library/,/^## /p' README.md | sed -n '/^```c$/,/^```$/p' | sed '1d;$d' >"$work/example.c"
+# --- docs/querying.md's C example against the installed domcaps.pc ---
+sed -n '/^## Using the library/,/^## /p' docs/querying.md | sed -n '/^```c$/,/^```$/p' | sed '1d;$d' >"$work/example.c"
 if [ ! -s "$work/example.c" ]; then
     not_ok "README has a C example under '## Using the library'"
 elif (cd "$work" && cc -Wall -Werror -o example example.c $(pkg-config --cflags --libs domcaps)) >"$work/cc.log" 2>&1; then
     if "$work/example" >"$work/example.out" 2>>"$work/cc.log" && grep -q "^<domainCapabilities>" "$work/example.out" &&
         xmllint --noout "$work/example.out" 2>>"$work/cc.log"; then
-        ok "README's C example compiles with pkg-config --cflags --libs domcaps and prints a document"
+        ok "docs/querying.md's C example compiles with pkg-config --cflags --libs domcaps and prints a document"
     else
-        not_ok "README's C example runs" "$work/cc.log"
+        not_ok "docs/querying.md's C example runs" "$work/cc.log"
     fi
 else
-    not_ok "README's C example compiles with pkg-config --cflags --libs domcaps" "$work/cc.log"
+    not_ok "docs/querying.md's C example compiles with pkg-config --cflags --libs domcaps" "$work/cc.log"
 fi
 
 # --- man pages ---
