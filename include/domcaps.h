@@ -122,6 +122,48 @@ char **domcaps_explain_firmware(const domcaps_options *opts, const domcaps_doc *
  * names them. Free with g_strfreev(). */
 char **domcaps_emulators(const char *root);
 
+/* ---- Parts of a document: virsh's --xpath and --wrap ---- */
+
+/* Flags of domcaps_xpath(). */
+typedef enum {
+    DOMCAPS_XPATH_WRAP = 1 << 0,   /* copies of the nodes under one <nodes> element (virsh --wrap) */
+} domcaps_xpath_flags;
+
+/**
+ * domcaps_xpath:
+ * @xml, @len: an XML document, e.g. domcaps_doc_to_xml()'s (@len -1: NUL-terminated);
+ *   at most 8 MiB, no DOCTYPE
+ * @expr: an XPath 1.0 expression; its context node is the root element
+ * @flags: domcaps_xpath_flags
+ * @diagnostics: (out) (optional): what libxml2 reported while it evaluated
+ *   @expr, lines ending in newlines ("XPath error : Invalid expression", the
+ *   expression, a caret), which virsh leaves on its standard error; NULL
+ *   when nothing
+ *
+ * The nodes @expr selects as `virsh domcapabilities --xpath EXPR [--wrap]`
+ * (libvirt 12.9) prints them: the document read with its blank text
+ * dropped, and each node of the result in document order as libxml2
+ * serializes it, indented anew, followed by a newline (an element whole,
+ * an attribute as ` name="value"`, text as its escaped text, the document
+ * node with its XML declaration); with DOMCAPS_XPATH_WRAP copies of them
+ * under one <nodes> element instead (attributes become its attributes,
+ * adjacent text merges), "<nodes/>" when there are none. libxml2 (loaded
+ * when first needed) evaluates and serializes. An expression libxml2
+ * cannot compile or evaluate selects nothing, as in virsh: the answer is
+ * then "" (or "<nodes/>") and @diagnostics says why. Evaluation is
+ * bounded by libxml2's operation limit.
+ *
+ * Returns: (transfer full): the text (free with g_free()), or NULL with
+ * @err set: DOMCAPS_ERROR_INVALID_ARG when @expr is empty, when its result
+ * is a number, string or boolean rather than nodes (the message is
+ * virsh's: "internal error: Incorrect xpath 'EXPR'"), or with
+ * DOMCAPS_XPATH_WRAP when it selects a namespace node (virsh 12.9 crashes
+ * on those); DOMCAPS_ERROR_INVALID_XML when @xml cannot be read;
+ * DOMCAPS_ERROR_IO when libxml2 cannot be loaded.
+ */
+char *domcaps_xpath(const char *xml, gssize len, const char *expr, unsigned int flags, char **diagnostics,
+                    GError **err);
+
 /* ---- The persistent probe cache ---- */
 
 /* One entry of a cache directory. */

@@ -21,6 +21,8 @@ static gboolean opt_version, opt_all, opt_stats;
 static char *opt_output_dir;
 static gboolean opt_expand_cpu, opt_supported_cpu, opt_disable_deprecated, opt_explain_firmware;
 static gboolean opt_help, opt_help_all;
+static char *opt_xpath;
+static gboolean opt_wrap;
 
 static GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "output format: xml (default) or json", "FORMAT" },
@@ -32,6 +34,8 @@ static GOptionEntry entries[] = {
     { "supported-cpu-features", 0, 0, G_OPTION_ARG_NONE, &opt_supported_cpu, "host-model CPU also lists features the host supports but host-model does not enable by default (libvirt >= 12.5)", NULL },
     { "disable-deprecated-features", 0, 0, G_OPTION_ARG_NONE, &opt_disable_deprecated, "host-model CPU disables the features QEMU flags as deprecated (libvirt >= 11.0)", NULL },
     { "explain-firmware", 0, 0, G_OPTION_ARG_NONE, &opt_explain_firmware, "print, instead of the document, every firmware descriptor considered for the query, in priority order, taken or skipped and why", NULL },
+    { "xpath", 0, 0, G_OPTION_ARG_STRING, &opt_xpath, "print only the nodes the XPath expression selects, as virsh 12.9 does", "EXPR" },
+    { "wrap", 0, 0, G_OPTION_ARG_NONE, &opt_wrap, "with --xpath: wrap the nodes in one <nodes> element", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &opt_help, "the common options, an example and the commands", NULL },
     { "help-all", 0, 0, G_OPTION_ARG_NONE, &opt_help_all, "every option", NULL },
@@ -56,8 +60,27 @@ static int print_version(void)
     return 0;
 }
 
+/* --xpath: the nodes of the document that EXPR selects, as virsh prints
+ * them; what libxml2 says of the expression goes to stderr, as in virsh,
+ * and an expression that gives no nodes is virsh's error. */
+static char *xpath_text(const domcaps_doc *doc)
+{
+    g_autofree char *xml = domcaps_doc_to_xml(doc);
+    g_autofree char *diagnostics = NULL;
+    g_autoptr(GError) err = NULL;
+    char *out = domcaps_xpath(xml, -1, opt_xpath, opt_wrap ? DOMCAPS_XPATH_WRAP : 0, &diagnostics, &err);
+    if (diagnostics)
+        fputs(diagnostics, stderr);
+    if (!out)
+        fprintf(stderr, "error: %s\n", err->message);
+    return out;
+}
+
+/* The document as asked (NULL after an --xpath error, printed). */
 static char *document_text(const domcaps_doc *doc)
 {
+    if (opt_xpath)
+        return xpath_text(doc);
     return g_strcmp0(opt_format, "json") == 0 ? domcaps_doc_to_json(doc, TRUE) : domcaps_doc_to_xml(doc);
 }
 
@@ -70,6 +93,8 @@ static gboolean write_to_dir(const char *emulator, const domcaps_doc *doc)
     g_autofree char *file = g_build_filename(opt_output_dir, name, NULL);
     g_autofree char *text = document_text(doc);
     GError *err = NULL;
+    if (!text)
+        return FALSE;
     if (dc_cli_write_file(file, text, &err))
         return TRUE;
     fprintf(stderr, "domcaps: cannot write %s: %s\n", file, err->message);
@@ -107,7 +132,10 @@ static int run_all(const domcaps_options *opts, char **emulators)
                 rc = 1;
         } else {
             g_autofree char *text = document_text(p->doc);
-            fputs(text, stdout);
+            if (text)
+                fputs(text, stdout);
+            else
+                rc = 1;
         }
     }
     dc_cli_probes_free(probes, list->len);
@@ -138,6 +166,8 @@ static gboolean check_option_combinations(const domcaps_options *opts)
         { opt_explain_firmware && g_strcmp0(opt_format, "json") == 0,
           "--explain-firmware prints lines of text, not a document: --format json does not apply" },
         { opt_explain_firmware && opt_all, "--explain-firmware explains one query, not --all" },
+        { opt_xpath && g_strcmp0(opt_format, "json") == 0, "--xpath selects from the XML document: --format json does not apply" },
+        { opt_xpath && opt_explain_firmware, "--xpath selects from the document; --explain-firmware prints no document" },
         { opt_all && (opts->emulator || opts->arch || opts->machine),
           "--all takes emulator paths as arguments, not --emulatorbin/--arch/--machine" },
     };
@@ -170,7 +200,7 @@ static void print_short_help(void)
         "  --emulatorbin=PATH  --arch=ARCH  --machine=MACHINE  --virttype=kvm|qemu\n"
         "  --format=xml|json  --schema=RELEASE  --cache-dir=DIR  --all\n"
         "  --expand-cpu-features  --supported-cpu-features  --explain-firmware\n"
-        "  --disable-deprecated-features  --version");
+        "  --disable-deprecated-features  --xpath=EXPR [--wrap]  --version");
     printf("%s\n", commands);
 }
 
@@ -229,6 +259,9 @@ int main(int argc, char **argv)
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     if (!dc_cli_probe_options(&opts) || !check_option_combinations(&opts))
         return 1;
+    /* as virsh 12.9: an empty --xpath fails, before any query, silently */
+    if (opt_xpath && !*opt_xpath)
+        return 1;
     opts.record = opt_record;
     /* As virsh: positional arguments fill virttype, emulatorbin, arch and
      * machine, in that order, skipping those given as options. */
@@ -264,8 +297,8 @@ int main(int argc, char **argv)
         g_auto(GStrv) lines = domcaps_explain_firmware(&opts, doc);
         g_autofree char *joined = g_strjoinv("\n", lines);
         out = g_strconcat(joined, *joined ? "\n" : "", NULL);
-    } else {
-        out = g_strcmp0(opt_format, "json") == 0 ? domcaps_doc_to_json(doc, TRUE) : domcaps_doc_to_xml(doc);
+    } else if (!(out = document_text(doc))) {
+        return 1;
     }
     if (fputs(out, stdout) == EOF || fflush(stdout) != 0) {
         fprintf(stderr, "domcaps: cannot write output\n");

@@ -18,6 +18,7 @@
 
 static DcLibxml lx;
 static char *load_error;   /* why it could not be loaded */
+static gboolean xpath_missing;   /* loaded, but without XPath */
 
 static gboolean find(void *handle, const char *name, void *out)
 {
@@ -44,6 +45,23 @@ static gpointer load_libxml(gpointer data G_GNUC_UNUSED)
         load_error = g_strdup_printf("cannot load libxml2: %s lacks a function domcaps uses", DC_LIBXML2_SONAME);
         return NULL;
     }
+    /* XPath and the tree functions only --xpath needs: without them the
+     * rest still works */
+    if (!find(h, "xmlXPathNewContext", &lx.xpath_new_context) ||
+        !find(h, "xmlXPathFreeContext", &lx.xpath_free_context) || !find(h, "xmlXPathEval", &lx.xpath_eval) ||
+        !find(h, "xmlXPathFreeObject", &lx.xpath_free_object) || !find(h, "xmlBufferCreate", &lx.buffer_create) ||
+        !find(h, "xmlBufferFree", &lx.buffer_free) || !find(h, "xmlBufferContent", &lx.buffer_content) ||
+        !find(h, "xmlNodeDump", &lx.node_dump) || !find(h, "xmlNewDoc", &lx.new_doc) ||
+        !find(h, "xmlNewNode", &lx.new_node) || !find(h, "xmlDocSetRootElement", &lx.doc_set_root_element) ||
+        !find(h, "xmlDocCopyNode", &lx.doc_copy_node) || !find(h, "xmlAddChild", &lx.add_child) ||
+        !find(h, "xmlUnlinkNode", &lx.unlink_node) || !find(h, "xmlFreeNode", &lx.free_node) ||
+        !find(h, "xmlSetGenericErrorFunc", &lx.set_generic_error_func) ||
+        !find(h, "xmlSetStructuredErrorFunc", &lx.set_structured_error_func) ||
+        !find(h, "__xmlGenericError", &lx.generic_error) ||
+        !find(h, "__xmlGenericErrorContext", &lx.generic_error_context) ||
+        !find(h, "__xmlStructuredError", &lx.structured_error) ||
+        !find(h, "__xmlStructuredErrorContext", &lx.structured_error_context))
+        xpath_missing = TRUE;
     lx.init_parser();
     return &lx;
 }
@@ -60,6 +78,17 @@ gboolean dc_xml_libxml_load(GError **err)
 const DcLibxml *dc_libxml(GError **err)
 {
     return dc_xml_libxml_load(err) ? &lx : NULL;
+}
+
+const DcLibxml *dc_libxml_xpath(GError **err)
+{
+    if (!dc_xml_libxml_load(err))
+        return NULL;
+    if (xpath_missing) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT, "cannot load libxml2: %s lacks XPath", DC_LIBXML2_SONAME);
+        return NULL;
+    }
+    return &lx;
 }
 
 void dc_xml_error_clear(DcXmlError *e)

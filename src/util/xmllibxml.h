@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>   /* xmlCreateMemoryParserCtxt */
+#include <libxml/xpath.h>
 #include "util/node.h"
 
 /* The libxml2 functions domcaps calls, once loaded. */
@@ -28,6 +29,28 @@ typedef struct {
     __typeof__(xmlDocGetRootElement) *doc_get_root_element;
     __typeof__(xmlNodeGetContent) *node_get_content;
     xmlFreeFunc *free;        /* the address of libxml2's variable xmlFree */
+    /* XPath and the serializer, for virsh's --xpath (util/xmlxpath.c) */
+    __typeof__(xmlXPathNewContext) *xpath_new_context;
+    __typeof__(xmlXPathFreeContext) *xpath_free_context;
+    __typeof__(xmlXPathEval) *xpath_eval;
+    __typeof__(xmlXPathFreeObject) *xpath_free_object;
+    __typeof__(xmlBufferCreate) *buffer_create;
+    __typeof__(xmlBufferFree) *buffer_free;
+    __typeof__(xmlBufferContent) *buffer_content;
+    __typeof__(xmlNodeDump) *node_dump;
+    __typeof__(xmlNewDoc) *new_doc;
+    __typeof__(xmlNewNode) *new_node;
+    __typeof__(xmlDocSetRootElement) *doc_set_root_element;
+    __typeof__(xmlDocCopyNode) *doc_copy_node;
+    __typeof__(xmlAddChild) *add_child;
+    __typeof__(xmlUnlinkNode) *unlink_node;
+    __typeof__(xmlFreeNode) *free_node;
+    __typeof__(xmlSetGenericErrorFunc) *set_generic_error_func;
+    __typeof__(xmlSetStructuredErrorFunc) *set_structured_error_func;
+    __typeof__(__xmlGenericError) *generic_error;
+    __typeof__(__xmlGenericErrorContext) *generic_error_context;
+    __typeof__(__xmlStructuredError) *structured_error;
+    __typeof__(__xmlStructuredErrorContext) *structured_error_context;
 } DcLibxml;
 
 typedef struct {
@@ -43,6 +66,9 @@ typedef struct {
 gboolean dc_xml_libxml_load(GError **err);
 /* The same, and its functions. */
 const DcLibxml *dc_libxml(GError **err);
+/* The same, when its XPath functions are there too (the members below
+ * xpath_new_context); an error otherwise. */
+const DcLibxml *dc_libxml_xpath(GError **err);
 
 void dc_xml_error_clear(DcXmlError *e);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DcXmlError, dc_xml_error_clear)
