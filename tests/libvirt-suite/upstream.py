@@ -21,10 +21,17 @@ What remains is in EXCEPTIONS below: one expected line each, the line domcaps
 prints instead and why. An exception names the documents it applies to and
 must find its line there, so a stale one fails.
 
+Where libvirt's transcript is not here (its QEMU 10.1 TDX host), only what a
+fixture host can state is held: FEATURE_CASES replay QEMU 11.1's transcript
+(it has tdx-guest) on a fixture host with TDX on and compare the named
+<features> elements with those of upstream's document for the same domain
+type (upstream-12.x/features/: the <features> section of that document).
+
 Usage: upstream.py DOMCAPS [FILTER...]   (FILTER: substrings of document names)
 """
 import difflib
 import fnmatch
+import xml.etree.ElementTree as ET
 import os
 import shutil
 import subprocess
@@ -52,6 +59,17 @@ EXCEPTIONS = [
      "keeps its variables in QEMU (host-uefi-vars); the 11.3 descriptors of the fixture host "
      "have none, and 12.x's are not available here. libvirt 12.9 live on QEMU 11.1 (which has "
      "uefi-vars-x64) says 'no' without such a descriptor, as domcaps does."),
+]
+
+# (upstream <features> excerpt, transcript, fixture host, domain type, the
+# elements compared). libvirt's documents come from its own QEMU 10.1
+# transcript on its TDX host; QEMU 11.1 on tdx-x86_64 states the same facts
+# for these elements: tdx-guest in QEMU, kvm_intel's tdx=Y on the host.
+FEATURE_CASES = [
+    ("qemu_10.1.0.x86_64+inteltdx.xml", "qmp/qemu-11.1/qemu-11.1-x86_64-kvm-tcg-modules.replies",
+     "hosts/tdx-x86_64", "kvm", ("tdx", "launchSecurity")),
+    ("qemu_10.1.0-tcg.x86_64+inteltdx.xml", "qmp/qemu-11.1/qemu-11.1-x86_64-kvm-tcg-modules.replies",
+     "hosts/tdx-x86_64", "qemu", ("tdx", "launchSecurity")),
 ]
 
 
@@ -122,6 +140,25 @@ def run_one(domcaps, case):
     return problems
 
 
+def feature_elements(features, names):
+    """The named children of a <features> element, serialized."""
+    return {n: [ET.tostring(e, encoding="unicode").strip() for e in features.findall(n)] for n in names}
+
+
+def run_features(domcaps, case):
+    excerpt, transcript, host, virttype, names = case
+    theirs = ET.fromstring(open(os.path.join(DOCS, "features", excerpt)).read())
+    args = ["--schema", SCHEMA, "--virttype", virttype, "--arch", "x86_64",
+            "--emulatorbin", "/usr/bin/qemu-system-x86_64", "--root", os.path.join(DATA, host),
+            "--replay", os.path.join(DATA, transcript)]
+    proc = subprocess.run([domcaps] + args, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        return [f"domcaps exit {proc.returncode}: {proc.stderr.strip()}"]
+    ours = ET.fromstring(proc.stdout).find("features")
+    want, got = feature_elements(theirs, names), feature_elements(ours, names)
+    return [f"<{n}>: libvirt {want[n]}, domcaps {got[n]}" for n in names if want[n] != got[n]]
+
+
 def main():
     domcaps, filters = sys.argv[1], sys.argv[2:]
     tmp = tempfile.mkdtemp(prefix="domcaps-upstream-")
@@ -132,6 +169,12 @@ def main():
         for case in todo:
             problems = run_one(domcaps, case)
             check(not problems, f"libvirt-12.x {case[0]}", "\n".join(problems), lines=60)
+        for case in FEATURE_CASES:
+            if filters and not any(f in case[0] for f in filters):
+                continue
+            problems = run_features(domcaps, case)
+            check(not problems, f"libvirt-12.x {case[0]} <{'>, <'.join(case[4])}> on {case[2]}",
+                  "\n".join(problems))
         return finish()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
