@@ -33,6 +33,14 @@ options:
   cache_dir:
     description: domcaps' probe cache directory (its default when not given).
     type: path
+  user:
+    description:
+      - The user QEMU runs as when the module runs as root (C(become)), as
+        domcaps' C(--user). Not given, domcaps never probes as root; it takes
+        libvirt's QEMU user from C(/etc/libvirt/qemu.conf), else the
+        C(domcaps) system user its Debian package makes, else it fails
+        asking for one. C(root) probes as root.
+    type: str
 author:
   - domcaps developers
 '''
@@ -92,10 +100,13 @@ def main():
             domcaps=dict(type="path", default="domcaps"),
             queries=dict(type="list", elements="dict", default=[{}]),
             cache_dir=dict(type="path"),
+            user=dict(type="str"),
         ),
         supports_check_mode=True,
     )
     common = ["--cache-dir", module.params["cache_dir"]] if module.params["cache_dir"] else []
+    if module.params["user"]:
+        common += ["--user", module.params["user"]]
     documents = []
     for query in module.params["queries"] or [{}]:
         try:
