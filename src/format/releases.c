@@ -8,7 +8,8 @@
  * one <value>. Behaviours without a path are the second table, by enum.
  *
  * Only the releases of dc_release_supported() are verified byte for byte
- * (9.0 live and with libvirt's test suite, 11.3 with libvirt's test suite);
+ * (9.0 live and with libvirt's test suite, 11.3 live and with libvirt's test
+ * suite, 12.9 live in Debian 13's backports and with recorded QEMU 11.1);
  * "since" is the first release printing the item, as far as libvirt's news
  * and test data show, so a row moved into the window of a supported release
  * only matters once that release is supported. */
@@ -69,9 +70,14 @@ static const guint behaviour_since[DC_BEHAVIOUR_LAST] = {
     [DC_BEHAVIOUR_JSON_C_READER] = 10008,
     [DC_BEHAVIOUR_QEMU_6_2_REQUIRED] = 11002,
     [DC_BEHAVIOUR_SEV_SNP] = 10005,
+    /* libvirt's NEWS (11.4): floppy offered where QEMU has a controller */
     [DC_BEHAVIOUR_FLOPPY_BY_BUS] = 11004,
+    /* between 11.3 and 12.9, with <tdx> (a guess: the release is not in
+     * libvirt's news) */
     [DC_BEHAVIOUR_S390_PV_EVERY_ARCH] = 11006,
-    [DC_BEHAVIOUR_SORTED_HOST_MODEL] = 12000,
+    /* the host model's features sorted: between 12.1 and 12.5 in libvirt's
+     * code history, most likely 12.2 with --expand-cpu-features */
+    [DC_BEHAVIOUR_SORTED_HOST_MODEL] = 12002,
 };
 
 static const char *const supported[] = { "12.9", "11.3", "9.0", NULL };

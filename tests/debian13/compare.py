@@ -94,7 +94,8 @@ PROFILES = {
     # module packages QEMU only recommends.
     "trixie-backports": Profile(
         "debian13-backports", "libvirt 12.9",
-        ["ovmf", "qemu-efi-aarch64", "swtpm", "swtpm-tools"] + BUILD_PACKAGES,
+        # python3-libvirt for the scripts inside.py runs in it
+        ["ovmf", "qemu-efi-aarch64", "swtpm", "swtpm-tools", "python3-libvirt"] + BUILD_PACKAGES,
         ["qemu-system-gui", "qemu-system-modules-spice", "qemu-system-modules-opengl", "qemu-block-extra"],
         ("no recommends", "recommends"),
         backports=["qemu-system-x86", "qemu-system-arm", "qemu-system-ppc", "qemu-system-s390x",
@@ -446,10 +447,10 @@ def copy_source(src, root):
     return len(names)
 
 
-def build_domcaps(root):
+def build_domcaps(root, targets=("tools/domcaps",)):
     shutil.rmtree(root + BUILD_IN, ignore_errors=True)
     in_chroot(root, ["meson", "setup", BUILD_IN, SRC_IN], timeout=600)
-    in_chroot(root, ["ninja", "-C", BUILD_IN, "tools/domcaps"], timeout=1200)
+    in_chroot(root, ["ninja", "-C", BUILD_IN] + list(targets), timeout=1200)
 
 
 def start_libvirtd(root):

@@ -15,7 +15,9 @@ builds that differ from the stock one. Prints TAP.
 
 Options: --jobs N (comparisons at once, 2), --keep (keep the scratch
 directory), --max-diff N (diff lines shown per comparison, 60), --save DIR
-(both documents of every comparison that differs).
+(both documents of every comparison that differs), --schema RELEASE (what
+domcaps is given, 9.0 by default; "host": no option, the installed libvirt
+decides, as in tests/debian13/inside.py's run against libvirt 12.9).
 
 Each comparison runs `domcaps --schema 9.0` (a fresh --cache-dir each time)
 and `virsh domcapabilities` with the same arguments for x86_64 KVM and TCG
@@ -120,7 +122,9 @@ def mount(*args):
 def session_main(specpath):
     """PID 1 of the namespace: runs the worker, reaps every orphan (libvirt
     waits for its daemonized QEMUs to be gone), exits with the worker."""
+    global SCHEMA
     spec = json.load(open(specpath))
+    SCHEMA = spec.get("schema", SCHEMA)
     worker = os.fork()
     if worker == 0:
         code = 1
@@ -255,10 +259,13 @@ def strip_end(s):
     return s.rstrip("\n")
 
 
+SCHEMA = ["--schema", "9.0"]   # main() sets it from --schema
+
+
 def compare(domcaps, private, dc_args, lv_args, env=None):
     cache = tempfile.mkdtemp(prefix="dc-cache-", dir=private)
     t0 = time.monotonic()
-    dc = run([domcaps, "--schema", "9.0", "--cache-dir", cache] + dc_args, 300, env)
+    dc = run([domcaps] + SCHEMA + ["--cache-dir", cache] + dc_args, 300, env)
     t1 = time.monotonic()
     lv = run(["virsh", "-q", "-c", "qemu:///system", "domcapabilities"] + lv_args, 600)
     t2 = time.monotonic()
@@ -545,7 +552,7 @@ def part_modules(opts, scratch):
 
     def one(name, files):
         p, err = start_session(scratch, f"mod-{name}", {"part": "modules", "group": name, "remove": files,
-                                                          "domcaps": opts["domcaps"]})
+                                                          "domcaps": opts["domcaps"], "schema": opts.get("schema", SCHEMA)})
         return collect_session(p, err, 1800)
 
     with concurrent.futures.ThreadPoolExecutor(opts["jobs"]) as pool:
@@ -589,7 +596,7 @@ def part_facts(opts, scratch):
     facts = [f for f in facts if f not in bad]
     t0 = time.monotonic()
     p, err = start_session(scratch, "facts", {"part": "facts", "facts": facts, "jobs": opts["jobs"],
-                                               "domcaps": opts["domcaps"]})
+                                               "domcaps": opts["domcaps"], "schema": opts.get("schema", SCHEMA)})
     msgs = collect_session(p, err, 3 * 3600)
     namespaces = [m["ns"] for m in msgs if m["kind"] == "ns"]
     direct = {m["combo"]: m for m in msgs if m["kind"] == "direct"}
@@ -659,6 +666,9 @@ def main():
             opts["save"] = os.path.abspath(argv.pop(0))
         elif a == "--keep":
             opts["keep"] = True
+        elif a == "--schema":
+            release = argv.pop(0)
+            opts["schema"] = [] if release == "host" else ["--schema", release]
         else:
             print(f"unknown argument {a}\n{__doc__}", file=sys.stderr)
             return 2

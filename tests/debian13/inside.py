@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Run one of domcaps' live test scripts inside the Debian 13
+trixie-backports chroot of compare.py (QEMU 11.1, libvirt 12.9, its
+python3-libvirt), against the libvirt there, with domcaps built there: the
+suites held to libvirt 9.0 on this host held to libvirt 12.9 the same way.
+
+    inside.py BUILD_DIR SOURCE_DIR SCRIPT [ARG...]
+
+SCRIPT is a path in the source tree (tests/check-vs-libvirt/run.py); in the
+ARGs, @DOMCAPS@ and @LIST_FACTS@ stand for domcaps and tests/list-facts as
+built inside. The script's TAP lines are passed on, renumbered, then this
+script's own (the script ran to its end, nothing left running or mounted).
+
+Root only (chroot, mounts, /dev/kvm); the network on a first run."""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import compare  # noqa: E402
+from tap import check, finish  # noqa: E402
+
+SUBSTITUTES = {"@DOMCAPS@": compare.DOMCAPS_IN, "@LIST_FACTS@": compare.BUILD_IN + "/tests/list-facts"}
+
+
+def run_inside(root, script, args):
+    """SCRIPT in the chroot; its TAP lines passed on. Its exit status."""
+    # virtlogd carries QEMU's output: a domain cannot start without it
+    compare.in_chroot(root, ["sh", "-c", "mkdir -p /var/log/libvirt; pgrep -x virtlogd >/dev/null || "
+                                         "/usr/sbin/virtlogd -d"], check_rc=False)
+    args = [SUBSTITUTES.get(a, a) for a in args]
+    cmd = ["chroot", root, "python3", f"{compare.SRC_IN}/{script}"] + args
+    p = subprocess.Popen(cmd, env=compare.CHROOT_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in p.stdout:
+        line = line.rstrip("\n")
+        if line.startswith(("ok ", "not ok ")):
+            what = line.split(" - ", 1)[1] if " - " in line else line
+            check(line.startswith("ok "), f"libvirt 12.9: {what}")
+        elif not line.startswith("1.."):
+            print(line if line.startswith("#") else "# " + line, flush=True)
+    return p.wait()
+
+
+def main():
+    if os.geteuid() != 0:
+        check(False, "runs as root (chroot, mounts)")
+        return finish()
+    if len(sys.argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    build, src = (os.path.abspath(a) for a in sys.argv[1:3])
+    script, args = sys.argv[3], sys.argv[4:]
+    compare.P = compare.PROFILES["trixie-backports"]
+    work = os.path.join(build, compare.P.name)
+    root = os.path.join(work, "root")
+    try:
+        with compare.chroot_session(work, root) as session:
+            try:
+                compare.prepare_chroot(work, root)
+                compare.copy_source(src, root)
+                compare.build_domcaps(root, ["tools/domcaps", "tests/list-facts"])
+                # a domain's private mount namespace cannot be made inside a
+                # chroot ("Failed disable mount propagation"): every start
+                # would fail for the chroot's reason, not the domain's
+                compare.in_chroot(root, ["sh", "-c", "grep -q '^namespaces' /etc/libvirt/qemu.conf || "
+                                                     "echo 'namespaces = [ ]' >> /etc/libvirt/qemu.conf"])
+                compare.note("libvirtd: " + compare.start_libvirtd(root).replace("\n", "; "))
+                rc = run_inside(root, script, args)
+                check(rc == 0, f"{script} passed inside the chroot (exit {rc})")
+            except compare.Failure as e:
+                check(False, "the backports chroot, domcaps built inside, libvirtd", f"{e.what}\n{e.detail}")
+            except KeyboardInterrupt as e:
+                check(False, f"interrupted ({e})")
+    except compare.Failure as e:
+        check(False, e.what)
+        return finish()
+    procs, mounts = session.left
+    check(not procs and not mounts, "nothing left running or mounted in the chroot", f"{procs} {mounts}")
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
