@@ -49,6 +49,8 @@ DATA = run.DATA
 DOCS = os.path.join(DATA, "libvirt-suite", "upstream-12.x")
 CPU_MAP_12_9 = os.path.join(DATA, "hosts", "debian13-backports", "usr", "share", "libvirt", "cpu_map")
 SCHEMA = "12.9"
+# domaincapstest's documents of virsh's domcapabilities flags
+SUFFIX_FLAGS = (("-expanded", "--expand-cpu-features"), ("-supported", "--supported-cpu-features"))
 
 # (documents, libvirt's line, domcaps' line, why). Keep it short: an entry
 # that hides a domcaps bug does not belong here.
@@ -108,7 +110,12 @@ def cases(tmp, filters):
     for doc in sorted(f for f in os.listdir(DOCS) if f.endswith(".xml")):
         if filters and not any(f in doc for f in filters):
             continue
-        m = run.NAME.match(doc)
+        # libvirt names a document of the query flags by a suffix
+        base, flags = doc, []
+        for suffix, flag in SUFFIX_FLAGS:
+            if base.endswith(suffix + ".xml"):
+                base, flags = base[:-len(suffix + ".xml")] + ".xml", [flag]
+        m = run.NAME.match(base)
         ver, arch, variant = m["ver"], m["arch"], m["variant"] or ""
         opts = [o for o in m["opts"].split("-") if o]
         replies = os.path.join(tmp, "11.3", "replies", run.transcript_name("11.3", ver, arch, variant))
@@ -118,6 +125,7 @@ def cases(tmp, filters):
         machines = [o for o in opts if o != "tcg"]
         if machines:
             args += ["--machine", machines[0]]
+        args += flags
         excs = [e for e in EXCEPTIONS if fnmatch.fnmatch(doc, e[0])]
         out.append((doc, args, os.path.join(DOCS, doc), excs))
     return out
