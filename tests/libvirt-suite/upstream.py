@@ -12,10 +12,12 @@ these documents show, and the fixture says so:
                               tests/data/hosts/debian13-backports, from
                               Debian's libvirt 12.9 package), as a 12.x test
                               reads its own tree's map
-  dev/iommu                   every 12.x document offers hostdev iommufd
-                              'yes': the suite sets the host's passthrough
-                              abilities by hand, as it does pciBackend (the
-                              11.3 fixture's dev/vfio/vfio)
+  dev/iommu                   every 12.x document whose QEMU has the
+                              iommufd object offers hostdev iommufd 'yes',
+                              which libvirt offers only on a host that can
+                              (12.9 live here, no IOMMU: 'no'); the suite's
+                              host can, as its forced pciBackend is the 11.3
+                              fixture's dev/vfio/vfio
 
 What remains is in EXCEPTIONS below: one expected line each, the line domcaps
 prints instead and why. An exception names the documents it applies to and
@@ -57,10 +59,12 @@ SUFFIX_FLAGS = (("-expanded", "--expand-cpu-features"), ("-supported", "--suppor
 EXCEPTIONS = [
     ("qemu_*-q35.x86_64*.xml",
      "    <varstore supported='yes'/>", "    <varstore supported='no'/>",
-     "12.x's test firmware descriptors (tests/qemufirmwaredata) include one for q35 that "
-     "keeps its variables in QEMU (host-uefi-vars); the 11.3 descriptors of the fixture host "
-     "have none, and 12.x's are not available here. libvirt 12.9 live on QEMU 11.1 (which has "
-     "uefi-vars-x64) says 'no' without such a descriptor, as domcaps does."),
+     "libvirt offers <varstore> when QEMU has the uefi-vars device and a firmware descriptor "
+     "with host-uefi-vars matches the machine (the patch adding it, devel@lists.libvirt.org "
+     "msg15144: 'no' across its test data then); upstream's later test data says 'yes' for q35 "
+     "and 'no' for pc, so its descriptors gained one for q35. The fixture has 11.3's "
+     "descriptors, none with host-uefi-vars, and 12.x's are not readable here; libvirt 12.9 "
+     "live on QEMU 11.1 (with uefi-vars-x64, no such descriptor) says 'no' as domcaps does."),
 ]
 
 # (upstream <features> excerpt, transcript, fixture host, domain type, the
