@@ -4,7 +4,8 @@
 from libvirt's repository, README there: path and commit of each) replayed
 through domcaps --schema 12.9 with the transcript of the same name from
 libvirt-11.3.tar.xz, on the fixture host run.py builds for 11.3, and held
-byte for byte. TAP, one test per document.
+byte for byte (a document named -expanded or -supported with the
+domcapabilities flag libvirt's test gives it). TAP, one test per document.
 
 The fake host of libvirt 12.x's domaincapstest differs from 11.3's in what
 these documents show, and the fixture says so:
