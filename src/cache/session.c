@@ -134,7 +134,7 @@ void dc_session_open(DcSession *s, DcQuery *q)
     g_autofree char *untrusted = dc_cache_dir_untrusted(s->cache_dir);
     if (untrusted) {
         /* neither read nor written: what another user can write is no answer */
-        warn(s, g_strdup_printf("the probe cache %s is not used: %s", s->cache_dir, untrusted));
+        warn(s, g_strdup_printf("untrusted probe cache %s not used: %s", s->cache_dir, untrusted));
         g_clear_pointer(&s->cache_dir, g_free);
         return;
     }
@@ -147,7 +147,7 @@ void dc_session_open(DcSession *s, DcQuery *q)
     g_autofree char *docs = g_build_filename(s->cache_dir, "docs", NULL);
     g_autofree char *docs_untrusted = dc_cache_dir_untrusted(docs);
     if (docs_untrusted) {
-        warn(s, g_strdup_printf("remembered documents are not used: %s", docs_untrusted));
+        warn(s, g_strdup_printf("untrusted remembered documents not used: %s", docs_untrusted));
         g_clear_pointer(&s->doc_query, g_free);
     }
 }
@@ -201,7 +201,8 @@ static json_object *cached_facts(DcSession *s)
     g_autofree char *why = NULL;
     json_object *facts = dc_cache_load(s->cache_dir, s->query->emulator, s->key, &why);
     if (why && g_str_has_prefix(why, DC_CACHE_UNTRUSTED))
-        warn(s, g_strdup_printf("a probe cache entry is not used: %s; probed again", why + strlen(DC_CACHE_UNTRUSTED)));
+        warn(s, g_strdup_printf("untrusted probe cache entry not used: %s; probed again",
+                                why + strlen(DC_CACHE_UNTRUSTED)));
     return facts;
 }
 

@@ -91,6 +91,7 @@ def check(cond, msg):
 
 
 def one_warning(r, *words):
+    words = ("untrusted",) + words
     lines = r.stderr.splitlines()
     check(len(lines) == 1 and lines[0].startswith("domcaps: warning: ") and all(w in lines[0] for w in words),
           f"expected one warning line naming {words}, stderr: {r.stderr!r}")
