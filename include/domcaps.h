@@ -432,8 +432,12 @@ char **domcaps_traits(const domcaps_options *opts, const domcaps_doc *doc);
  * hypervisor-cpu-compare and cpu-models ----
  *
  * CPU definitions are libvirt's <cpu> XML (host capabilities' host CPU, a
- * domain's guest CPU); answers and error messages are libvirt 9.0's, the
- * error message text as `virsh` prints it after "error: ". The hypervisor
+ * domain's guest CPU); answers and error messages are those of the libvirt
+ * release @opts chooses as for the document (domcaps_schema_chosen(): 9.0
+ * and 12.9 are held to virsh live; where they differ, 12.9 leaves out the
+ * topology features ht and cmp_legacy of cpu-baseline's answer and warns
+ * of host CPU definitions, domcaps_cpu_warnings()), the error message text
+ * as `virsh` prints it after "error: ". The hypervisor
  * functions take the query of @opts (emulator, arch, machine, virttype:
  * any libvirt domain type, root, cache...) as `virsh --emulator --arch
  * --machine --virttype` do, and answer from domcaps' probe of it, with no
@@ -444,6 +448,13 @@ char **domcaps_traits(const domcaps_options *opts, const domcaps_doc *doc);
 typedef enum {
     DOMCAPS_CPU_BASELINE_EXPAND_FEATURES = 1 << 0,  /* list the model's own features too, sorted */
     DOMCAPS_CPU_BASELINE_MIGRATABLE = 1 << 1,       /* leave out features that block migration */
+    /* hypervisor baseline only (libvirt 11.6's IGNORE_HOST): the baseline of
+     * the CPUs among every CPU model the hypervisor knows, whether this host
+     * can run it or not, and with any feature libvirt's CPU map knows, not
+     * only those the hypervisor can give a guest on this host: for hosts
+     * other than this one. Needs two CPUs or more
+     * (DOMCAPS_ERROR_INVALID_ARG otherwise, before anything else). x86. */
+    DOMCAPS_CPU_BASELINE_IGNORE_HOST = 1 << 2,
 } domcaps_cpu_baseline_flags;
 
 /* Flags of compare (libvirt's virConnectCompareCPUFlags). */
@@ -482,6 +493,16 @@ char *domcaps_cpu_baseline(const domcaps_options *opts, const char *const *cpus,
  * features the hypervisor of @opts offers. */
 char *domcaps_hypervisor_cpu_baseline(const domcaps_options *opts, const char *const *cpus, guint n,
                                       unsigned int flags, GError **err);
+
+/* The lines virsh prints on standard error before it runs
+ * hypervisor-cpu-baseline or hypervisor-cpu-compare on @cpus (n of them,
+ * domcaps_cpu_extract()'s), as the release @opts chooses
+ * (domcaps_schema_chosen()): one per host CPU definition (a <feature>
+ * without a policy), "warning: using host CPU definition as input may
+ * provide incorrect results" in libvirt 12.9, the same text after "error: "
+ * in 11.3 (which goes on all the same), none in 9.0. The library never
+ * prints: the caller does. Free with g_strfreev(). */
+char **domcaps_cpu_warnings(const domcaps_options *opts, const char *const *cpus, guint n);
 
 /* virsh hypervisor-cpu-compare: @cpu against the hypervisor's host-model
  * CPU. Returns DOMCAPS_CPU_COMPARE_ERROR with @err set on errors. */

@@ -3,6 +3,7 @@
  *   domcaps cpu-baseline FILE [--features] [--migratable]
  *   domcaps hypervisor-cpu-baseline [--file] FILE [--virttype T] [--emulator PATH]
  *           [--arch A] [--machine M] [--features] [--migratable] [--model M]
+ *           [--ignore-host]
  *   domcaps hypervisor-cpu-compare [--file] FILE [--virttype T] [--emulator PATH]
  *           [--arch A] [--machine M] [--error] [--validate]
  *   domcaps cpu-models ARCH
@@ -11,7 +12,7 @@
  * positional words fill the options in their order, --opt=value, --), its
  * output, its "error: " messages and exit status, and the blank line virsh
  * prints after every command it ran.  domcaps adds --root, --cpu-map,
- * --cache-dir, --no-cache and --timeout, which are never filled by
+ * --cache-dir, --no-cache, --timeout and --replay, which are never filled by
  * position.  Public API only. */
 #include "domcaps.h"
 #include "cmd-util.h"
@@ -52,6 +53,7 @@ static const OptDef extra_opts[] = {
     { "cache-dir", OPT_EXTRA, "probe cache directory" },
     { "no-cache", OPT_BOOL, "neither read nor write the probe cache" },
     { "timeout", OPT_EXTRA, "probe deadline in milliseconds" },
+    { "replay", OPT_EXTRA, "answer QMP from this transcript, not QEMU" },
 };
 
 static int error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -205,12 +207,24 @@ static gboolean common_options(const Cmd *cmd, domcaps_options *opts)
 {
     const char *timeout = NULL;
     if (!string_opt(cmd, "root", &opts->root) || !string_opt(cmd, "cpu-map", &opts->cpu_map_dir) ||
-        !string_opt(cmd, "cache-dir", &opts->cache_dir) || !string_opt(cmd, "timeout", &timeout))
+        !string_opt(cmd, "cache-dir", &opts->cache_dir) || !string_opt(cmd, "timeout", &timeout) ||
+        !string_opt(cmd, "replay", &opts->replay))
         return FALSE;
     opts->cache = flag(cmd, "no-cache") ? DOMCAPS_CACHE_OFF : DOMCAPS_CACHE_USE;
     opts->timeout_ms = timeout ? atoi(timeout) : 0;
     opts->user = g_getenv("DOMCAPS_USER");
+    opts->schema = g_getenv("DOMCAPS_SCHEMA");
     return TRUE;
+}
+
+/* virsh's warnings about the CPUs it is given, before it asks (the
+ * release's: domcaps_cpu_warnings()). */
+static void warn_about(const domcaps_options *opts, char **cpus)
+{
+    g_auto(GStrv) warnings = domcaps_cpu_warnings(opts, (const char *const *)cpus, g_strv_length(cpus));
+    fflush(stdout);
+    for (char **w = warnings; *w; w++)
+        fprintf(stderr, "%s\n", *w);
 }
 
 /* The end of a command that ran: its errors (none when virsh has no
@@ -243,7 +257,7 @@ static int print_result(char *result, GError *err)
     { "machine", OPT_STRING, "machine type" }
 #define EXTRA_OPTS \
     { "root", OPT_EXTRA, NULL }, { "cpu-map", OPT_EXTRA, NULL }, { "cache-dir", OPT_EXTRA, NULL }, \
-    { "no-cache", OPT_BOOL, NULL }, { "timeout", OPT_EXTRA, NULL }
+    { "no-cache", OPT_BOOL, NULL }, { "timeout", OPT_EXTRA, NULL }, { "replay", OPT_EXTRA, NULL }
 
 static const OptDef baseline_opts[] = {
     FILE_OPT(OPT_DATA),
@@ -257,6 +271,7 @@ static const OptDef hv_baseline_opts[] = {
     { "features", OPT_BOOL, "list the features of the CPU model too" },
     { "migratable", OPT_BOOL, "leave out features that block migration" },
     { "model", OPT_STRING, "one CPU model, no features, instead of --file" },
+    { "ignore-host", OPT_BOOL, "any model QEMU knows, any feature: for other hosts (12.9)" },
     EXTRA_OPTS, { NULL, 0, NULL },
 };
 
@@ -324,14 +339,14 @@ static gboolean hv_options(const Cmd *cmd, domcaps_options *opts, const char **f
 int dc_cmd_hypervisor_cpu_baseline(int argc, char **argv)
 {
     Cmd cmd = { .name = "hypervisor-cpu-baseline",
-                .summary = "The CPU every CPU of FILE can run, among the CPU models and features\n"
-                           "the hypervisor offers (virsh hypervisor-cpu-baseline).",
+                .summary = "The CPU all of FILE's CPUs can run here (virsh hypervisor-cpu-baseline).",
                 .example = "domcaps hypervisor-cpu-baseline --virttype kvm --machine q35 hosts.xml" };
     int rc = parse_cmd(&cmd, hv_baseline_opts, argc, argv);
     domcaps_options opts = DOMCAPS_OPTIONS_INIT;
     const char *file = NULL, *model = NULL;
     unsigned int flags = (flag(&cmd, "features") ? DOMCAPS_CPU_BASELINE_EXPAND_FEATURES : 0) |
-                         (flag(&cmd, "migratable") ? DOMCAPS_CPU_BASELINE_MIGRATABLE : 0);
+                         (flag(&cmd, "migratable") ? DOMCAPS_CPU_BASELINE_MIGRATABLE : 0) |
+                         (flag(&cmd, "ignore-host") ? DOMCAPS_CPU_BASELINE_IGNORE_HOST : 0);
     if (rc)
         return rc < 0 ? 0 : 1;
     if (!hv_options(&cmd, &opts, &file) || !string_opt(&cmd, "model", &model))
@@ -355,6 +370,7 @@ int dc_cmd_hypervisor_cpu_baseline(int argc, char **argv)
     }
     if (!cpus)
         return ran(FALSE, err);
+    warn_about(&opts, cpus);
     char *result = domcaps_hypervisor_cpu_baseline(&opts, (const char *const *)cpus, g_strv_length(cpus), flags,
                                                    &err);
     return print_result(result, err);
@@ -379,6 +395,7 @@ int dc_cmd_hypervisor_cpu_compare(int argc, char **argv)
     g_auto(GStrv) cpus = domcaps_cpu_extract_file(file, &err);
     if (!cpus)
         return ran(FALSE, err);
+    warn_about(&opts, cpus);
     switch (domcaps_hypervisor_cpu_compare(&opts, cpus[0], flags, &err)) {
     case DOMCAPS_CPU_COMPARE_INCOMPATIBLE:
         printf("CPU described in %s is incompatible with the CPU provided by hypervisor on the host\n", file);

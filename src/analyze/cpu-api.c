@@ -8,6 +8,7 @@
 #include "format/releases.h"
 #include "cpu/lverror.h"
 #include "host/host.h"
+#include "query/release.h"
 #include <string.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ static const domcaps_error_code public_codes[] = {
     [DC_LV_XML_INVALID_SCHEMA] = DOMCAPS_ERROR_INVALID_XML,
     [DC_LV_NO_EMULATOR] = DOMCAPS_ERROR_NO_EMULATOR,
     [DC_LV_BAD_EMULATOR] = DOMCAPS_ERROR_NO_EMULATOR,
+    [DC_LV_OPERATION_INVALID] = DOMCAPS_ERROR_INVALID_ARG,
 };
 
 /* Hands @lv on as a DOMCAPS_ERROR with the same text. */
@@ -70,6 +72,51 @@ char **domcaps_cpu_extract_file(const char *path, GError **err)
     return domcaps_cpu_extract(data, (gssize)len, path, err);
 }
 
+/* The release whose answers the CPU commands give, chosen as the
+ * document's is (domcaps_schema_chosen()); 0 with @err for a schema
+ * domcaps does not hold. */
+static guint cpu_release(const domcaps_options *opts, GError **err)
+{
+    g_autoptr(DcHost) host = dc_host_new(opts ? opts->root : NULL, geteuid() == 0, NULL);
+    g_autoptr(GError) e = NULL;
+    guint release = dc_release_choose(opts ? opts->schema : NULL, host, NULL, &e);
+    if (!release)
+        dc_lv_error(err, DC_LV_INVALID_ARG, "%s", e->message);
+    return release;
+}
+
+/* Whether @cpu has a <feature> without a policy: a host CPU definition. */
+static gboolean is_host_definition(const char *cpu)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(DcNode) root = dc_cpu_parse_xml(cpu, strlen(cpu), "(CPU_definition)", &e);
+    for (guint i = 0; root && i < root->children.len; i++) {
+        const DcNode *c = root->children.pdata[i];
+        if (g_strcmp0(c->name, "feature") == 0 && !dc_node_get_attr(c, "policy"))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+char **domcaps_cpu_warnings(const domcaps_options *opts, const char *const *cpus, guint n)
+{
+    GStrvBuilder *b = g_strv_builder_new();
+    /* virsh, before it asks the daemon, once per CPU: 11.3's as an error
+     * (that does not stop it), 12.9's as a warning; 9.0's says nothing */
+    guint release = cpu_release(opts, NULL);
+    const char *prefix = release >= DC_RELEASE_12_9 ? "warning" : "error";
+    for (guint i = 0; release >= DC_RELEASE_11_3 && i < n; i++) {
+        if (cpus[i] && is_host_definition(cpus[i])) {
+            g_autofree char *line = g_strdup_printf("%s: using host CPU definition as input may provide incorrect "
+                                                    "results", prefix);
+            g_strv_builder_add(b, line);
+        }
+    }
+    char **out = g_strv_builder_end(b);
+    g_strv_builder_unref(b);
+    return out;
+}
+
 /* The CPU map directory of @opts, under its root. */
 static char *map_dir(const domcaps_options *opts)
 {
@@ -96,11 +143,22 @@ static GPtrArray *read_cpus(const char *const *cpus, guint n, DcCpuType type, GE
     return defs;
 }
 
-/* Features QEMU was never given, for x86 (virQEMUCapsCPUFilterFeatures). */
-static gboolean qemu_feature(const char *name, DcCpuPolicy policy, gpointer arch)
+typedef struct {
+    const char *arch;
+    guint release;
+} FilterData;
+
+/* Features QEMU was never given, for x86 (virQEMUCapsCPUFilterFeatures);
+ * libvirt 12.9 leaves out those QEMU sets from the topology too (seen
+ * live: 11.3 not checked, so from 12.9 on). */
+static gboolean qemu_feature(const char *name, DcCpuPolicy policy, gpointer data)
 {
     static const char *const dropped[] = { "cmt", "mbm_total", "mbm_local", "osxsave", "ospke", NULL };
-    return g_strcmp0(dc_cpu_driver_for_arch(arch), "x86") != 0 || !g_strv_contains(dropped, name);
+    static const char *const topology[] = { "ht", "cmp_legacy", NULL };
+    const FilterData *f = data;
+    if (g_strcmp0(dc_cpu_driver_for_arch(f->arch), "x86") != 0)
+        return TRUE;
+    return !g_strv_contains(dropped, name) && (f->release < DC_RELEASE_12_9 || !g_strv_contains(topology, name));
 }
 
 static char *finish(DcCpuDef *cpu, const char *arch, const char *dir, unsigned int flags, GError **err)
@@ -117,14 +175,16 @@ static char *cpu_baseline(const domcaps_options *opts, const char *const *cpus, 
     g_autofree char *dir = map_dir(opts);
     if (!defs)
         return NULL;
+    FilterData filter = { ((DcCpuDef *)defs->pdata[0])->arch, cpu_release(opts, err) };
+    if (!filter.release)
+        return NULL;
     g_autoptr(DcCpuDef) base = dc_cpu_baseline(NULL, dir, (DcCpuDef *const *)defs->pdata, n, NULL, NULL,
                                                (flags & DOMCAPS_CPU_BASELINE_MIGRATABLE) != 0, err);
     if (!base)
         return NULL;
-    const char *arch = ((DcCpuDef *)defs->pdata[0])->arch;
     g_autoptr(DcCpuDef) cpu = dc_cpu_def_copy_without_model(base);
-    dc_cpu_def_copy_model(cpu, base, qemu_feature, (gpointer)arch);
-    return finish(cpu, arch, dir, flags, err);
+    dc_cpu_def_copy_model(cpu, base, qemu_feature, &filter);
+    return finish(cpu, filter.arch, dir, flags, err);
 }
 
 char *domcaps_cpu_baseline(const domcaps_options *opts, const char *const *cpus, guint n, unsigned int flags,
@@ -141,6 +201,14 @@ char *domcaps_cpu_baseline(const domcaps_options *opts, const char *const *cpus,
 static DcCpuDef *x86_hv_baseline(const DcHvQuery *q, GPtrArray *defs, unsigned int flags, GError **err)
 {
     gboolean migratable = (flags & DOMCAPS_CPU_BASELINE_MIGRATABLE) != 0;
+    if (flags & DOMCAPS_CPU_BASELINE_IGNORE_HOST) {
+        /* libvirt 11.6: among the models QEMU knows, whatever this host
+         * lacks for them, and with any feature of the map, not only those
+         * QEMU can give a guest here */
+        g_autoptr(GHashTable) models = dc_hv_query_model_names(q);
+        return dc_cpu_baseline(q->arch, q->cpu_map_dir, (DcCpuDef *const *)defs->pdata, defs->len, models, NULL,
+                               migratable, err);
+    }
     gboolean migratability = FALSE;
     g_autoptr(GPtrArray) features = dc_hv_query_features(q, migratable, &migratability);
     g_autoptr(GHashTable) models = dc_hv_query_models(q);
@@ -154,6 +222,12 @@ static DcCpuDef *x86_hv_baseline(const DcHvQuery *q, GPtrArray *defs, unsigned i
 static char *hv_baseline(const domcaps_options *opts, const char *const *cpus, guint n, unsigned int flags,
                          GError **err)
 {
+    /* the first check, before the CPUs or the query are read */
+    if ((flags & DOMCAPS_CPU_BASELINE_IGNORE_HOST) && n < 2) {
+        dc_lv_error(err, DC_LV_OPERATION_INVALID,
+                    "ignoring host is only allowed when computing baseline from multiple CPUs");
+        return NULL;
+    }
     g_autoptr(GPtrArray) defs = read_cpus(cpus, n, DC_CPU_TYPE_AUTO, err);
     g_auto(DcHvQuery) q = { 0 };
     if (!defs || !dc_hv_query_resolve(opts, &q, err))

@@ -260,6 +260,18 @@ DcHvModels *dc_hv_query_models(const DcHvQuery *q)
     return models;
 }
 
+DcHvModels *dc_hv_query_model_names(const DcHvQuery *q)
+{
+    json_object *defs = dc_hv_query_definitions(q);
+    DcHvModels *models = dc_hv_models_new();
+    for (size_t i = 0; defs && i < json_object_array_length(defs); i++) {
+        const char *name = dc_json_str(json_object_array_get_idx(defs, i), "name");
+        if (name)
+            dc_hv_models_add(models, name, NULL);
+    }
+    return models;
+}
+
 static json_object *expansion_props(json_object *expansion)
 {
     json_object *model = NULL, *props = NULL;

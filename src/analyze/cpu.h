@@ -72,6 +72,9 @@ gboolean dc_hv_query_resolve(const domcaps_options *opts, DcHvQuery *q, GError *
 json_object *dc_hv_query_definitions(const DcHvQuery *q);
 /* The models for decoding: name -> blockers in the map's spelling. */
 DcHvModels *dc_hv_query_models(const DcHvQuery *q);
+/* The same without blockers: every model a candidate, as if usable
+ * (a baseline that ignores this host). */
+DcHvModels *dc_hv_query_model_names(const DcHvQuery *q);
 /* virQEMUCapsGetCPUFeatures(): every property of the host CPU expansion,
  * in the map's spelling (leaving out those that only the non-migratable
  * expansion enables when @migratable); NULL when there is no expansion.

@@ -28,6 +28,7 @@ static const struct {
                                    "XML document failed to validate against schema: " },
     [DC_LV_NO_EMULATOR] = { "unsupported configuration", "unsupported configuration: " },
     [DC_LV_BAD_EMULATOR] = { "system call error", "" },
+    [DC_LV_OPERATION_INVALID] = { "Requested operation is not valid", "Requested operation is not valid: " },
 };
 
 void

@@ -36,6 +36,7 @@ typedef enum {
      * public API can tell these apart. */
     DC_LV_NO_EMULATOR,           /* "unsupported configuration: " */
     DC_LV_BAD_EMULATOR,          /* no prefix */
+    DC_LV_OPERATION_INVALID,     /* "Requested operation is not valid: " */
 } DcLvError;
 
 /* Sets @err to kind @kind with the message @fmt... behind the kind's prefix. */

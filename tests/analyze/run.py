@@ -12,6 +12,7 @@ each under tests/analyze/cases/NAME/:
   expected-same-as a file under tests/data whose content is the output
   stdout-contains  lines the standard output must contain
   stderr-contains  lines the standard error must contain (then it is one line)
+  expected.err     the exact standard error
   kinds-after      lines "PATH KIND" (@TMP@ as above; KIND: chardev, symlink,
                    file): what each path is after the command (an output
                    file written through must not be replaced)
@@ -95,6 +96,9 @@ def run_case(domcaps, case, tmp):
     for want_line in (opt("stdout-contains") or "").splitlines():
         if want_line and want_line not in proc.stdout:
             problems.append(f"stdout lacks {want_line!r}")
+    want_err = opt("expected.err")
+    if want_err is not None and proc.stderr != want_err:
+        problems.append(f"stderr {proc.stderr!r}, expected {want_err!r}")
     err_lines = opt("stderr-contains")
     if err_lines is not None:
         for want_line in err_lines.splitlines():
