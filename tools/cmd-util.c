@@ -26,7 +26,7 @@ static GOptionEntry probe_entries[] = {
     { "cpu-map", 0, 0, G_OPTION_ARG_FILENAME, &p_cpu_map, "libvirt CPU map directory (default /usr/share/libvirt/cpu_map)", "DIR" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &p_timeout, "probe deadline in milliseconds (default 30000)", "MS" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &p_cache_dir, "probe cache directory (default $XDG_CACHE_HOME/domcaps, /var/cache/domcaps for root)", "DIR" },
-    { "user", 0, 0, G_OPTION_ARG_STRING, &p_user, "when run as root, run QEMU as this user (default $DOMCAPS_USER)", "NAME" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &p_user, "when run as root, run QEMU as this user, root only when named (default $DOMCAPS_USER, else libvirt's QEMU user from /etc/libvirt/qemu.conf, else the domcaps system user)", "NAME" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &p_no_cache, "neither read nor write the probe cache", NULL },
     { "refresh", 0, 0, G_OPTION_ARG_NONE, &p_refresh, "probe again and replace the cache entry", NULL },
     { "schema", 0, 0, G_OPTION_ARG_STRING, &p_schema, "print as this libvirt release does (" DOMCAPS_SCHEMAS "; default $DOMCAPS_SCHEMA, else the newest)", "RELEASE" },
