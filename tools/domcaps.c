@@ -119,6 +119,12 @@ static int run_all(const domcaps_options *opts, char **emulators)
         return 1;
     }
     DcCliProbe *probes = dc_cli_probe_each(opts, list);
+    const char *common = dc_cli_probes_common_error(probes, list->len);
+    if (common) {
+        fprintf(stderr, "domcaps: %s\n", common);
+        dc_cli_probes_free(probes, list->len);
+        return 1;
+    }
     int rc = 0;
     for (guint i = 0; i < list->len; i++) {
         const DcCliProbe *p = &probes[i];

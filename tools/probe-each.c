@@ -75,3 +75,13 @@ void dc_cli_print_warnings(const domcaps_doc *doc)
         if (g_hash_table_add(said, g_strdup(*w)))
             fprintf(stderr, "domcaps: warning: %s\n", *w);
 }
+
+const char *dc_cli_probes_common_error(const DcCliProbe *probes, guint n)
+{
+    if (n < 2)
+        return NULL;
+    for (guint i = 0; i < n; i++)
+        if (!probes[i].error || strcmp(probes[i].error->message, probes[0].error->message) != 0)
+            return NULL;
+    return probes[0].error->message;
+}

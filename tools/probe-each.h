@@ -23,6 +23,11 @@ gboolean dc_cli_probe_report(const DcCliProbe *probe, const char *what);
 
 void dc_cli_probes_free(DcCliProbe *probes, guint n);
 
+/* The error every one of @n (more than one) probes failed with, word for
+ * word, NULL when they did not all fail alike: a cause that is not the
+ * emulators' (no user to run QEMU as) is said once, not once per binary. */
+const char *dc_cli_probes_common_error(const DcCliProbe *probes, guint n);
+
 /* Print the document's warnings on stderr ("domcaps: warning: ..."), each
  * line once per run however many documents repeat it. */
 void dc_cli_print_warnings(const domcaps_doc *doc);
