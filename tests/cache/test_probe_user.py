@@ -82,10 +82,13 @@ class Host:
     def run(self, *args, env=None, as_uid=None, virttype="qemu"):
         """domcaps in the namespace; as_uid: as that plain user (its primary
         group, no others)."""
+        return self.run_args(["--emulatorbin", self.emulator, "--no-cache"] +
+                             (["--virttype", virttype] if virttype else []) + list(args), env=env, as_uid=as_uid)
+
+    def run_args(self, args, env=None, as_uid=None):
         binds = [(self.libvirt, "/etc/libvirt"), (self.passwd, "/etc/passwd"), (self.group, "/etc/group")]
         script = "".join(f"mount --bind {shlex.quote(s)} {shlex.quote(t)} && " for s, t in binds)
-        cmd = [self.domcaps, "--emulatorbin", self.emulator, "--no-cache"] + \
-              (["--virttype", virttype] if virttype else []) + list(args)
+        cmd = [self.domcaps] + list(args)
         if as_uid is not None:
             cmd = ["setpriv", f"--reuid={as_uid}", f"--regid={TEST_GID}", "--clear-groups", "--"] + cmd
         full = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script + 'exec "$@"', "sh"] + cmd
@@ -197,6 +200,13 @@ def without_libvirt_or_system_user_a_one_line_error(h):
           f"exit {r.returncode}, stderr {r.stderr!r}")
     check(not h.starts(), "QEMU started anyway")
     check(r.stdout == "", "a document was printed")
+    # --all over several binaries: the same cause, said once
+    other = os.path.join(h.tmp, "bin2", "qemu-system-x86_64")
+    os.makedirs(os.path.dirname(other))
+    shutil.copy(h.emulator, other)
+    a = h.run_args(["--all", "--no-cache", h.emulator, other], env=caller_env())
+    check(a.returncode == 1 and a.stderr == r.stderr and not h.starts(),
+          f"--all without a user: exit {a.returncode}, stderr {a.stderr!r}")
 
 
 @test
