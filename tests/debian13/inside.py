@@ -15,6 +15,8 @@ Root only (chroot, mounts, /dev/kvm); the network on a first run."""
 import os
 import subprocess
 import sys
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -25,14 +27,55 @@ from tap import check, finish  # noqa: E402
 SUBSTITUTES = {"@DOMCAPS@": compare.DOMCAPS_IN, "@LIST_FACTS@": compare.BUILD_IN + "/tests/list-facts"}
 
 
+class Watchdog(threading.Thread):
+    """Starts the chroot's libvirtd again when it has died (libvirt 12.9's
+    QEMU driver can crash on a domain: a segfault, the socket left behind),
+    and counts how often: the script's retries then reach a daemon, and the
+    crashes are reported, not hidden."""
+
+    def __init__(self, root):
+        super().__init__(daemon=True)
+        self.root, self.restarts, self.stop = root, 0, threading.Event()
+
+    def alive(self):
+        try:
+            pid = int(open(self.root + "/run/libvirtd.pid").read().strip())
+            return os.readlink(f"/proc/{pid}/exe").endswith("libvirtd")
+        except (OSError, ValueError):
+            return False
+
+    def run(self):
+        while not self.stop.wait(1):
+            if self.alive():
+                continue
+            for stale in ("/run/libvirt/libvirt-sock", "/run/libvirt/libvirt-sock-ro", "/run/libvirt/libvirt-admin-sock"):
+                try:
+                    os.unlink(self.root + stale)
+                except OSError:
+                    pass
+            try:
+                compare.start_libvirtd(self.root)
+                self.restarts += 1
+                compare.note(f"libvirtd had died: started again ({self.restarts})")
+            except compare.Failure as e:
+                compare.note(f"libvirtd had died and does not start again: {e.what}")
+
+
 def run_inside(root, script, args):
     """SCRIPT in the chroot; its TAP lines passed on. Its exit status."""
-    # virtlogd carries QEMU's output: a domain cannot start without it
-    compare.in_chroot(root, ["sh", "-c", "mkdir -p /var/log/libvirt; pgrep -x virtlogd >/dev/null || "
-                                         "/usr/sbin/virtlogd -d"], check_rc=False)
+    # virtlogd carries QEMU's output: a domain cannot start without it. Asked
+    # by its socket: pgrep would find the host's (one process table).
+    compare.in_chroot(root, ["sh", "-c", "mkdir -p /var/log/libvirt; test -S /run/libvirt/virtlogd-sock || "
+                                         "/usr/sbin/virtlogd -d"])
+    for _ in range(100):
+        if os.path.exists(root + "/run/libvirt/virtlogd-sock"):
+            break
+        time.sleep(0.1)
     args = [SUBSTITUTES.get(a, a) for a in args]
     cmd = ["chroot", root, "python3", f"{compare.SRC_IN}/{script}"] + args
     p = subprocess.Popen(cmd, env=compare.CHROOT_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    dog = Watchdog(root)
+    dog.start()
     for line in p.stdout:
         line = line.rstrip("\n")
         if line.startswith(("ok ", "not ok ")):
@@ -40,7 +83,12 @@ def run_inside(root, script, args):
             check(line.startswith("ok "), f"libvirt 12.9: {what}")
         elif not line.startswith("1.."):
             print(line if line.startswith("#") else "# " + line, flush=True)
-    return p.wait()
+    rc = p.wait()
+    dog.stop.set()
+    dog.join()
+    check(dog.restarts == 0, "libvirt 12.9's daemon did not die during the run",
+          f"it died and was started again {dog.restarts} time(s): see its log, {root}/var/log/libvirt/libvirtd.log")
+    return rc
 
 
 def main():
