@@ -8,7 +8,6 @@
 #include "format/releases.h"
 #include "cpu/lverror.h"
 #include "host/host.h"
-#include "query/release.h"
 #include <string.h>
 #include <unistd.h>
 
@@ -72,19 +71,6 @@ char **domcaps_cpu_extract_file(const char *path, GError **err)
     return domcaps_cpu_extract(data, (gssize)len, path, err);
 }
 
-/* The release whose answers the CPU commands give, chosen as the
- * document's is (domcaps_schema_chosen()); 0 with @err for a schema
- * domcaps does not hold. */
-static guint cpu_release(const domcaps_options *opts, GError **err)
-{
-    g_autoptr(DcHost) host = dc_host_new(opts ? opts->root : NULL, geteuid() == 0, NULL);
-    g_autoptr(GError) e = NULL;
-    guint release = dc_release_choose(opts ? opts->schema : NULL, host, NULL, &e);
-    if (!release)
-        dc_lv_error(err, DC_LV_INVALID_ARG, "%s", e->message);
-    return release;
-}
-
 /* Whether @cpu has a <feature> without a policy: a host CPU definition. */
 static gboolean is_host_definition(const char *cpu)
 {
@@ -103,7 +89,7 @@ char **domcaps_cpu_warnings(const domcaps_options *opts, const char *const *cpus
     GStrvBuilder *b = g_strv_builder_new();
     /* virsh, before it asks the daemon, once per CPU: 11.3's as an error
      * (that does not stop it), 12.9's as a warning; 9.0's says nothing */
-    guint release = cpu_release(opts, NULL);
+    guint release = dc_cpu_release(opts, NULL);
     const char *prefix = release >= DC_RELEASE_12_9 ? "warning" : "error";
     for (guint i = 0; release >= DC_RELEASE_11_3 && i < n; i++) {
         if (cpus[i] && is_host_definition(cpus[i])) {
@@ -175,7 +161,7 @@ static char *cpu_baseline(const domcaps_options *opts, const char *const *cpus, 
     g_autofree char *dir = map_dir(opts);
     if (!defs)
         return NULL;
-    FilterData filter = { ((DcCpuDef *)defs->pdata[0])->arch, cpu_release(opts, err) };
+    FilterData filter = { ((DcCpuDef *)defs->pdata[0])->arch, dc_cpu_release(opts, err) };
     if (!filter.release)
         return NULL;
     g_autoptr(DcCpuDef) base = dc_cpu_baseline(NULL, dir, (DcCpuDef *const *)defs->pdata, n, NULL, NULL,

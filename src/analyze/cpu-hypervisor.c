@@ -11,6 +11,7 @@
 #include "cpu/lverror.h"
 #include "host/host.h"
 #include "probe/facts.h"
+#include "query/release.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,6 +93,16 @@ static char *named_emulator(const char *message)
     return start ? g_strndup(start + 1, (gsize)(end - start - 1)) : g_strdup("(null)");
 }
 
+guint dc_cpu_release(const domcaps_options *opts, GError **err)
+{
+    g_autoptr(DcHost) host = dc_host_new(opts ? opts->root : NULL, geteuid() == 0, NULL);
+    g_autoptr(GError) e = NULL;
+    guint release = dc_release_choose(opts ? opts->schema : NULL, host, NULL, &e);
+    if (!release)
+        dc_lv_error(err, DC_LV_INVALID_ARG, "%s", e->message);
+    return release;
+}
+
 /* domcaps_get()'s errors in libvirt's words. */
 static void lookup_error(GError **err, const GError *e, const domcaps_options *opts, const char *emulator,
                          const char *accel_name)
@@ -111,8 +122,11 @@ static void lookup_error(GError **err, const GError *e, const domcaps_options *o
     case DOMCAPS_ERROR_NOT_EXECUTABLE:
         /* libvirt passes on what its child said when exec failed. */
         if (g_str_has_prefix(e->message, exec_prefix)) {
-            dc_lv_error(err, DC_LV_INTERNAL, "Failed to start QEMU binary %s for probing: libvirt:  error : "
-                        "cannot execute binary %s: %s\n", named, named, e->message + strlen(exec_prefix));
+            /* libvirt 12.9 says which probe failed first */
+            g_autofree char *outer = dc_cpu_release(opts, NULL) >= DC_RELEASE_12_9
+                ? g_strdup_printf("Failed to probe capabilities for %s: internal error: ", named) : g_strdup("");
+            dc_lv_error(err, DC_LV_INTERNAL, "%sFailed to start QEMU binary %s for probing: libvirt:  error : "
+                        "cannot execute binary %s: %s\n", outer, named, named, e->message + strlen(exec_prefix));
             break;
         }
         dc_lv_error(err, DC_LV_INTERNAL, "%s", e->message);

@@ -49,6 +49,11 @@ gboolean dc_cpu_validate(const DcNode *cpu, GError **err);
 
 /* ---- cpu-hypervisor.c ---- */
 
+/* The release whose answers the CPU commands give, chosen as the
+ * document's is (domcaps_schema_chosen()); 0 with @err for a schema
+ * domcaps does not hold. */
+guint dc_cpu_release(const domcaps_options *opts, GError **err);
+
 /* What the daemon's capabilities cache knows for one query. */
 typedef struct {
     char *emulator;

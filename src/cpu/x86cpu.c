@@ -257,7 +257,10 @@ baseline_vendor(const DcX86Map *map, const DcCpuDef *cpu, const X86Model *model,
     return TRUE;
 }
 
-/* Keeps in @data only the map features named in @features. */
+/* Keeps in @data only the map features named in @features: map names,
+ * or QEMU's names the map gives as aliases (libvirt 12.9's map names
+ * vmx-invvpid-single-context-noglobals what QEMU calls
+ * vmx-invept-single-context-noglobals). */
 static void
 restrict_to_features(const DcX86Map *map, GArray *data, const char *const *features)
 {
@@ -265,6 +268,9 @@ restrict_to_features(const DcX86Map *map, GArray *data, const char *const *featu
 
     for (const char *const *f = features; *f; f++) {
         const X86Feature *mf = dc_x86_map_feature(map, *f);
+
+        if (!mf)
+            mf = g_hash_table_lookup(map->feature_by_alias, *f);
 
         if (mf)
             dc_x86_data_add(allowed, mf->data);
