@@ -65,6 +65,32 @@ static void test_refusals(void)
     g_assert_nonnull(strstr(diagnostics, "Operation limit exceeded"));
 }
 
+/* Expressions made of random XPath tokens (a fixed seed): whatever libxml2
+ * makes of them, an answer or an error comes back, never a crash, and in
+ * bounded time (the operation limit). */
+static void test_random_expressions(void)
+{
+    static const char *const tokens[] = {
+        "/", "//", "..", ".", "*", "@*", "@name", "value", "enum", "os", "[", "]", "(", ")", "|", "=", "!=", "<",
+        "and", "or", "not(", "count(", "string(", "text()", "node()", "namespace::*", "ancestor::*",
+        "following::*", "preceding-sibling::*", "1", "'x'", "$v", ",", "position()", "last()", "id(", "-", "div",
+        "concat(", "substring(", "sum(", "translate(", " ",
+    };
+    GRand *rand = g_rand_new_with_seed(129);
+    for (int i = 0; i < 600; i++) {
+        g_autoptr(GString) expr = g_string_new(NULL);
+        int n = g_rand_int_range(rand, 1, 12);
+        for (int k = 0; k < n; k++)
+            g_string_append(expr, tokens[g_rand_int_range(rand, 0, G_N_ELEMENTS(tokens))]);
+        g_autoptr(GError) err = NULL;
+        g_autofree char *diagnostics = NULL;
+        g_autofree char *out = domcaps_xpath(document, -1, expr->str, i % 2 ? DOMCAPS_XPATH_WRAP : 0, &diagnostics,
+                                             &err);
+        g_assert_true(out != NULL || err != NULL);
+    }
+    g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -83,6 +109,7 @@ int main(int argc, char **argv)
         g_test_add_data_func(name, GSIZE_TO_POINTER(i), test_case);
     }
     g_test_add_func("/xpath/refusals", test_refusals);
+    g_test_add_func("/xpath/random-expressions", test_random_expressions);
     int rc = g_test_run();
     json_object_put(cases);
     g_free(document);
