@@ -102,25 +102,6 @@ static json_object *build_identity(void)
     return json_object_new_string(id);
 }
 
-/* May this identity read and write the node? By its mode bits, as the
- * kernel decides for a user that is not root (ACLs aside). */
-static gboolean creds_may_rw(const struct stat *st, const DcQmpCreds *as)
-{
-    if (as->uid == 0)
-        return TRUE;
-    mode_t rw;
-    gboolean in_group = as->gid == st->st_gid;
-    for (int i = 0; i < as->n_groups && !in_group; i++)
-        in_group = as->groups[i] == st->st_gid;
-    if (as->uid == st->st_uid)
-        rw = S_IRUSR | S_IWUSR;
-    else if (in_group)
-        rw = S_IRGRP | S_IWGRP;
-    else
-        rw = S_IROTH | S_IWOTH;
-    return (st->st_mode & rw) == rw;
-}
-
 /* /dev/kvm as the QEMU that probes sees it: "rw", "present" or "absent". */
 static const char *kvm_access(const DcHost *host, const DcQmpCreds *as)
 {
@@ -128,7 +109,7 @@ static const char *kvm_access(const DcHost *host, const DcQmpCreds *as)
     if (!dc_host_kvm_stat(host, &st))
         return "absent";
     if (as)
-        return creds_may_rw(&st, as) ? "rw" : "present";
+        return dc_qmp_creds_may_rw(as, &st) ? "rw" : "present";
     return dc_host_kvm_usable(host) ? "rw" : "present";
 }
 

@@ -8,6 +8,7 @@
 #include "qmp/qmp.h"
 #include <errno.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* libvirt's built-in default when qemu.conf names no user (Debian's build). */
@@ -147,4 +148,23 @@ char **dc_qmp_env_new(const DcQmpCreds *as)
             env_pass(env, *a);
     g_ptr_array_add(env, NULL);
     return (char **)g_ptr_array_steal(env, NULL);
+}
+
+/* May this identity read and write the node? By its mode bits, as the
+ * kernel decides for a user that is not root (ACLs aside). */
+gboolean dc_qmp_creds_may_rw(const DcQmpCreds *as, const struct stat *st)
+{
+    if (as->uid == 0)
+        return TRUE;
+    mode_t rw;
+    gboolean in_group = as->gid == st->st_gid;
+    for (int i = 0; i < as->n_groups && !in_group; i++)
+        in_group = as->groups[i] == st->st_gid;
+    if (as->uid == st->st_uid)
+        rw = S_IRUSR | S_IWUSR;
+    else if (in_group)
+        rw = S_IRGRP | S_IWGRP;
+    else
+        rw = S_IROTH | S_IWOTH;
+    return (st->st_mode & rw) == rw;
 }

@@ -65,6 +65,11 @@ gboolean dc_qmp_libvirt_conf_read(const char *path, char **user, char **group);
  * (DC_QMP_ERROR_SPAWN) that names --user. */
 char *dc_qmp_default_user(const char *libvirt_conf, char **group, GError **err);
 
+/* May @as read and write the node @st describes (/dev/kvm)? By its mode
+ * bits, as the kernel decides for a user that is not root (ACLs aside). */
+struct stat;
+gboolean dc_qmp_creds_may_rw(const DcQmpCreds *as, const struct stat *st);
+
 /* QEMU's environment, built: LC_ALL=C, PATH (the caller's, else
  * DC_QMP_DEFAULT_PATH), HOME, USER and LOGNAME of @as (NULL: of the
  * caller, from the user database), QEMU's own variables the caller set

@@ -4,6 +4,7 @@
 #include "host/emulators.h"
 #include "host/kvm.h"
 #include "util/arch.h"
+#include <sys/stat.h>
 #include <unistd.h>
 
 static gboolean check_options(const domcaps_options *opts, const DcHost *host, guint *release, char **why,
@@ -44,6 +45,18 @@ static char *resolve_emulator(const DcQuery *q, GError **err)
     return dc_emulator_find(q->host, arch, err);
 }
 
+/* KVM for the QEMU this query starts: the host's, and open to the user it
+ * runs as (libvirt likewise asks whether its QEMU user may use /dev/kvm). */
+static gboolean kvm_usable(const DcQuery *q)
+{
+    struct stat st;
+    if (!dc_host_kvm_usable(q->host))
+        return FALSE;
+    if (!q->creds.name || q->creds.uid == 0)
+        return TRUE;
+    return dc_host_kvm_stat(q->host, &st) && dc_qmp_creds_may_rw(&q->creds, &st);
+}
+
 /* libvirt's words when the accelerator cannot be had. */
 static void set_no_kvm_error(GError **err, const char *emulator)
 {
@@ -70,11 +83,11 @@ static gboolean resolve_virttype(DcQuery *q, GError **err)
     q->virttype_guessed = opts->virttype == NULL;
     if (q->virttype_guessed) {
         gboolean native = dc_arch_is_native(guess_emulator_arch(q), dc_host_arch(q->host));
-        q->virttype = opts->replay || (dc_host_kvm_usable(q->host) && native) ? "kvm" : "qemu";
+        q->virttype = opts->replay || (kvm_usable(q) && native) ? "kvm" : "qemu";
         return TRUE;
     }
     q->virttype = strcmp(opts->virttype, "kvm") == 0 ? "kvm" : "qemu";
-    if (strcmp(q->virttype, "kvm") == 0 && !opts->replay && !dc_host_kvm_usable(q->host)) {
+    if (strcmp(q->virttype, "kvm") == 0 && !opts->replay && !kvm_usable(q)) {
         set_no_kvm_error(err, q->emulator);  /* not even started: the host has no KVM for us */
         return FALSE;
     }
@@ -129,7 +142,8 @@ gboolean dc_query_init(DcQuery *q, const domcaps_options *opts, GError **err)
         dc_query_clear(q);
         return FALSE;
     }
-    if (!(q->emulator = resolve_emulator(q, err)) || !resolve_virttype(q, err) || !open_transport_inputs(q, err)) {
+    /* who QEMU runs as before the domain type: KVM is guessed for that user */
+    if (!(q->emulator = resolve_emulator(q, err)) || !open_transport_inputs(q, err) || !resolve_virttype(q, err)) {
         dc_query_clear(q);
         return FALSE;
     }
@@ -159,7 +173,7 @@ void dc_query_use_tcg(DcQuery *q)
 
 gboolean dc_query_wants_kvm_probe(const DcQuery *q)
 {
-    if (strcmp(dc_query_accel(q), "tcg") != 0 || !dc_host_kvm_usable(q->host))
+    if (strcmp(dc_query_accel(q), "tcg") != 0 || !kvm_usable(q))
         return FALSE;
     return dc_arch_is_native(guess_emulator_arch(q), dc_host_arch(q->host));
 }

@@ -75,7 +75,7 @@ class Env:
 
     def run(self, *extra, cache=None, virttype="qemu"):
         cmd = [self.domcaps, "--root", self.root, "--emulatorbin", "/usr/bin/qemu-system-x86_64",
-               "--virttype", virttype, "--cache-dir", cache or self.cache] + list(extra)
+               "--cache-dir", cache or self.cache] + (["--virttype", virttype] if virttype else []) + list(extra)
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
     def entries(self):
@@ -360,6 +360,28 @@ def kvm_access_of_the_probing_user_is_in_the_key(env):
     check(d.returncode == 0, d.stderr)
     check(env.starts() > after_user, "a change of KVM access for the user did not invalidate the entry")
     valid_single_entry(env)
+
+
+@test
+def kvm_is_judged_for_the_user_qemu_runs_as(env):
+    """As libvirt asks whether its QEMU user may use /dev/kvm: a root query
+    whose QEMU runs as a user without access guesses TCG and starts no KVM
+    QEMU; --virttype kvm is refused before any QEMU starts."""
+    check(os.geteuid() == 0, "this test needs root (--user)")
+    os.chmod(env.tmp, 0o755)
+    open(env.log, "w").close()
+    os.chmod(env.log, 0o666)
+    env.give_kvm()
+    os.chmod(os.path.join(env.root, "dev", "kvm"), 0o600)  # root's alone
+    guessed = env.run("--user", "nobody", virttype=None)
+    check(guessed.returncode == 0 and "<domain>qemu</domain>" in guessed.stdout, guessed.stderr)
+    check(env.accels() == ["tcg"], f"the guessed query started {env.accels()}, expected one TCG QEMU")
+    n = env.starts()
+    k = env.run("--user", "nobody", virttype="kvm")
+    check(k.returncode == 1 and "the accel 'kvm' is not supported" in k.stderr and env.starts() == n,
+          f"--virttype kvm for a user without KVM: exit {k.returncode}, {k.stderr!r}, {env.starts() - n} starts")
+    root = env.run("--user", "root", virttype=None)
+    check(root.returncode == 0 and "<domain>kvm</domain>" in root.stdout, f"root keeps KVM: {root.stderr}")
 
 
 def cores():
