@@ -105,8 +105,10 @@ class Libvirt:
 
     # Failures of the machinery, not of the domain (another test's daemon or
     # chroot moving cgroups under us): the domain is tried again.
+    # A VNC port taken between libvirt's choice and QEMU's bind (another
+    # daemon on the machine, a chroot's or a differential test's) is one too.
     TRANSIENT = ("/cgroup", "monitor socket did not show up", "Timed out during operation",
-                 "already exists with uuid")
+                 "already exists with uuid", "Failed to find an available port")
 
     def verdict(self, name, xml):
         for _ in range(5):
