@@ -482,6 +482,13 @@ char **domcaps_cpu_extract(const char *data, gssize len, const char *name, GErro
 /* The same for a file (virsh's limits: 10 MiB, up to a NUL byte). */
 char **domcaps_cpu_extract_file(const char *path, GError **err);
 
+/* The same, with errors worded as the release @opts chooses
+ * (domcaps_schema_chosen()) words them: XML that is not well-formed is
+ * reported "at line N: ..." by libvirt 11.3 and later, "FILE:N: ..." by
+ * 9.0. domcaps_cpu_extract() and _file() follow the release of the
+ * libvirt installed under "/" (else the newest). */
+char **domcaps_cpu_extract_file_for(const domcaps_options *opts, const char *path, GError **err);
+
 /* virsh cpu-baseline: the CPU every host CPU of @cpus (n of them) can run,
  * from libvirt's CPU drivers alone. @opts: only root and cpu_map_dir are
  * used (NULL: defaults). Returns: (transfer full): a <cpu> XML string, or

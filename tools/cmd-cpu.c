@@ -322,7 +322,7 @@ int dc_cmd_cpu_baseline(int argc, char **argv)
     if (!string_opt(&cmd, "file", &file) || !common_options(&cmd, &opts))
         return ran(FALSE, NULL);
     GError *err = NULL;
-    g_auto(GStrv) cpus = domcaps_cpu_extract_file(file, &err);
+    g_auto(GStrv) cpus = domcaps_cpu_extract_file_for(&opts, file, &err);
     if (!cpus)
         return ran(FALSE, err);
     char *result = domcaps_cpu_baseline(&opts, (const char *const *)cpus, g_strv_length(cpus), flags, &err);
@@ -362,7 +362,7 @@ int dc_cmd_hypervisor_cpu_baseline(int argc, char **argv)
     GError *err = NULL;
     g_auto(GStrv) cpus = NULL;
     if (file) {
-        cpus = domcaps_cpu_extract_file(file, &err);
+        cpus = domcaps_cpu_extract_file_for(&opts, file, &err);
     } else {
         /* as virsh writes it: the name is not escaped */
         cpus = g_new0(char *, 2);
@@ -392,7 +392,7 @@ int dc_cmd_hypervisor_cpu_compare(int argc, char **argv)
     if (!hv_options(&cmd, &opts, &file))
         return ran(FALSE, NULL);
     GError *err = NULL;
-    g_auto(GStrv) cpus = domcaps_cpu_extract_file(file, &err);
+    g_auto(GStrv) cpus = domcaps_cpu_extract_file_for(&opts, file, &err);
     if (!cpus)
         return ran(FALSE, err);
     warn_about(&opts, cpus);

@@ -47,11 +47,18 @@ static char **strv_take(GPtrArray *list)
     return (char **)g_ptr_array_free(list, FALSE);
 }
 
-char **domcaps_cpu_extract(const char *data, gssize len, const char *name, GError **err)
+/* Whether the release of @opts words XML errors "at line N: ..." (11.3
+ * and later) rather than after the document's name (9.0). */
+static gboolean errors_at_line(const domcaps_options *opts)
+{
+    return dc_cpu_release(opts, NULL) >= DC_RELEASE_11_3;
+}
+
+static char **extract(const domcaps_options *opts, const char *data, gssize len, const char *name, GError **err)
 {
     GError *lv = NULL;
     gsize n = data ? (len < 0 ? strlen(data) : strnlen(data, (gsize)len)) : 0;
-    GPtrArray *cpus = dc_cpu_extract(data ? data : "", n, name ? name : "(CPU_definition)", &lv);
+    GPtrArray *cpus = dc_cpu_extract(data ? data : "", n, name ? name : "(CPU_definition)", errors_at_line(opts), &lv);
     if (!cpus) {
         publish(err, lv);
         return NULL;
@@ -59,7 +66,12 @@ char **domcaps_cpu_extract(const char *data, gssize len, const char *name, GErro
     return strv_take(cpus);
 }
 
-char **domcaps_cpu_extract_file(const char *path, GError **err)
+char **domcaps_cpu_extract(const char *data, gssize len, const char *name, GError **err)
+{
+    return extract(NULL, data, len, name, err);
+}
+
+char **domcaps_cpu_extract_file_for(const domcaps_options *opts, const char *path, GError **err)
 {
     GError *lv = NULL;
     gsize len = 0;
@@ -68,7 +80,12 @@ char **domcaps_cpu_extract_file(const char *path, GError **err)
         publish(err, lv);
         return NULL;
     }
-    return domcaps_cpu_extract(data, (gssize)len, path, err);
+    return extract(opts, data, (gssize)len, path, err);
+}
+
+char **domcaps_cpu_extract_file(const char *path, GError **err)
+{
+    return domcaps_cpu_extract_file_for(NULL, path, err);
 }
 
 /* Whether @cpu has a <feature> without a policy: a host CPU definition. */
@@ -111,7 +128,8 @@ static char *map_dir(const domcaps_options *opts)
 }
 
 /* virCPUDefListParse(): every string read, as @type. */
-static GPtrArray *read_cpus(const char *const *cpus, guint n, DcCpuType type, GError **err)
+static GPtrArray *read_cpus(const domcaps_options *opts, const char *const *cpus, guint n, DcCpuType type,
+                            GError **err)
 {
     if (!n) {
         dc_lv_error(err, DC_LV_INVALID_ARG, "no CPUs given");
@@ -119,7 +137,7 @@ static GPtrArray *read_cpus(const char *const *cpus, guint n, DcCpuType type, GE
     }
     GPtrArray *defs = g_ptr_array_new_with_free_func((GDestroyNotify)dc_cpu_def_free);
     for (guint i = 0; i < n; i++) {
-        DcCpuDef *def = dc_cpu_read(cpus[i], type, FALSE, err);
+        DcCpuDef *def = dc_cpu_read(cpus[i], type, FALSE, errors_at_line(opts), err);
         if (!def) {
             g_ptr_array_unref(defs);
             return NULL;
@@ -157,7 +175,7 @@ static char *finish(DcCpuDef *cpu, const char *arch, const char *dir, unsigned i
 static char *cpu_baseline(const domcaps_options *opts, const char *const *cpus, guint n, unsigned int flags,
                           GError **err)
 {
-    g_autoptr(GPtrArray) defs = read_cpus(cpus, n, DC_CPU_TYPE_HOST, err);
+    g_autoptr(GPtrArray) defs = read_cpus(opts, cpus, n, DC_CPU_TYPE_HOST, err);
     g_autofree char *dir = map_dir(opts);
     if (!defs)
         return NULL;
@@ -214,7 +232,7 @@ static char *hv_baseline(const domcaps_options *opts, const char *const *cpus, g
                     "ignoring host is only allowed when computing baseline from multiple CPUs");
         return NULL;
     }
-    g_autoptr(GPtrArray) defs = read_cpus(cpus, n, DC_CPU_TYPE_AUTO, err);
+    g_autoptr(GPtrArray) defs = read_cpus(opts, cpus, n, DC_CPU_TYPE_AUTO, err);
     g_auto(DcHvQuery) q = { 0 };
     if (!defs || !dc_hv_query_resolve(opts, &q, err))
         return NULL;
@@ -252,9 +270,11 @@ char *domcaps_hypervisor_cpu_baseline(const domcaps_options *opts, const char *c
 }
 
 /* s390: QEMU compares; a CPU without a model is QEMU's host or max. */
-static DcCpuCompareResult s390_compare(const DcHvQuery *q, const char *xml, unsigned int flags, GError **err)
+static DcCpuCompareResult s390_compare(const DcHvQuery *q, const char *xml, unsigned int flags, gboolean at_line,
+                                       GError **err)
 {
-    g_autoptr(DcCpuDef) cpu = dc_cpu_read(xml, DC_CPU_TYPE_AUTO, (flags & DOMCAPS_CPU_COMPARE_VALIDATE_XML) != 0, err);
+    g_autoptr(DcCpuDef) cpu = dc_cpu_read(xml, DC_CPU_TYPE_AUTO, (flags & DOMCAPS_CPU_COMPARE_VALIDATE_XML) != 0,
+                                          at_line, err);
     if (!cpu)
         return DC_CPU_COMPARE_ERROR;
     if (!cpu->model && cpu->mode != DC_CPU_MODE_HOST_PASSTHROUGH && cpu->mode != DC_CPU_MODE_MAXIMUM) {
@@ -278,13 +298,14 @@ static DcCpuCompareResult hv_compare(const domcaps_options *opts, const char *xm
     }
     const char *driver = dc_cpu_driver_for_arch(q.arch);
     if (g_strcmp0(driver, "s390") == 0 && dc_hv_query_has_command(&q, "query-cpu-model-expansion"))
-        return s390_compare(&q, xml, flags, err);
+        return s390_compare(&q, xml, flags, errors_at_line(opts), err);
     if (g_strcmp0(driver, "x86") != 0) {
         dc_lv_error(err, DC_LV_OPERATION_UNSUPPORTED, "comparing with the hypervisor CPU is not supported for arch %s",
                     q.arch);
         return DC_CPU_COMPARE_ERROR;
     }
-    g_autoptr(DcCpuDef) cpu = dc_cpu_read(xml, DC_CPU_TYPE_AUTO, (flags & DOMCAPS_CPU_COMPARE_VALIDATE_XML) != 0, err);
+    g_autoptr(DcCpuDef) cpu = dc_cpu_read(xml, DC_CPU_TYPE_AUTO, (flags & DOMCAPS_CPU_COMPARE_VALIDATE_XML) != 0,
+                                          errors_at_line(opts), err);
     g_autoptr(DcCpuMap) map = NULL;
     g_autoptr(GError) local = NULL;
     if (!cpu)

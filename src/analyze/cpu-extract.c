@@ -141,6 +141,11 @@ static void collect(const DcNode *top, GPtrArray *out)
 
 DcNode *dc_cpu_parse_xml(const char *text, gsize len, const char *name, GError **err)
 {
+    return dc_cpu_parse_xml_as(text, len, name, FALSE, err);
+}
+
+DcNode *dc_cpu_parse_xml_as(const char *text, gsize len, const char *name, gboolean at_line, GError **err)
+{
     g_auto(DcXmlError) xe = { 0 };
     g_autoptr(GError) load_err = NULL;
     if (!dc_xml_libxml_load(&load_err)) {
@@ -149,7 +154,7 @@ DcNode *dc_cpu_parse_xml(const char *text, gsize len, const char *name, GError *
     }
     DcNode *root = dc_xml_read_libxml(text, len, name, &xe);
     if (!root) {
-        g_autofree char *report = dc_xml_error_report(&xe, name);
+        g_autofree char *report = at_line ? dc_xml_error_report_at_line(&xe) : dc_xml_error_report(&xe, name);
         if (report)
             dc_lv_error(err, DC_LV_XML_DETAIL, "%s", report);
         else
@@ -158,7 +163,7 @@ DcNode *dc_cpu_parse_xml(const char *text, gsize len, const char *name, GError *
     return root;
 }
 
-GPtrArray *dc_cpu_extract(const char *data, gsize len, const char *name, GError **err)
+GPtrArray *dc_cpu_extract(const char *data, gsize len, const char *name, gboolean at_line, GError **err)
 {
     const char *doc = data;
     gsize doc_len = len;
@@ -173,7 +178,7 @@ GPtrArray *dc_cpu_extract(const char *data, gsize len, const char *name, GError 
     g_autoptr(GString) wrapped = g_string_new("<container>");
     g_string_append_len(wrapped, doc, (gssize)doc_len);
     g_string_append(wrapped, "</container>");
-    g_autoptr(DcNode) root = dc_cpu_parse_xml(wrapped->str, wrapped->len, name, err);
+    g_autoptr(DcNode) root = dc_cpu_parse_xml_as(wrapped->str, wrapped->len, name, at_line, err);
     if (!root)
         return NULL;
     GPtrArray *cpus = g_ptr_array_new_with_free_func(g_free);

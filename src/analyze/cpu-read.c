@@ -5,13 +5,13 @@
 #include "cpu/lverror.h"
 #include <string.h>
 
-DcCpuDef *dc_cpu_read(const char *xml, DcCpuType type, gboolean validate, GError **err)
+DcCpuDef *dc_cpu_read(const char *xml, DcCpuType type, gboolean validate, gboolean at_line, GError **err)
 {
     if (!xml) {
         dc_lv_error(err, DC_LV_INVALID_ARG, "missing CPU definition");
         return NULL;
     }
-    g_autoptr(DcNode) node = dc_cpu_parse_xml(xml, strlen(xml), "(CPU_definition)", err);
+    g_autoptr(DcNode) node = dc_cpu_parse_xml_as(xml, strlen(xml), "(CPU_definition)", at_line, err);
     if (!node)
         return NULL;
     if (strcmp(node->name, "cpu") != 0) {

@@ -23,7 +23,7 @@
  * capabilities' <host>) or domain capabilities' supported host-model
  * <mode>, renamed <cpu> without attributes, in document order, as XML
  * strings. */
-GPtrArray *dc_cpu_extract(const char *data, gsize len, const char *name, GError **err);
+GPtrArray *dc_cpu_extract(const char *data, gsize len, const char *name, gboolean at_line, GError **err);
 
 /* The file as virsh reads it (at most 10 MiB, up to its first NUL byte). */
 char *dc_cpu_read_file(const char *path, gsize *len, GError **err);
@@ -31,6 +31,9 @@ char *dc_cpu_read_file(const char *path, gsize *len, GError **err);
 /* @text parsed as libvirt parses it (util/xmllibxml.h): libxml2's first
  * error, reported as found in @name, when it is not well-formed. */
 DcNode *dc_cpu_parse_xml(const char *text, gsize len, const char *name, GError **err);
+/* The same with libvirt 11.3's and later wording of the error ("at line
+ * N: ..." rather than "NAME:N: ...") when @at_line. */
+DcNode *dc_cpu_parse_xml_as(const char *text, gsize len, const char *name, gboolean at_line, GError **err);
 
 /* An element as XML text, for handing on (attributes single-quoted). */
 char *dc_cpu_node_to_xml(const DcNode *node);
@@ -39,7 +42,7 @@ char *dc_cpu_node_to_xml(const DcNode *node);
 
 /* A <cpu> XML string as libvirt's daemon reads it (virCPUDefParseXMLString;
  * parse errors are reported as found in "(CPU_definition)"). */
-DcCpuDef *dc_cpu_read(const char *xml, DcCpuType type, gboolean validate, GError **err);
+DcCpuDef *dc_cpu_read(const char *xml, DcCpuType type, gboolean validate, gboolean at_line, GError **err);
 
 /* ---- cpu-schema.c ---- */
 

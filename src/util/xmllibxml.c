@@ -234,15 +234,29 @@ gboolean dc_xml_first_error(const char *text, gsize len, DcXmlError *out)
     return root == NULL;
 }
 
-char *dc_xml_error_report(const DcXmlError *e, const char *name)
+static char *report(const DcXmlError *e, const char *name)
 {
     if (!e->message)
         return NULL;
     GString *out = g_string_new(NULL);
-    g_string_append_printf(out, "%s:%d: %s%s\n", name, e->line, e->message, e->context ? e->context : "");
+    if (name)
+        g_string_append_printf(out, "%s:%d: ", name, e->line);
+    else
+        g_string_append_printf(out, "at line %d: ", e->line);
+    g_string_append_printf(out, "%s%s\n", e->message, e->context ? e->context : "");
     /* the caret under the column: a tab kept as a tab so that it lines up */
     for (gsize i = 0; e->context && i < e->column && e->context[i]; i++)
         g_string_append_c(out, e->context[i] == '\t' ? '\t' : '-');
     g_string_append_c(out, '^');
     return g_string_free(out, FALSE);
+}
+
+char *dc_xml_error_report(const DcXmlError *e, const char *name)
+{
+    return report(e, name);
+}
+
+char *dc_xml_error_report_at_line(const DcXmlError *e)
+{
+    return report(e, NULL);
 }

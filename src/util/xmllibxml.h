@@ -90,3 +90,5 @@ gboolean dc_xml_first_error(const char *text, gsize len, DcXmlError *out);
  * at the end); NULL when @e has no message (libvirt then says only that it
  * failed to parse the document). */
 char *dc_xml_error_report(const DcXmlError *e, const char *name);
+/* The same as libvirt 11.3 and later word it: "at line LINE: MESSAGE". */
+char *dc_xml_error_report_at_line(const DcXmlError *e);
