@@ -123,12 +123,13 @@ static int compare_feature_names(const void *a, const void *b)
  * <feature> elements being the last children of the mode. */
 static void sort_host_model_features(const DcCapsCtx *ctx, DcNode *mode)
 {
-    if (!dc_release_behaves(ctx->query->release, DC_BEHAVIOUR_SORTED_HOST_MODEL))
+    if (!mode || !dc_release_behaves(ctx->query->release, DC_BEHAVIOUR_SORTED_HOST_MODEL))
         return;
     guint first = mode->children.len;
     while (first > 0 && strcmp(((DcNode *)mode->children.pdata[first - 1])->name, "feature") == 0)
         first--;
-    qsort(mode->children.pdata + first, mode->children.len - first, sizeof(gpointer), compare_feature_names);
+    if (mode->children.len - first > 1)   /* (a mode without children has no array) */
+        qsort(mode->children.pdata + first, mode->children.len - first, sizeof(gpointer), compare_feature_names);
 }
 
 static void add_host_model(const DcCapsCtx *ctx, const DcCpuMap *map, DcNode *cpu)
