@@ -294,6 +294,12 @@ def with_retries(what, fn, attempts=3):
 
 
 def mount_all(root):
+    # The chroot's root a mount point of its own, private: what runs inside
+    # can then make mount namespaces of its own as on a host (libvirt's
+    # per-domain namespace, unshare --propagation private in
+    # tests/differential), and nothing mounted below reaches the host.
+    run(["mount", "--bind", root, root])
+    run(["mount", "--make-private", root])
     run(["mount", "-t", "proc", "proc", f"{root}/proc"])
     for d in ("sys", "dev"):
         run(["mount", "--rbind", f"/{d}", f"{root}/{d}"])

@@ -4,9 +4,10 @@ trixie-backports chroot of compare.py (QEMU 11.1, libvirt 12.9, its
 python3-libvirt), against the libvirt there, with domcaps built there: the
 suites held to libvirt 9.0 on this host held to libvirt 12.9 the same way.
 
-    inside.py BUILD_DIR SOURCE_DIR SCRIPT [ARG...]
+    inside.py BUILD_DIR SOURCE_DIR [--recommends] SCRIPT [ARG...]
 
-SCRIPT is a path in the source tree (tests/check-vs-libvirt/run.py); in the
+--recommends installs the module packages QEMU only recommends first (the
+chroot's second pass in compare.py). SCRIPT is a path in the source tree (tests/check-vs-libvirt/run.py); in the
 ARGs, @DOMCAPS@ and @LIST_FACTS@ stand for domcaps and tests/list-facts as
 built inside. The script's TAP lines are passed on, renumbered, then this
 script's own (the script ran to its end, nothing left running or mounted).
@@ -95,11 +96,13 @@ def main():
     if os.geteuid() != 0:
         check(False, "runs as root (chroot, mounts)")
         return finish()
-    if len(sys.argv) < 4:
+    if len(sys.argv) < 4 or sys.argv[3:] == ["--recommends"]:
         print(__doc__, file=sys.stderr)
         return 2
     build, src = (os.path.abspath(a) for a in sys.argv[1:3])
-    script, args = sys.argv[3], sys.argv[4:]
+    rest = sys.argv[3:]
+    recommends = rest[:1] == ["--recommends"]
+    script, args = (rest[1], rest[2:]) if recommends else (rest[0], rest[1:])
     compare.P = compare.PROFILES["trixie-backports"]
     work = os.path.join(build, compare.P.name)
     root = os.path.join(work, "root")
@@ -109,6 +112,9 @@ def main():
                 compare.prepare_chroot(work, root)
                 compare.copy_source(src, root)
                 compare.build_domcaps(root, ["tools/domcaps", "tests/list-facts"])
+                if recommends:
+                    compare.in_chroot(root, ["sh", "-c", f"dpkg --force-unsafe-io -i {compare.SPICE_DEBS}/*.deb"],
+                                      timeout=600)
                 # a domain's private mount namespace cannot be made inside a
                 # chroot ("Failed disable mount propagation"): every start
                 # would fail for the chroot's reason, not the domain's
