@@ -93,10 +93,41 @@ static gboolean rule_floppy_by_bus(const DcCapsCtx *c)
     return dc_release_behaves(c->query->release, DC_BEHAVIOUR_FLOPPY_BY_BUS) && rule_not_pseries(c);
 }
 
+/* Rows that hold before, or from, a release's behaviour. */
+static gboolean before_tpm_types(const DcCapsCtx *c)
+{
+    return !dc_release_behaves(c->query->release, DC_BEHAVIOUR_TPM_FROM_TYPES);
+}
+
+static gboolean from_tpm_types(const DcCapsCtx *c)
+{
+    return dc_release_behaves(c->query->release, DC_BEHAVIOUR_TPM_FROM_TYPES);
+}
+
+static gboolean before_usb_bot(const DcCapsCtx *c)
+{
+    return !dc_release_behaves(c->query->release, DC_BEHAVIOUR_USB_BOT_DISK);
+}
+
+static gboolean from_usb_bot(const DcCapsCtx *c)
+{
+    return dc_release_behaves(c->query->release, DC_BEHAVIOUR_USB_BOT_DISK);
+}
+
 /* virTPMHasSwtpm: swtpm, swtpm_setup and swtpm_ioctl on the host. */
 static gboolean rule_swtpm(const DcCapsCtx *c)
 {
     return dc_host_swtpm(c->host, NULL);
+}
+
+static gboolean rule_swtpm_before_tpm_types(const DcCapsCtx *c)
+{
+    return before_tpm_types(c) && rule_swtpm(c);
+}
+
+static gboolean rule_swtpm_from_tpm_types(const DcCapsCtx *c)
+{
+    return from_tpm_types(c) && rule_swtpm(c);
 }
 
 /* The TPM versions swtpm_setup reports. */
@@ -164,7 +195,8 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "disk", "bus", "fdc", FLOPPY_BUS },
     { "disk", "bus", "scsi", ALWAYS },
     { "disk", "bus", "virtio", ALWAYS },
-    { "disk", "bus", "usb", ANY("type:usb-storage") },
+    { "disk", "bus", "usb", ANY_RULE(before_usb_bot, "type:usb-storage") },
+    { "disk", "bus", "usb", ANY_RULE(from_usb_bot, "type:usb-storage", "type:usb-bot") },
     { "disk", "bus", "sata", ANY("type:ich9-ahci") },
     { "disk", "bus", "nvme", ANY("type:nvme-ns") },
     { "disk", "model", "virtio", ALWAYS },
@@ -214,13 +246,20 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "filesystem", "driverType", "handle", ALWAYS },
     { "filesystem", "driverType", "virtiofs", ANY("type:vhost-user-fs-device") },
 
-    { "tpm", "model", "tpm-tis", ANY("tpm-model:tpm-tis") },
-    { "tpm", "model", "tpm-crb", ANY("tpm-model:tpm-crb") },
-    { "tpm", "model", "tpm-spapr", ANY("type:tpm-spapr", "tpm-model:tpm-spapr") },
+    /* query-tpm-models and query-tpm-types, then the QOM types themselves */
+    { "tpm", "model", "tpm-tis", ANY_RULE(before_tpm_types, "tpm-model:tpm-tis") },
+    { "tpm", "model", "tpm-tis", ANY_RULE(from_tpm_types, "type:tpm-tis", "type:tpm-tis-device") },
+    { "tpm", "model", "tpm-crb", ANY_RULE(before_tpm_types, "tpm-model:tpm-crb") },
+    { "tpm", "model", "tpm-crb", ANY_RULE(from_tpm_types, "type:tpm-crb") },
+    { "tpm", "model", "tpm-spapr", ANY_RULE(before_tpm_types, "type:tpm-spapr", "tpm-model:tpm-spapr") },
+    { "tpm", "model", "tpm-spapr", ANY_RULE(from_tpm_types, "type:tpm-spapr") },
     { "tpm", "model", "spapr-tpm-proxy", ANY("type:spapr-tpm-proxy") },
-    { "tpm", "backendModel", "passthrough", ANY("tpm-type:passthrough") },
-    { "tpm", "backendModel", "emulator", ANY_RULE(rule_swtpm, "tpm-type:emulator") },
-    { "tpm", "backendModel", "external", ANY_RULE(rule_swtpm, "tpm-type:emulator") },
+    { "tpm", "backendModel", "passthrough", ANY_RULE(before_tpm_types, "tpm-type:passthrough") },
+    { "tpm", "backendModel", "passthrough", ANY_RULE(from_tpm_types, "type:tpm-passthrough") },
+    { "tpm", "backendModel", "emulator", ANY_RULE(rule_swtpm_before_tpm_types, "tpm-type:emulator") },
+    { "tpm", "backendModel", "emulator", ANY_RULE(rule_swtpm_from_tpm_types, "type:tpm-emulator") },
+    { "tpm", "backendModel", "external", ANY_RULE(rule_swtpm_before_tpm_types, "tpm-type:emulator") },
+    { "tpm", "backendModel", "external", ANY_RULE(rule_swtpm_from_tpm_types, "type:tpm-emulator") },
     /* swtpm's own answer, whether or not QEMU has the emulator back end. */
     { "tpm", "backendVersion", "1.2", RULE(rule_swtpm_1_2) },
     { "tpm", "backendVersion", "2.0", RULE(rule_swtpm_2_0) },

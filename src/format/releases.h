@@ -30,6 +30,8 @@ typedef enum {
     DC_BEHAVIOUR_FLOPPY_BY_BUS,          /* floppy and fdc where the machine has a floppy bus */
     DC_BEHAVIOUR_S390_PV_EVERY_ARCH,     /* <s390-pv> printed for every arch, not only s390 */
     DC_BEHAVIOUR_SORTED_HOST_MODEL,      /* host-model features sorted by name */
+    DC_BEHAVIOUR_TPM_FROM_TYPES,         /* TPM models and back ends from QOM types, not query-tpm-* */
+    DC_BEHAVIOUR_USB_BOT_DISK,           /* usb-bot alone gives the usb disk bus */
     DC_BEHAVIOUR_LAST
 } DcBehaviour;
 
