@@ -31,3 +31,19 @@ def cases(names, run_one):
             problems = [repr(e)]
         check(not problems, name, "\n".join(problems), lines=80)
     return finish()
+
+
+def each(tests, make_env, lines=40):
+    """One check per test function, each given a fresh environment
+    (make_env(), closed afterwards whatever happens): an exception fails the
+    test with its message. Returns finish()."""
+    for t in tests:
+        env = make_env()
+        try:
+            t(env)
+            check(True, t.__name__)
+        except Exception as e:  # a failed assertion or a crash: the test failed
+            check(False, t.__name__, str(e), lines=lines)
+        finally:
+            env.close()
+    return finish()

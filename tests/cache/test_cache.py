@@ -510,16 +510,7 @@ for n in (2, 10):
 
 def main():
     domcaps = sys.argv[1]
-    for t in tests:
-        env = Env(domcaps)
-        try:
-            t(env)
-            tap.check(True, t.__name__)
-        except Exception as e:
-            tap.check(False, t.__name__, str(e), lines=80)
-        finally:
-            env.close()
-    return tap.finish()
+    return tap.each(tests, lambda: Env(domcaps), lines=80)
 
 
 if __name__ == "__main__":

@@ -285,16 +285,7 @@ def main():
     if not os.path.isdir("/etc/libvirt"):
         tap.check(False, "test_probe_user needs /etc/libvirt to bind over (scripts/setup.sh installs libvirt)")
         return tap.finish()
-    for t in tests:
-        h = Host(domcaps)
-        try:
-            t(h)
-            tap.check(True, t.__name__)
-        except Exception as e:
-            tap.check(False, t.__name__, str(e), lines=40)
-        finally:
-            h.close()
-    return tap.finish()
+    return tap.each(tests, lambda: Host(domcaps), lines=40)
 
 
 if __name__ == "__main__":

@@ -221,16 +221,7 @@ def another_binary_does_not_wait(env):
 
 def main():
     domcaps = sys.argv[1]
-    for t in tests:
-        env = Env(domcaps)
-        try:
-            t(env)
-            tap.check(True, t.__name__)
-        except Exception as e:
-            tap.check(False, t.__name__, str(e), lines=40)
-        finally:
-            env.close()
-    return tap.finish()
+    return tap.each(tests, lambda: Env(domcaps), lines=40)
 
 
 if __name__ == "__main__":

@@ -260,16 +260,7 @@ def main():
     if os.geteuid() != 0:
         tap.check(False, "test_trust needs root (files of another user)")
         return tap.finish()
-    for t in tests:
-        env = Env(domcaps)
-        try:
-            t(env)
-            tap.check(True, t.__name__)
-        except Exception as e:
-            tap.check(False, t.__name__, str(e), lines=40)
-        finally:
-            env.close()
-    return tap.finish()
+    return tap.each(tests, lambda: Env(domcaps), lines=40)
 
 
 if __name__ == "__main__":
