@@ -98,6 +98,24 @@ const char *dc_host_arch(const DcHost *host)
     return host->arch;
 }
 
+GPtrArray *dc_host_fixture_rows(const DcHost *host, const char *name, guint n_fields)
+{
+    g_autofree char *text = NULL;
+    g_autofree char *path = g_build_filename(DC_HOST_FIXTURE_DIR, name, NULL);
+    if (!dc_host_read_file(host, path, &text, NULL, NULL))
+        return NULL;
+    GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char **f = g_strsplit_set(g_strstrip(*l), " \t", -1);
+        if (g_strv_length(f) == n_fields)
+            g_ptr_array_add(rows, f);
+        else
+            g_strfreev(f);
+    }
+    return rows;
+}
+
 gboolean dc_host_cpuid_count(const DcHost *host, guint32 leaf, guint32 sub, guint32 regs[4])
 {
     if (strcmp(host->root, "/") == 0) {
@@ -113,14 +131,9 @@ gboolean dc_host_cpuid_count(const DcHost *host, guint32 leaf, guint32 sub, guin
     }
     /* a fixture's cpuid file: "LEAF EAX EBX ECX EDX" in hex, one a line;
      * "LEAF:SUB" for a sub-leaf other than 0 */
-    g_autofree char *text = NULL;
-    if (!dc_host_read_file(host, DC_HOST_FIXTURE_DIR "/cpuid", &text, NULL, NULL))
-        return FALSE;
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        g_auto(GStrv) f = g_strsplit_set(g_strstrip(*l), " \t", -1);
-        if (g_strv_length(f) != 5)
-            continue;
+    g_autoptr(GPtrArray) rows = dc_host_fixture_rows(host, "cpuid", 5);
+    for (guint r = 0; rows && r < rows->len; r++) {
+        char **f = rows->pdata[r];
         char *colon = strchr(f[0], ':');
         guint32 have_sub = colon ? (guint32)g_ascii_strtoull(colon + 1, NULL, 16) : 0;
         if ((guint32)g_ascii_strtoull(f[0], NULL, 16) != leaf || have_sub != sub)

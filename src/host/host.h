@@ -48,6 +48,11 @@ gboolean dc_host_read_file(const DcHost *host, const char *abs_path, char **cont
  * (CPUID leaves): <root>/.domcaps/. Read only when the root is not "/". */
 #define DC_HOST_FIXTURE_DIR "/.domcaps"
 
+/* The rows of a fixture's table <root>/.domcaps/@name: one a line, fields
+ * separated by blanks, only those with @n_fields fields (GStrv each); NULL
+ * when the fixture has no such file. */
+GPtrArray *dc_host_fixture_rows(const DcHost *host, const char *name, guint n_fields);
+
 /* CPUID leaf @leaf, sub-leaf @sub: the instruction on a real x86 host;
  * under a fixture root, the line "LEAF EAX EBX ECX EDX" (hex; "LEAF:SUB"
  * for a sub-leaf other than 0) of <root>/.domcaps/cpuid. FALSE when

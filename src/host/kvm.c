@@ -64,13 +64,10 @@ guint dc_host_kvm_max_vcpus(const DcHost *host)
  * "INDEX VALUE" in hex, one a line, in <root>/.domcaps/kvm-msr. */
 static gboolean fixture_msr(const DcHost *host, guint32 index, guint64 *value)
 {
-    g_autofree char *text = NULL;
-    if (!dc_host_read_file(host, DC_HOST_FIXTURE_DIR "/kvm-msr", &text, NULL, NULL))
-        return FALSE;
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        g_auto(GStrv) f = g_strsplit_set(g_strstrip(*l), " \t", -1);
-        if (g_strv_length(f) != 2 || (guint32)g_ascii_strtoull(f[0], NULL, 16) != index)
+    g_autoptr(GPtrArray) rows = dc_host_fixture_rows(host, "kvm-msr", 2);
+    for (guint r = 0; rows && r < rows->len; r++) {
+        char **f = rows->pdata[r];
+        if ((guint32)g_ascii_strtoull(f[0], NULL, 16) != index)
             continue;
         *value = g_ascii_strtoull(f[1], NULL, 16);
         return TRUE;

@@ -57,12 +57,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # --- build the packages from a copy of the tree (never the tree itself) ---
-mkdir -p "$work/src/domcaps"
-if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
-    git -C "$src" ls-files -co --exclude-standard -z | tar -C "$src" -cf - --null -T - | tar -xf - -C "$work/src/domcaps"
-else
-    tar -C "$src" -cf - --exclude='./build*' --exclude=./.git . | tar -xf - -C "$work/src/domcaps"
-fi
+. "$src/tests/install/copy-tree.sh"
+copy_tree "$src" "$work/src/domcaps"
 # A tree without the Python binding builds without its package.
 if [ -f "$work/src/domcaps/python/meson.build" ]; then
     packages+=(python3-domcaps)

@@ -44,12 +44,8 @@ if ! $python -c 'import mesonpy' 2>/dev/null; then
 fi
 
 # A copy of the tree (never the tree itself: meson-python builds in it).
-mkdir -p "$work/src"
-if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
-    git -C "$src" ls-files -co --exclude-standard -z | tar -C "$src" -cf - --null -T - | tar -xf - -C "$work/src"
-else
-    tar -C "$src" --exclude='./build*' -cf - . | tar -xf - -C "$work/src"
-fi
+. "$src/tests/install/copy-tree.sh"
+copy_tree "$src" "$work/src"
 
 # The checks of one installed domcaps module, run by that venv's python
 # from a directory outside the tree.
