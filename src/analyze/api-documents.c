@@ -86,6 +86,16 @@ static DcNode *read_domain(const char *xml, gssize len, GError **err)
     return dc_xml_read(xml, input_len(xml, len), "domain", "domain XML", err);
 }
 
+/* The document a domain is checked against: the newest unless a release is
+ * asked for, whatever libvirt the host has. The rules read elements an
+ * older release's document leaves out (9.0's has no <async-teardown>, and
+ * would let a domain asking for it pass); the newest is the one
+ * check-vs-libvirt holds them to, against libvirt 9.0 and 12.9. */
+static const char *check_schema(const domcaps_options *opts)
+{
+    return opts->schema && *opts->schema ? opts->schema : "latest";
+}
+
 domcaps_doc *domcaps_get_for_domain(const domcaps_options *opts, const char *domain_xml, gssize len,
                                     GError **err)
 {
@@ -99,6 +109,7 @@ domcaps_doc *domcaps_get_for_domain(const domcaps_options *opts, const char *dom
     const char *virttype, *arch, *machine, *emulator;
     dc_check_domain_query(domain, &virttype, &arch, &machine, &emulator);
     domcaps_options o = *opts;
+    o.schema = check_schema(opts);
     if (!o.emulator)
         o.emulator = emulator;
     if (!o.arch)
@@ -208,6 +219,7 @@ gboolean domcaps_check_domain_probe(const domcaps_options *opts, const char *dom
     dc_check_domain_query(domain, &virttype, &arch, &machine, &emulator);
     domcaps_options o = *opts;
     o.virttype = virttype, o.arch = arch, o.machine = machine, o.emulator = emulator;
+    o.schema = check_schema(opts);
     static const char *const where[] = { "/domain/@type", "/domain/os/type/@arch", "/domain/os/type/@machine",
                                          "/domain/devices/emulator" };
     const char *const *values[] = { &o.virttype, &o.arch, &o.machine, &o.emulator };
