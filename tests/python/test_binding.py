@@ -151,10 +151,12 @@ check([p["message"] for p in probs] == out.stdout.splitlines() and len(probs) >=
       f"binding: {probs}\ncli: {out.stdout}{out.stderr}")
 check(all(set(p) == {"location", "value", "allowed", "message"} for p in probs),
       "check() problems carry location, value, allowed, message")
-caps = domcaps.capabilities_xml(cache_dir=CACHE, virttype="qemu", machine="q35")
+# a probed check reads the newest document (whatever libvirt the host has):
+# the same document given
+caps = domcaps.capabilities_xml(cache_dir=CACHE, virttype="qemu", machine="q35", schema="latest")
 check([p["message"] for p in domcaps.check(DOMAIN, caps=caps)] == [p["message"] for p in probs],
       "check(domain, caps=XML) == check(domain) probed")
-as_dict = domcaps.capabilities(cache_dir=CACHE, virttype="qemu", machine="q35")
+as_dict = domcaps.capabilities(cache_dir=CACHE, virttype="qemu", machine="q35", schema="latest")
 check([p["message"] for p in domcaps.check(DOMAIN, caps=as_dict)] == [p["message"] for p in probs],
       "check(domain, caps=<the dict capabilities() returned>) == check(domain) probed")
 fine = "<domain type='qemu'><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>"
