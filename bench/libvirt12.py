@@ -52,17 +52,27 @@ def median_ms(root, cmd, n, before=None):
     return statistics.median(times)
 
 
-def restart_libvirtd_cold(root):
-    """The chroot's daemon stopped, its capabilities cache emptied, started."""
+def daemons(root):
+    """The chroot's libvirtd processes."""
+    found = []
     for pid in compare.procs_in(root):
         try:
             if os.readlink(f"/proc/{pid}/exe").endswith("libvirtd"):
-                os.kill(pid, 15)
+                found.append(pid)
+        except OSError:   # gone meanwhile
+            pass
+    return found
+
+
+def restart_libvirtd_cold(root):
+    """The chroot's daemon stopped, its capabilities cache emptied, started."""
+    for pid in daemons(root):
+        try:
+            os.kill(pid, 15)
         except OSError:
             pass
     deadline = time.monotonic() + 10
-    while any(os.path.exists(f"/proc/{p}") and os.readlink(f"/proc/{p}/exe").endswith("libvirtd")
-              for p in compare.procs_in(root)) and time.monotonic() < deadline:
+    while daemons(root) and time.monotonic() < deadline:
         time.sleep(0.05)
     shutil.rmtree(root + CAPS_CACHE, ignore_errors=True)
     try:
