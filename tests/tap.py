@@ -33,6 +33,15 @@ def cases(names, run_one):
     return finish()
 
 
+class Tests(list):
+    """Test functions in the order they are declared: `test = tests.add`,
+    then @test above each (tests.append(f) for ones made in a loop)."""
+
+    def add(self, fn):
+        self.append(fn)
+        return fn
+
+
 def each(tests, make_env, lines=40):
     """One check per test function, each given a fresh environment
     (make_env(), closed afterwards whatever happens): an exception fails the

@@ -151,25 +151,11 @@ def main():
         return finish()
     work = os.path.join(build, "debian13")
     root = os.path.join(work, "root")
-    try:
-        with trixie.chroot_session(work, root) as session, \
-                tempfile.TemporaryDirectory(prefix="domcaps-ansible-") as tmp:
-            try:
-                run_test(build, src, domcaps, work, root, tmp)
-            except trixie.Failure as e:
-                check(False, e.what, e.detail, lines=40)
-            except KeyboardInterrupt as e:
-                check(False, f"interrupted ({e})")
-            except Exception as e:   # noqa: BLE001: reported, then cleaned up
-                import traceback
-                check(False, f"unexpected error: {e!r}", traceback.format_exc(), lines=40)
-    except trixie.Failure as e:
-        check(False, e.what)
-        return finish()
-    procs, mounts = session.left
-    check(not procs and not mounts, "nothing left running or mounted in the chroot",
-          f"processes {procs}, mounts {mounts}")
-    return finish()
+
+    def body():
+        with tempfile.TemporaryDirectory(prefix="domcaps-ansible-") as tmp:
+            run_test(build, src, domcaps, work, root, tmp)
+    return trixie.run_in_session(work, root, body)
 
 
 if __name__ == "__main__":

@@ -97,12 +97,8 @@ class Env:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
+tests = tap.Tests()
+test = tests.add
 
 
 def check(cond, msg):

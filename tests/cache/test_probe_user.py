@@ -131,12 +131,8 @@ def caller_env(**extra):
     return env
 
 
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
+tests = tap.Tests()
+test = tests.add
 
 
 @test

@@ -97,12 +97,8 @@ def probe_starts():
     return 2 if len(os.sched_getaffinity(0)) >= 2 else 1
 
 
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
+tests = tap.Tests()
+test = tests.add
 
 
 @test

@@ -97,12 +97,8 @@ def one_warning(r, *words):
           f"expected one warning line naming {words}, stderr: {r.stderr!r}")
 
 
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
+tests = tap.Tests()
+test = tests.add
 
 
 def untrusted_dir_case(prepare, *words):

@@ -35,9 +35,10 @@ ends. The host's own libvirtd is never touched (processes are picked by
 Usage: compare.py [--profile trixie|trixie-backports] BUILD_DIR SOURCE_DIR MATRIX_FILE
        compare.py [--profile ...] --cleanup BUILD_DIR   (stop and unmount what a killed run left)
 
-Other tests that need the same chroot (tests/ansible) import this file:
-chroot_session() for the lock, guard and cleanup, prepare_chroot(),
-copy_source(), build_domcaps() and in_chroot().
+Other tests that need the same chroot (tests/ansible, tests/live/virsh129.py,
+inside.py) import this file: run_in_session() (or chroot_session()) for the
+lock, guard, cleanup and report, prepare_chroot(), copy_source(),
+build_domcaps() and in_chroot().
 """
 import concurrent.futures
 import contextlib
@@ -52,6 +53,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tap import check, finish  # noqa: E402
@@ -675,6 +677,30 @@ def chroot_session(work, root):
         lock.close()
 
 
+def run_in_session(work, root, body):
+    """body() inside chroot_session(): a Failure, an interruption or any
+    other exception is one failing check, and the cleanup happens whatever
+    happened; then the check that nothing is left running or mounted.
+    Returns finish(). The main of every test that uses a chroot."""
+    try:
+        with chroot_session(work, root) as session:
+            try:
+                body()
+            except Failure as e:
+                check(False, e.what, e.detail, lines=40)
+            except KeyboardInterrupt as e:
+                check(False, f"interrupted ({e})")
+            except Exception as e:   # noqa: BLE001: any failure is reported, then cleaned up
+                check(False, f"unexpected error: {e!r}", traceback.format_exc(), lines=40)
+    except Failure as e:
+        check(False, e.what)
+        return finish()
+    procs, mounts = session.left
+    check(not procs and not mounts, "nothing left running or mounted in the chroot",
+          f"processes {procs}, mounts {mounts}")
+    return finish()
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--guard":
         return guard(sys.argv[2])
@@ -699,23 +725,11 @@ def main():
         return finish()
     work = os.path.join(build, P.name)
     root = os.path.join(work, "root")
-    try:
-        with chroot_session(work, root) as session:
-            try:
-                main_guarded(build, src, matrix, work, root)
-            except KeyboardInterrupt as e:
-                check(False, f"interrupted ({e})")
-            except Exception as e:   # noqa: BLE001: any failure is reported, then cleaned up
-                import traceback
-                check(False, f"unexpected error: {e!r}", traceback.format_exc(), lines=40)
-    except Failure as e:
-        check(False, e.what)
-        return finish()
-    procs, mounts = session.left
-    check(not procs and not mounts, "nothing left running or mounted in the chroot",
-          f"processes {procs}, mounts {mounts}")
-    note(f"total {time.monotonic() - T0:.0f} s")
-    return finish()
+
+    def body():
+        main_guarded(build, src, matrix, work, root)
+        note(f"total {time.monotonic() - T0:.0f} s")
+    return run_in_session(work, root, body)
 
 
 if __name__ == "__main__":

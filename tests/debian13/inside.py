@@ -106,34 +106,23 @@ def main():
     compare.P = compare.PROFILES["trixie-backports"]
     work = os.path.join(build, compare.P.name)
     root = os.path.join(work, "root")
-    try:
-        with compare.chroot_session(work, root) as session:
-            try:
-                compare.prepare_chroot(work, root)
-                compare.copy_source(src, root)
-                compare.build_domcaps(root, ["tools/domcaps", "tests/list-facts"])
-                if recommends:
-                    compare.in_chroot(root, ["sh", "-c", f"dpkg --force-unsafe-io -i {compare.SPICE_DEBS}/*.deb"],
-                                      timeout=600)
-                # a domain's private mount namespace cannot be made inside a
-                # chroot ("Failed disable mount propagation"): every start
-                # would fail for the chroot's reason, not the domain's
-                compare.in_chroot(root, ["sh", "-c", "grep -q '^namespaces' /etc/libvirt/qemu.conf || "
-                                                     "echo 'namespaces = [ ]' >> /etc/libvirt/qemu.conf"])
-                compare.note("libvirtd: " + compare.start_libvirtd(root).replace("\n", "; "))
-                rc = run_inside(root, script, args)
-                check(rc == 0, f"{script} passed inside the chroot (exit {rc})")
-            except compare.Failure as e:
-                check(False, "the backports chroot, domcaps built inside, libvirtd", f"{e.what}\n{e.detail}")
-            except KeyboardInterrupt as e:
-                check(False, f"interrupted ({e})")
-    except compare.Failure as e:
-        check(False, e.what)
-        return finish()
-    procs, mounts = session.left
-    check(not procs and not mounts, "nothing left running or mounted in the chroot", f"{procs} {mounts}")
-    return finish()
 
+    def body():
+        compare.prepare_chroot(work, root)
+        compare.copy_source(src, root)
+        compare.build_domcaps(root, ["tools/domcaps", "tests/list-facts"])
+        if recommends:
+            compare.in_chroot(root, ["sh", "-c", f"dpkg --force-unsafe-io -i {compare.SPICE_DEBS}/*.deb"],
+                              timeout=600)
+        # a domain's private mount namespace cannot be made inside a chroot
+        # ("Failed disable mount propagation"): every start would fail for
+        # the chroot's reason, not the domain's
+        compare.in_chroot(root, ["sh", "-c", "grep -q '^namespaces' /etc/libvirt/qemu.conf || "
+                                             "echo 'namespaces = [ ]' >> /etc/libvirt/qemu.conf"])
+        compare.note("libvirtd: " + compare.start_libvirtd(root).replace("\n", "; "))
+        rc = run_inside(root, script, args)
+        check(rc == 0, f"{script} passed inside the chroot (exit {rc})")
+    return compare.run_in_session(work, root, body)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,13 +29,7 @@ failed=0
 installed=0
 packages=(domcaps libdomcaps0 libdomcaps-dev)
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | tail -n 40
-    return 0
-}
+. "$src/tests/install/lib.sh"   # ok, not_ok, copy_tree
 finish() {
     if [ "$installed" = 1 ]; then
         DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "${packages[@]}" \
@@ -57,7 +51,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # --- build the packages from a copy of the tree (never the tree itself) ---
-. "$src/tests/install/copy-tree.sh"
 copy_tree "$src" "$work/src/domcaps"
 # A tree without the Python binding builds without its package.
 if [ -f "$work/src/domcaps/python/meson.build" ]; then

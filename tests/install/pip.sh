@@ -23,13 +23,7 @@ work=$(mktemp -d /tmp/domcaps-pip.XXXXXX)
 passed=0
 failed=0
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | tail -n 40
-    return 0
-}
+. "$src/tests/install/lib.sh"   # ok, not_ok, copy_tree
 finish() {
     echo "pip: $passed passed, $failed failed"
     rm -rf "$work"
@@ -44,7 +38,6 @@ if ! $python -c 'import mesonpy' 2>/dev/null; then
 fi
 
 # A copy of the tree (never the tree itself: meson-python builds in it).
-. "$src/tests/install/copy-tree.sh"
 copy_tree "$src" "$work/src"
 
 # The checks of one installed domcaps module, run by that venv's python

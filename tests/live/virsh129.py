@@ -228,22 +228,7 @@ def main():
         return finish()
     work = os.path.join(build, C.P.name)
     root = os.path.join(work, "root")
-    try:
-        with C.chroot_session(work, root) as session:
-            try:
-                main_guarded(src, work, root)
-            except KeyboardInterrupt as e:
-                check(False, f"interrupted ({e})")
-            except Exception as e:   # noqa: BLE001: any failure is reported, then cleaned up
-                import traceback
-                check(False, f"unexpected error: {e!r}", traceback.format_exc(), lines=40)
-    except C.Failure as e:
-        check(False, e.what)
-        return finish()
-    procs, mounts = session.left
-    check(not procs and not mounts, "nothing left running or mounted in the chroot",
-          f"processes {procs}, mounts {mounts}")
-    return finish()
+    return C.run_in_session(work, root, lambda: main_guarded(src, work, root))
 
 
 if __name__ == "__main__":
