@@ -5,6 +5,7 @@
 #include "probe/facts.h"
 #include "host/host.h"
 #include "util/arch.h"
+#include "format/releases.h"
 
 typedef struct {
     const char *path;       /* emulator path as printed */
@@ -36,8 +37,10 @@ DcNode *dc_caps_assemble(const DcFacts *facts, const DcHost *host, const DcCapsQ
  * probe/facts.h: "type:qxl", "option:spice", "schema:query-vnc"...; none
  * listed: no QEMU answer is needed), one of `and_any` too when listed, the
  * rule when there is one (what libvirt decides from the machine, the arch
- * or the host), and the release prints it (`since`/`before`, behaviours of
- * format/releases.h, DC_BEHAVIOUR_LAST: any release). */
+ * or the host), and the query's release is in the row's window (`from`
+ * the release of one behaviour of format/releases.h on, `before` that of
+ * another; DC_BEHAVIOUR_NONE: no bound): rows of one value or path that
+ * changed are alternatives by release. */
 typedef gboolean (*DcCapsRule)(const DcCapsCtx *ctx);
 
 typedef struct {
@@ -45,6 +48,8 @@ typedef struct {
     const char *const *and_any;
     DcCapsRule rule;
     const char *rule_name;
+    DcBehaviour from;
+    DcBehaviour before;
 } DcCond;
 
 typedef struct {
@@ -59,8 +64,6 @@ typedef struct {
  * holds decides. */
 typedef struct {
     const char *path;      /* "features/genid", "iothreads", "memoryBacking/enum[sourceType]/memfd" */
-    int only_before;       /* a DcBehaviour: the row is for releases before it; -1: none */
-    int only_from;         /* a DcBehaviour: the row is for releases from it on; -1: none */
     DcCond cond;
 } DcSupportRow;
 

@@ -79,55 +79,10 @@ static gboolean rule_host_iommufd(const DcCapsCtx *c)
     return rule_host_vfio(c) && dc_host_exists(c->host, "/dev/iommu");
 }
 
-/* Floppy disks, before libvirt asked QEMU for a floppy controller: every
- * machine but pSeries. */
-static gboolean rule_floppy_by_machine(const DcCapsCtx *c)
-{
-    return !dc_release_behaves(c->query->release, DC_BEHAVIOUR_FLOPPY_BY_BUS) && rule_not_pseries(c);
-}
-
-/* Since: where QEMU has a floppy controller (the row's facts), pSeries
- * still without. */
-static gboolean rule_floppy_by_bus(const DcCapsCtx *c)
-{
-    return dc_release_behaves(c->query->release, DC_BEHAVIOUR_FLOPPY_BY_BUS) && rule_not_pseries(c);
-}
-
-/* Rows that hold before, or from, a release's behaviour. */
-static gboolean before_tpm_types(const DcCapsCtx *c)
-{
-    return !dc_release_behaves(c->query->release, DC_BEHAVIOUR_TPM_FROM_TYPES);
-}
-
-static gboolean from_tpm_types(const DcCapsCtx *c)
-{
-    return dc_release_behaves(c->query->release, DC_BEHAVIOUR_TPM_FROM_TYPES);
-}
-
-static gboolean before_usb_bot(const DcCapsCtx *c)
-{
-    return !dc_release_behaves(c->query->release, DC_BEHAVIOUR_USB_BOT_DISK);
-}
-
-static gboolean from_usb_bot(const DcCapsCtx *c)
-{
-    return dc_release_behaves(c->query->release, DC_BEHAVIOUR_USB_BOT_DISK);
-}
-
 /* virTPMHasSwtpm: swtpm, swtpm_setup and swtpm_ioctl on the host. */
 static gboolean rule_swtpm(const DcCapsCtx *c)
 {
     return dc_host_swtpm(c->host, NULL);
-}
-
-static gboolean rule_swtpm_before_tpm_types(const DcCapsCtx *c)
-{
-    return before_tpm_types(c) && rule_swtpm(c);
-}
-
-static gboolean rule_swtpm_from_tpm_types(const DcCapsCtx *c)
-{
-    return from_tpm_types(c) && rule_swtpm(c);
 }
 
 /* The TPM versions swtpm_setup reports. */
@@ -151,10 +106,19 @@ static gboolean rule_qemu_rdp(const DcCapsCtx *c)
 }
 
 #define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define ALWAYS { NULL, NULL, NULL, NULL }
-#define ANY(...) { LIST(__VA_ARGS__), NULL, NULL, NULL }
-#define RULE(f) { NULL, NULL, f, #f }
-#define ANY_RULE(f, ...) { LIST(__VA_ARGS__), NULL, f, #f }
+#define ALWAYS { NULL, NULL, NULL, NULL, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_NONE }
+#define ANY(...) { LIST(__VA_ARGS__), NULL, NULL, NULL, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_NONE }
+#define RULE(f) { NULL, NULL, f, #f, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_NONE }
+#define ANY_RULE(f, ...) { LIST(__VA_ARGS__), NULL, f, #f, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_NONE }
+#define ANY_OF(keys) { keys, NULL, NULL, NULL, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_NONE }
+#define ANY_OF_AND(keys, more) { keys, more, NULL, NULL, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_NONE }
+/* The same for the releases before a behaviour's, or from it on. */
+#define ALWAYS_FROM(b) { NULL, NULL, NULL, NULL, DC_BEHAVIOUR_##b, DC_BEHAVIOUR_NONE }
+#define ANY_BEFORE(b, ...) { LIST(__VA_ARGS__), NULL, NULL, NULL, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_##b }
+#define ANY_FROM(b, ...) { LIST(__VA_ARGS__), NULL, NULL, NULL, DC_BEHAVIOUR_##b, DC_BEHAVIOUR_NONE }
+#define RULE_BEFORE(b, f) { NULL, NULL, f, #f, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_##b }
+#define ANY_RULE_BEFORE(b, f, ...) { LIST(__VA_ARGS__), NULL, f, #f, DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_##b }
+#define ANY_RULE_FROM(b, f, ...) { LIST(__VA_ARGS__), NULL, f, #f, DC_BEHAVIOUR_##b, DC_BEHAVIOUR_NONE }
 
 /* QEMU_CAPS_VIRTIO_PCI_TRANSITIONAL: any one of these types. */
 static const char *const virtio_transitional[] = {
@@ -180,23 +144,26 @@ static const char *const usb_controllers[] = {
     "type:vt82c686b-usb-uhci", "type:pci-ohci", "type:nec-usb-xhci", "type:qemu-xhci", NULL,
 };
 
-#define VIRTIO_TRANSITIONAL { virtio_transitional, NULL, NULL, NULL }
-/* QEMU_CAPS_BUS_FLOPPY: an ISA or sysbus floppy controller. */
-#define FLOPPY_BUS ANY_RULE(rule_floppy_by_bus, "type:isa-fdc", "type:sysbus-fdc")
+#define VIRTIO_TRANSITIONAL ANY_OF(virtio_transitional)
+/* Floppy disks: every machine but pSeries, then where QEMU has a floppy
+ * controller (QEMU_CAPS_BUS_FLOPPY: an ISA or sysbus one), pSeries still
+ * without. */
+#define FLOPPY_BY_MACHINE RULE_BEFORE(FLOPPY_BY_BUS, rule_not_pseries)
+#define FLOPPY_BUS ANY_RULE_FROM(FLOPPY_BY_BUS, rule_not_pseries, "type:isa-fdc", "type:sysbus-fdc")
 
 const DcEnumRow dc_device_enum_rows[] = {
     { "disk", "diskDevice", "disk", ALWAYS },
     { "disk", "diskDevice", "cdrom", ALWAYS },
-    { "disk", "diskDevice", "floppy", RULE(rule_floppy_by_machine) },
+    { "disk", "diskDevice", "floppy", FLOPPY_BY_MACHINE },
     { "disk", "diskDevice", "floppy", FLOPPY_BUS },
     { "disk", "diskDevice", "lun", ALWAYS },
     { "disk", "bus", "ide", RULE(rule_builtin_ide) },
-    { "disk", "bus", "fdc", RULE(rule_floppy_by_machine) },
+    { "disk", "bus", "fdc", FLOPPY_BY_MACHINE },
     { "disk", "bus", "fdc", FLOPPY_BUS },
     { "disk", "bus", "scsi", ALWAYS },
     { "disk", "bus", "virtio", ALWAYS },
-    { "disk", "bus", "usb", ANY_RULE(before_usb_bot, "type:usb-storage") },
-    { "disk", "bus", "usb", ANY_RULE(from_usb_bot, "type:usb-storage", "type:usb-bot") },
+    { "disk", "bus", "usb", ANY_BEFORE(USB_BOT_DISK, "type:usb-storage") },
+    { "disk", "bus", "usb", ANY_FROM(USB_BOT_DISK, "type:usb-storage", "type:usb-bot") },
     { "disk", "bus", "sata", ANY("type:ich9-ahci") },
     { "disk", "bus", "nvme", ANY("type:nvme-ns") },
     { "disk", "model", "virtio", ALWAYS },
@@ -226,7 +193,7 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "hostdev", "startupPolicy", "mandatory", ALWAYS },
     { "hostdev", "startupPolicy", "requisite", ALWAYS },
     { "hostdev", "startupPolicy", "optional", ALWAYS },
-    { "hostdev", "subsysType", "usb", { usb_controllers, NULL, NULL, NULL } },
+    { "hostdev", "subsysType", "usb", ANY_OF(usb_controllers) },
     { "hostdev", "subsysType", "pci", ALWAYS },
     { "hostdev", "subsysType", "scsi", ALWAYS },
     { "hostdev", "capsType", NULL, ALWAYS },
@@ -235,9 +202,9 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "hostdev", "iommufd", "yes", ANY_RULE(rule_host_iommufd, "type:iommufd") },
     { "hostdev", "iommufd", "no", ALWAYS },
 
-    { "rng", "model", "virtio", { virtio_rng, NULL, NULL, NULL } },
-    { "rng", "model", "virtio-transitional", { virtio_rng, virtio_transitional, NULL, NULL } },
-    { "rng", "model", "virtio-non-transitional", { virtio_rng, virtio_transitional, NULL, NULL } },
+    { "rng", "model", "virtio", ANY_OF(virtio_rng) },
+    { "rng", "model", "virtio-transitional", ANY_OF_AND(virtio_rng, virtio_transitional) },
+    { "rng", "model", "virtio-non-transitional", ANY_OF_AND(virtio_rng, virtio_transitional) },
     { "rng", "backendModel", "random", ANY("type:rng-random") },
     { "rng", "backendModel", "egd", ANY("type:rng-egd") },
     { "rng", "backendModel", "builtin", ANY("type:rng-builtin") },
@@ -247,19 +214,19 @@ const DcEnumRow dc_device_enum_rows[] = {
     { "filesystem", "driverType", "virtiofs", ANY("type:vhost-user-fs-device") },
 
     /* query-tpm-models and query-tpm-types, then the QOM types themselves */
-    { "tpm", "model", "tpm-tis", ANY_RULE(before_tpm_types, "tpm-model:tpm-tis") },
-    { "tpm", "model", "tpm-tis", ANY_RULE(from_tpm_types, "type:tpm-tis", "type:tpm-tis-device") },
-    { "tpm", "model", "tpm-crb", ANY_RULE(before_tpm_types, "tpm-model:tpm-crb") },
-    { "tpm", "model", "tpm-crb", ANY_RULE(from_tpm_types, "type:tpm-crb") },
-    { "tpm", "model", "tpm-spapr", ANY_RULE(before_tpm_types, "type:tpm-spapr", "tpm-model:tpm-spapr") },
-    { "tpm", "model", "tpm-spapr", ANY_RULE(from_tpm_types, "type:tpm-spapr") },
+    { "tpm", "model", "tpm-tis", ANY_BEFORE(TPM_FROM_TYPES, "tpm-model:tpm-tis") },
+    { "tpm", "model", "tpm-tis", ANY_FROM(TPM_FROM_TYPES, "type:tpm-tis", "type:tpm-tis-device") },
+    { "tpm", "model", "tpm-crb", ANY_BEFORE(TPM_FROM_TYPES, "tpm-model:tpm-crb") },
+    { "tpm", "model", "tpm-crb", ANY_FROM(TPM_FROM_TYPES, "type:tpm-crb") },
+    { "tpm", "model", "tpm-spapr", ANY_BEFORE(TPM_FROM_TYPES, "type:tpm-spapr", "tpm-model:tpm-spapr") },
+    { "tpm", "model", "tpm-spapr", ANY_FROM(TPM_FROM_TYPES, "type:tpm-spapr") },
     { "tpm", "model", "spapr-tpm-proxy", ANY("type:spapr-tpm-proxy") },
-    { "tpm", "backendModel", "passthrough", ANY_RULE(before_tpm_types, "tpm-type:passthrough") },
-    { "tpm", "backendModel", "passthrough", ANY_RULE(from_tpm_types, "type:tpm-passthrough") },
-    { "tpm", "backendModel", "emulator", ANY_RULE(rule_swtpm_before_tpm_types, "tpm-type:emulator") },
-    { "tpm", "backendModel", "emulator", ANY_RULE(rule_swtpm_from_tpm_types, "type:tpm-emulator") },
-    { "tpm", "backendModel", "external", ANY_RULE(rule_swtpm_before_tpm_types, "tpm-type:emulator") },
-    { "tpm", "backendModel", "external", ANY_RULE(rule_swtpm_from_tpm_types, "type:tpm-emulator") },
+    { "tpm", "backendModel", "passthrough", ANY_BEFORE(TPM_FROM_TYPES, "tpm-type:passthrough") },
+    { "tpm", "backendModel", "passthrough", ANY_FROM(TPM_FROM_TYPES, "type:tpm-passthrough") },
+    { "tpm", "backendModel", "emulator", ANY_RULE_BEFORE(TPM_FROM_TYPES, rule_swtpm, "tpm-type:emulator") },
+    { "tpm", "backendModel", "emulator", ANY_RULE_FROM(TPM_FROM_TYPES, rule_swtpm, "type:tpm-emulator") },
+    { "tpm", "backendModel", "external", ANY_RULE_BEFORE(TPM_FROM_TYPES, rule_swtpm, "tpm-type:emulator") },
+    { "tpm", "backendModel", "external", ANY_RULE_FROM(TPM_FROM_TYPES, rule_swtpm, "type:tpm-emulator") },
     /* swtpm's own answer, whether or not QEMU has the emulator back end. */
     { "tpm", "backendVersion", "1.2", RULE(rule_swtpm_1_2) },
     { "tpm", "backendVersion", "2.0", RULE(rule_swtpm_2_0) },
@@ -307,24 +274,23 @@ const DcEnumRow dc_device_enum_rows[] = {
 };
 const gsize dc_device_enum_rows_len = G_N_ELEMENTS(dc_device_enum_rows);
 
-#define ANY_RELEASE -1
-
 const DcSupportRow dc_support_rows[] = {
-    { "iothreads", DC_BEHAVIOUR_IOTHREADS_ALWAYS, ANY_RELEASE, ANY("type:iothread") },
-    { "iothreads", ANY_RELEASE, DC_BEHAVIOUR_IOTHREADS_ALWAYS, ALWAYS },
-    { "devices/redirdev", ANY_RELEASE, ANY_RELEASE, ANY("type:usb-redir") },
-    { "features/vmcoreinfo", ANY_RELEASE, ANY_RELEASE, ANY("type:vmcoreinfo") },
-    { "features/genid", ANY_RELEASE, ANY_RELEASE, ANY("type:vmgenid") },
-    { "features/backingStoreInput", ANY_RELEASE, ANY_RELEASE, ALWAYS },
+    { "iothreads", ANY_BEFORE(IOTHREADS_ALWAYS, "type:iothread") },
+    { "iothreads", ALWAYS_FROM(IOTHREADS_ALWAYS) },
+    { "devices/redirdev", ANY("type:usb-redir") },
+    { "features/vmcoreinfo", ANY("type:vmcoreinfo") },
+    { "features/genid", ANY("type:vmgenid") },
+    { "features/backingStoreInput", ALWAYS },
     /* 9.0: QEMU_CAPS_INCREMENTAL_BACKUP, blockdev-reopen and bitmap
      * mapping on migration; later releases need no more than their QEMU. */
-    { "features/backup", DC_BEHAVIOUR_BACKUP_ALWAYS, ANY_RELEASE,
+    { "features/backup",
       { LIST("schema:blockdev-reopen"),
-        LIST("schema:migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform"), NULL, NULL } },
-    { "features/backup", ANY_RELEASE, DC_BEHAVIOUR_BACKUP_ALWAYS, ALWAYS },
-    { "features/async-teardown", ANY_RELEASE, ANY_RELEASE, ANY("option:run-with.async-teardown") },
+        LIST("schema:migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform"), NULL, NULL,
+        DC_BEHAVIOUR_NONE, DC_BEHAVIOUR_BACKUP_ALWAYS } },
+    { "features/backup", ALWAYS_FROM(BACKUP_ALWAYS) },
+    { "features/async-teardown", ANY("option:run-with.async-teardown") },
     /* and a firmware descriptor with host-uefi-vars (caps/os.c) */
-    { "os/varstore", ANY_RELEASE, ANY_RELEASE, ANY("type:uefi-vars-x64", "type:uefi-vars-sysbus") },
+    { "os/varstore", ANY("type:uefi-vars-x64", "type:uefi-vars-sysbus") },
 };
 const gsize dc_support_rows_len = G_N_ELEMENTS(dc_support_rows);
 
@@ -361,22 +327,23 @@ static gboolean any_holds(const char *const *keys, const DcFacts *facts)
     return FALSE;
 }
 
-gboolean dc_cond_holds(const DcCond *cond, const DcCapsCtx *ctx)
+/* Whether @release is in the condition's window. */
+static gboolean cond_in_release(const DcCond *cond, guint release)
 {
-    return (!cond->any || any_holds(cond->any, ctx->facts)) &&
-           (!cond->and_any || any_holds(cond->and_any, ctx->facts)) && (!cond->rule || cond->rule(ctx));
+    return dc_release_behaves(release, cond->from) &&
+           (cond->before == DC_BEHAVIOUR_NONE || !dc_release_behaves(release, cond->before));
 }
 
-static gboolean row_in_release(const DcSupportRow *row, guint release)
+gboolean dc_cond_holds(const DcCond *cond, const DcCapsCtx *ctx)
 {
-    return (row->only_before < 0 || !dc_release_behaves(release, (DcBehaviour)row->only_before)) &&
-           (row->only_from < 0 || dc_release_behaves(release, (DcBehaviour)row->only_from));
+    return cond_in_release(cond, ctx->query->release) && (!cond->any || any_holds(cond->any, ctx->facts)) &&
+           (!cond->and_any || any_holds(cond->and_any, ctx->facts)) && (!cond->rule || cond->rule(ctx));
 }
 
 const DcCond *dc_support_cond(const char *path, guint release)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(dc_support_rows); i++)
-        if (strcmp(dc_support_rows[i].path, path) == 0 && row_in_release(&dc_support_rows[i], release))
+        if (strcmp(dc_support_rows[i].path, path) == 0 && cond_in_release(&dc_support_rows[i].cond, release))
             return &dc_support_rows[i].cond;
     return NULL;
 }

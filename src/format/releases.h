@@ -18,6 +18,7 @@
 /* Behaviours that changed between releases without a path of their own
  * in the document; releases.c gives the release each came with. */
 typedef enum {
+    DC_BEHAVIOUR_NONE,                   /* no behaviour: every release (0, a table's default) */
     DC_BEHAVIOUR_SORTED_CPU_MODELS,      /* custom models sorted by name */
     DC_BEHAVIOUR_S390_MODEL_VENDOR,      /* s390 models z* and gen* have vendor IBM */
     DC_BEHAVIOUR_BACKUP_ALWAYS,          /* backup needs no QEMU feature */
