@@ -92,9 +92,29 @@ GPtrArray *dc_docmemo_clear(const char *cache_dir)
     return removed;
 }
 
-/* Adds one memo's release to @counts (release -> count) and @whys (release
- * -> the first reason seen). */
-static void count_release(const char *path, GHashTable *counts, GHashTable *whys)
+/* The documents remembered for one emulator, by release. */
+typedef struct {
+    GHashTable *counts;  /* release -> how many */
+    GHashTable *whys;    /* release -> the first reason seen */
+} DcReleaseCount;
+
+static DcReleaseCount *release_count_new(void)
+{
+    DcReleaseCount *c = g_new0(DcReleaseCount, 1);
+    c->counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    c->whys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return c;
+}
+
+static void release_count_free(DcReleaseCount *c)
+{
+    g_hash_table_unref(c->counts);
+    g_hash_table_unref(c->whys);
+    g_free(c);
+}
+
+/* Adds one memo's release and its reason. */
+static void count_release(const char *path, DcReleaseCount *c)
 {
     g_autofree char *data = NULL;
     gsize len = 0;
@@ -104,39 +124,68 @@ static void count_release(const char *path, GHashTable *counts, GHashTable *whys
     const char *release = memo ? dc_json_str(memo, "release") : NULL;
     if (!release)
         release = "?";
-    g_hash_table_insert(counts, g_strdup(release),
-                        GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(counts, release)) + 1));
+    g_hash_table_insert(c->counts, g_strdup(release),
+                        GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(c->counts, release)) + 1));
     const char *why = memo ? dc_json_str(memo, "release-why") : NULL;
-    if (why && !g_hash_table_contains(whys, release))
-        g_hash_table_insert(whys, g_strdup(release), g_strdup(why));
+    if (why && !g_hash_table_contains(c->whys, release))
+        g_hash_table_insert(c->whys, g_strdup(release), g_strdup(why));
 }
 
-char *dc_docmemo_describe(const char *cache_dir, const char *emulator)
+/* "remembered: 2 documents in libvirt 9.0's format (why), ..." */
+static char *describe(const DcReleaseCount *c)
 {
-    g_autofree char *dir = docs_dir(cache_dir);
-    g_autofree char *base = g_path_get_basename(emulator);
-    g_autofree char *e = g_compute_checksum_for_string(G_CHECKSUM_SHA256, emulator, -1);
-    g_autofree char *prefix = g_strdup_printf("%s-%.16s-", base, e);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    g_autoptr(GHashTable) counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) whys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        if (!g_str_has_prefix(name, prefix) || !g_str_has_suffix(name, ".json"))
-            continue;
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        count_release(path, counts, whys);
-    }
-    if (g_hash_table_size(counts) == 0)
-        return NULL;
-    g_autoptr(GList) releases = g_list_sort(g_hash_table_get_keys(counts), (GCompareFunc)g_strcmp0);
+    g_autoptr(GList) releases = g_list_sort(g_hash_table_get_keys(c->counts), (GCompareFunc)g_strcmp0);
     GString *s = g_string_new("remembered:");
     for (GList *l = releases; l; l = l->next) {
-        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, l->data));
-        const char *why = g_hash_table_lookup(whys, l->data);
+        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(c->counts, l->data));
+        const char *why = g_hash_table_lookup(c->whys, l->data);
         g_string_append_printf(s, "%s %u document%s in libvirt %s's format%s%s%s", l == releases ? "" : ",", n,
                                n == 1 ? "" : "s", (const char *)l->data, why ? " (" : "", why ? why : "",
                                why ? ")" : "");
     }
     return g_string_free(s, FALSE);
+}
+
+/* A memo file's emulator part: "BASE-EMULATORHASH" of dc_docmemo_path()'s
+ * "BASE-EMULATORHASH-QUERYHASH.json" (16 hex digits each hash). */
+static char *emulator_part(const char *name)
+{
+    static const gsize tail = 1 + 16 + 5;   /* "-QUERYHASH.json" */
+    gsize len = strlen(name);
+    return g_str_has_suffix(name, ".json") && len > tail ? g_strndup(name, len - tail) : NULL;
+}
+
+GHashTable *dc_docmemo_describe_all(const char *cache_dir)
+{
+    g_autofree char *dir = docs_dir(cache_dir);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GHashTable) groups =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)release_count_free);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *part = emulator_part(name);
+        if (!part)
+            continue;
+        DcReleaseCount *c = g_hash_table_lookup(groups, part);
+        if (!c)
+            g_hash_table_insert(groups, g_strdup(part), c = release_count_new());
+        g_free(part);
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        count_release(path, c);
+    }
+    GHashTable *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, groups);
+    while (g_hash_table_iter_next(&it, &key, &value))
+        g_hash_table_insert(out, g_strdup(key), describe(value));
+    return out;
+}
+
+const char *dc_docmemo_description(GHashTable *all, const char *emulator)
+{
+    g_autofree char *base = g_path_get_basename(emulator);
+    g_autofree char *e = g_compute_checksum_for_string(G_CHECKSUM_SHA256, emulator, -1);
+    g_autofree char *part = g_strdup_printf("%s-%.16s", base, e);
+    return g_hash_table_lookup(all, part);
 }

@@ -41,7 +41,10 @@ gboolean dc_docmemo_store(const char *cache_dir, const char *emulator, const cha
  * demand); returns the paths removed. */
 GPtrArray *dc_docmemo_clear(const char *cache_dir);
 
-/* The documents remembered for @emulator, by the libvirt release they
- * follow, for `domcaps cache list`: "remembered: 2 documents in libvirt
- * 9.0's format (why), ...", NULL when there are none. */
-char *dc_docmemo_describe(const char *cache_dir, const char *emulator);
+/* The documents remembered in @cache_dir, by emulator and the libvirt
+ * release they follow, for `domcaps cache list`, the directory read once:
+ * look one up with dc_docmemo_description(). */
+GHashTable *dc_docmemo_describe_all(const char *cache_dir);
+/* "remembered: 2 documents in libvirt 9.0's format (why), ..." for
+ * @emulator, NULL when none is remembered (owned by @all). */
+const char *dc_docmemo_description(GHashTable *all, const char *emulator);

@@ -74,7 +74,8 @@ static domcaps_cache_entry *untrusted(domcaps_cache_entry *e, const char *why)
 }
 
 /* One entry: readable, trusted, named for its emulator, and valid now? */
-static domcaps_cache_entry *examine(const DcHost *host, const char *dir, const char *name, const char *dir_untrusted)
+static domcaps_cache_entry *examine(const DcHost *host, const char *dir, const char *name, const char *dir_untrusted,
+                                    GHashTable *remembered)
 {
     domcaps_cache_entry *e = g_new0(domcaps_cache_entry, 1);
     e->path = g_build_filename(dir, name, NULL);
@@ -100,7 +101,7 @@ static domcaps_cache_entry *examine(const DcHost *host, const char *dir, const c
     json_object_object_get_ex(entry, "facts", &facts);
     e->emulator = g_strdup(key ? dc_json_str(key, "emulator") : NULL);
     e->summary = summarize(key, facts);
-    g_autofree char *docs = e->emulator ? dc_docmemo_describe(dir, e->emulator) : NULL;
+    const char *docs = e->emulator ? dc_docmemo_description(remembered, e->emulator) : NULL;
     if (docs) {
         char *longer = g_strdup_printf("%s; %s", e->summary, docs);
         g_free(e->summary);
@@ -162,8 +163,9 @@ GPtrArray *domcaps_cache_list(const char *cache_dir, const char *root, GError **
     g_ptr_array_sort(names, compare_names);
     g_autoptr(DcHost) host = dc_host_new(root, geteuid() == 0, g_get_user_config_dir());
     g_autofree char *dir_untrusted = dc_cache_dir_untrusted(dir);
+    g_autoptr(GHashTable) remembered = dc_docmemo_describe_all(dir);
     for (guint i = 0; i < names->len; i++)
-        g_ptr_array_add(out, examine(host, dir, names->pdata[i], dir_untrusted));
+        g_ptr_array_add(out, examine(host, dir, names->pdata[i], dir_untrusted, remembered));
     return out;
 }
 
